@@ -1,0 +1,3 @@
+from alphacheck.cli.main import cli
+
+cli()

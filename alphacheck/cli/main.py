@@ -1,0 +1,50 @@
+"""The ``alphacheck`` command group; subcommands are imported only when run.
+
+``alphacheck --help`` must answer fast, so this module imports click and
+nothing heavy; each subcommand lives in its own module, loaded on use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from alphacheck import __version__
+
+__all__ = ["cli"]
+
+# name -> (module, attribute, one-line help shown by `alphacheck --help`)
+_COMMANDS = {
+    "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attribute, _ = _COMMANDS[name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help comes from the table above, so listing commands imports nothing.
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="alphacheck")
+def cli() -> None:
+    """Does a market-direction model have a real, tradable edge?
+
+    alphacheck retrains model variants walk-forward, trades their out-of-sample
+    predictions with costs, and reports classification and trading metrics next
+    to naive baselines.
+    """

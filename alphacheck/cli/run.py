@@ -1,0 +1,72 @@
+"""``alphacheck run``: one scenario, end to end."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from alphacheck.exceptions import AlphacheckError
+
+__all__ = ["run"]
+
+
+@click.command()
+@click.argument("scenario", default="scenarios/default.yaml", metavar="[SCENARIO.yaml]")
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder (default: runs/<scenario>-<timestamp>/).",
+)
+@click.option("--seed", type=int, help="Seed for weights and batch order (overrides the scenario).")
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]),
+    help="Where to train: auto picks CUDA, then MPS, then CPU. FORCE_CPU=1 forces the CPU.",
+)
+@click.option(
+    "--tracking-uri", metavar="URI", envvar="MLFLOW_TRACKING_URI",
+    help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
+)
+@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
+def run(
+    scenario: str,
+    output: Path | None,
+    seed: int | None,
+    device: str | None,
+    tracking_uri: str | None,
+    no_tracking: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
+
+    The folder holds config.yaml, predictions.parquet, metrics.json and one
+    quantstats tearsheet per ticker and variant; the run is also logged to MLflow.
+    """
+    if tracking_uri and no_tracking:
+        raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        from alphacheck import pipeline
+        from alphacheck.report import format_metrics_table
+        from alphacheck.scenarios import load_scenario
+
+        config = load_scenario(scenario)
+        overrides = {k: v for k, v in {"seed": seed, "device": device}.items() if v is not None}
+        if overrides:
+            config = config.override(**overrides)
+        recorder = None
+        if not no_tracking:
+            from alphacheck.tracking.mlflow_recorder import MlflowRecorder
+
+            recorder = MlflowRecorder(tracking_uri)
+        say = None if quiet else (lambda message: click.echo(message, err=True))
+        result = pipeline.run(config, output, recorder, on_progress=say)
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_metrics_table(result.metrics["metrics"]))
+    if not quiet:
+        click.echo(f"\nrun folder: {result.output_dir}", err=True)
+        click.echo(f"tracking:   {result.tracking}", err=True)

@@ -1,0 +1,56 @@
+"""User-facing errors and warnings.
+
+Every error a user can cause is an :class:`AlphacheckError` whose message names
+the field or file, the bad value and the fix; the CLI prints it as one line and
+exits non-zero.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "AlphacheckError",
+    "AlphacheckWarning",
+    "ConfigError",
+    "DataError",
+    "DataWarning",
+    "DeviceError",
+    "TrackingError",
+    "did_you_mean",
+]
+
+
+class AlphacheckError(Exception):
+    """Base class of the errors a user can cause and fix."""
+
+
+class ConfigError(AlphacheckError):
+    """A scenario file or a command-line option is missing or invalid."""
+
+
+class DataError(AlphacheckError):
+    """Price data is unavailable or structurally wrong."""
+
+
+class DeviceError(AlphacheckError):
+    """The requested compute device does not exist on this machine."""
+
+
+class TrackingError(AlphacheckError):
+    """The experiment tracking store cannot be used."""
+
+
+class AlphacheckWarning(UserWarning):
+    """Base class of alphacheck's warnings: suspicious but legal input."""
+
+
+class DataWarning(AlphacheckWarning):
+    """Price data that is possible but deserves a look."""
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """Return a ``" (did you mean 'x'?)"`` hint, or ``""`` when nothing is close."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

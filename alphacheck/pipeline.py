@@ -1,0 +1,172 @@
+"""The Python API behind the CLI: ``run(scenario) -> RunResult``.
+
+Stages: prices -> features and labels -> walk-forward predictions -> backtest
+and metrics -> tearsheets -> tracking. Every output lands in one run folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from alphacheck.scenarios.schema import Scenario
+from alphacheck.tracking.base import NullRecorder, Recorder, flatten
+
+__all__ = ["RunResult", "default_output_dir", "run"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: its folder, metrics and predictions."""
+
+    output_dir: Path
+    metrics: dict[str, Any]
+    predictions: Any  # pandas.DataFrame
+    tracking: str
+
+
+def default_output_dir(scenario: Scenario, root: Path = Path("runs")) -> Path:
+    """``runs/<scenario>-<YYYYmmdd-HHMMSS>``."""
+    return root / f"{scenario.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+
+
+def run(
+    scenario: Scenario,
+    output_dir: Path | None = None,
+    recorder: Recorder | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run a scenario end to end and write its run folder.
+
+    Parameters
+    ----------
+    scenario
+        The resolved configuration.
+    output_dir
+        Run folder; created if missing. Defaults to :func:`default_output_dir`.
+    recorder
+        Experiment tracker; :class:`NullRecorder` when ``None``.
+    on_progress
+        Receives one line per finished stage or fold.
+
+    Raises
+    ------
+    AlphacheckError
+        For bad configuration, data, device or tracking store, before training.
+    """
+    from alphacheck.data import load_prices
+    from alphacheck.features import build_dataset
+    from alphacheck.models import resolve_device, seed_everything
+
+    say = on_progress or (lambda message: None)
+    recorder = recorder or NullRecorder()
+    output_dir = Path(output_dir or default_output_dir(scenario))
+    device = resolve_device(scenario.device)
+    prices = load_prices(scenario.data)
+    datasets = {
+        ticker: build_dataset(frame, scenario.features.set, scenario.backtest.execution)
+        for ticker, frame in prices.items()
+    }
+    output_dir.mkdir(parents=True, exist_ok=True)
+    config = scenario.model_dump(mode="json")
+    (output_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    recorder.start(experiment=scenario.name, run_name=output_dir.name)
+    try:
+        result = _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything)
+    except BaseException:
+        recorder.end("FAILED")
+        raise
+    recorder.end("FINISHED")
+    return result
+
+
+def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything) -> RunResult:
+    from alphacheck.backtest import evaluate
+    from alphacheck.walkforward import run_walkforward
+
+    recorder.log_params({**flatten(scenario.model_dump(mode="json")), "device": str(device)})
+    seed_everything(scenario.seed)
+    started = time.perf_counter()
+    say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
+    walk = run_walkforward(
+        datasets,
+        scenario,
+        device,
+        on_fold=lambda variant, fold, rec: say(
+            f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
+            f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
+        ),
+    )
+    walk.predictions.to_parquet(output_dir / "predictions.parquet", index=False)
+    say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
+
+    evaluation = evaluate(walk.predictions, prices, scenario.backtest)
+    metrics = {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "device": str(device),
+        "periods_per_year": 252,
+        "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
+        "metrics": evaluation.metrics,
+        "folds": walk.folds,
+    }
+    metrics_path = output_dir / "metrics.json"
+    metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
+
+    say("writing tearsheets")
+    tearsheets = _write_tearsheets(scenario, evaluation, output_dir)
+    recorder.log_metrics(
+        {
+            f"{strategy}.{ticker}.{name}": value
+            for ticker, strategies in evaluation.metrics.items()
+            for strategy, values in strategies.items()
+            for name, value in values.items()
+        }
+    )
+    for path in (metrics_path, output_dir / "config.yaml"):
+        recorder.log_artifact(path)
+    recorder.log_artifact(tearsheets, "tearsheets")
+    return RunResult(output_dir, metrics, walk.predictions, recorder.location)
+
+
+def _write_tearsheets(scenario: Scenario, evaluation, output_dir: Path) -> Path:
+    from alphacheck.report.tearsheet import write_tearsheet
+
+    folder = output_dir / "tearsheets"
+    costs = scenario.backtest.fees_bps + scenario.backtest.slippage_bps
+    for ticker in evaluation.metrics:
+        benchmark = evaluation.returns[(ticker, "buy_and_hold")]
+        for variant in (v.name for v in scenario.variants):
+            write_tearsheet(
+                evaluation.returns[(ticker, variant)],
+                benchmark,
+                folder / f"{ticker}-{variant}.html",
+                title=f"{scenario.name}: {variant} on {ticker}, {costs:g} bps per side",
+                strategy_name=f"{variant} strategy",
+                benchmark_name=f"{ticker} buy-and-hold",
+            )
+    return folder
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN and infinities (undefined metrics) by ``None``."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_safe(value.item())
+    return value

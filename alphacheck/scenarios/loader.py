@@ -1,0 +1,102 @@
+"""Read a scenario file (or a shipped scenario's name) into a :class:`Scenario`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from alphacheck.exceptions import ConfigError, did_you_mean
+from alphacheck.scenarios.schema import Scenario
+
+__all__ = ["SHIPPED_DIR", "find_scenario", "load_scenario", "shipped_scenarios"]
+
+#: Scenarios shipped with the project (the repository's ``scenarios/`` folder).
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Map each shipped scenario's name to its file."""
+    if not SHIPPED_DIR.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.yaml"))}
+
+
+def find_scenario(path_or_name: str | Path) -> Path:
+    """Resolve a file path, or the name of a shipped scenario, to a file.
+
+    Raises
+    ------
+    ConfigError
+        When neither a file nor a shipped scenario of that name exists.
+    """
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    shipped = shipped_scenarios()
+    if path.stem in shipped and path.suffix in ("", ".yaml") and path.parent in (Path("."), Path("scenarios")):
+        return shipped[path.stem]
+    raise ConfigError(
+        f"scenario file {str(path_or_name)!r} not found{did_you_mean(path.stem, shipped)}; "
+        f"give a path to a YAML file or one of: {', '.join(shipped) or '(none shipped)'}"
+    )
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """Parse and validate a scenario file.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the key path, the bad value and what is allowed.
+    """
+    path = find_scenario(path_or_name)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of scenario keys, got {type(raw).__name__}")
+    raw.setdefault("name", path.stem)
+    return validate_scenario(raw, source=str(path))
+
+
+def validate_scenario(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario mapping, turning pydantic's report into one clear error."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, source)) from None
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            parent = _model_at(error["loc"][:-1])
+            allowed = sorted(parent.model_fields) if parent else []
+            hint = did_you_mean(str(error["loc"][-1]), allowed)
+            lines.append(f"unknown key {where!r}{hint}; allowed here: {', '.join(allowed)}")
+        else:
+            lines.append(f"{where} = {error.get('input')!r}: {error['msg']}")
+    return f"{source}: " + "; ".join(lines)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type | None:
+    """The pydantic model class found at a key path of the scenario, if any."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner else annotation
+        if not hasattr(model, "model_fields"):
+            return None
+    return model

@@ -1,0 +1,60 @@
+"""The Recorder protocol: what the pipeline tells an experiment tracker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["NullRecorder", "Recorder", "flatten"]
+
+
+class Recorder(Protocol):
+    """Receives a run's params, metrics and artifacts."""
+
+    def start(self, experiment: str, run_name: str) -> None: ...
+
+    def log_params(self, params: Mapping[str, Any]) -> None: ...
+
+    def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None: ...
+
+    def end(self, status: str = "FINISHED") -> None: ...
+
+    @property
+    def location(self) -> str:
+        """Where the run can be found, for the user."""
+
+
+class NullRecorder:
+    """Records nothing (``--no-tracking``)."""
+
+    location = "tracking disabled"
+
+    def start(self, experiment: str, run_name: str) -> None:
+        pass
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        pass
+
+    def log_metrics(self, metrics: Mapping[str, float]) -> None:
+        pass
+
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
+        pass
+
+    def end(self, status: str = "FINISHED") -> None:
+        pass
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "", sep: str = ".") -> dict[str, Any]:
+    """Flatten nested mappings to dotted keys: ``{"a": {"b": 1}} -> {"a.b": 1}``."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{sep}{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name, sep))
+        else:
+            flat[name] = value
+    return flat
