@@ -1,0 +1,48 @@
+"""Shared fixtures: small synthetic prices, the real CSVs in ../shared, temp stores."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_YAHOO = REPO.parent / "shared" / "data" / "yahoo"
+
+
+def synthetic_prices(n: int = 300, seed: int = 0, start: str = "2020-01-01") -> pd.DataFrame:
+    """A random-walk OHLCV frame in the Prices convention (business days)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range(start, periods=n, name="date")
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, n)))
+    open_ = close * np.exp(rng.normal(0, 0.003, n))
+    high = np.maximum(open_, close) * (1 + rng.uniform(0, 0.01, n))
+    low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.01, n))
+    volume = rng.integers(1_000_000, 5_000_000, n).astype("float64")
+    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=dates)
+
+
+@pytest.fixture
+def prices() -> pd.DataFrame:
+    """300 bars of synthetic prices."""
+    return synthetic_prices()
+
+
+@pytest.fixture
+def shared_yahoo_dir() -> Path:
+    """The real Yahoo CSVs in ../shared/data/yahoo: under CI a missing folder fails, else skips."""
+    if not (SHARED_YAHOO / "SPY.csv").is_file():
+        message = f"real market data not found at {SHARED_YAHOO}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_YAHOO
+
+
+@pytest.fixture
+def tracking_uri(tmp_path: Path) -> str:
+    """A fresh sqlite MLflow store in a temporary folder."""
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
