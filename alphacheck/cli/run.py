@@ -28,6 +28,11 @@ __all__ = ["run"]
     help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@click.option(
+    "--tracking", "tracking_mode", type=click.Choice(["strict", "fallback"]), default="strict", show_default=True,
+    help="When the tracking server cannot be reached: stop before training (strict) or log to "
+    "sqlite:///mlflow.db here and say so (fallback).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 def run(
@@ -37,13 +42,15 @@ def run(
     device: str | None,
     tracking_uri: str | None,
     no_tracking: bool,
+    tracking_mode: str,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
 
-    The folder holds config.yaml, predictions.parquet, metrics.json and one
-    quantstats tearsheet per ticker and variant; the run is also logged to MLflow.
+    The folder holds config.yaml, predictions.parquet, returns.parquet,
+    metrics.json, plots/, summary.md, index.html and one quantstats tearsheet
+    per ticker and variant; the run is also logged to MLflow.
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
@@ -61,7 +68,9 @@ def run(
         if not no_tracking:
             from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-            recorder = MlflowRecorder(tracking_uri)
+            recorder = MlflowRecorder(
+                tracking_uri, fallback=tracking_mode == "fallback", on_notice=lambda line: click.echo(line, err=True)
+            )
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(config, output, recorder, on_progress=say)
     except AlphacheckError as exc:

@@ -100,3 +100,13 @@ def test_a_broken_image_is_caught(built, tmp_path):
     report = browser.render(copy / "index.html")
     assert len(report["broken"]) == 1 and report["broken"][0].endswith("plots/equity.png")
     assert any("equity.png" in e for e in report["errors"])
+
+
+@pytest.mark.slow
+def test_a_script_error_is_caught(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><html><head></head><body><table><tr><td>1</td></tr></table>"
+                    "<script>notDefinedAnywhere();</script></body></html>")
+    report = browser.render(page)
+    assert report["tables"] == 1
+    assert len(report["errors"]) == 1 and "notDefinedAnywhere" in report["errors"][0]
