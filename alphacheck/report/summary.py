@@ -37,6 +37,7 @@ _LEVELS = {
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy")
+_RATIOS = ("sharpe", "sortino", "calmar", "profit_factor", "psr", "dsr")
 _Z95 = 1.959963984540054
 
 
@@ -199,5 +200,7 @@ def _format(column: str, value: Any) -> str:
     if isinstance(value, float | np.floating):
         if column in _PERCENT:
             return f"{float(value):.2%}"
+        if column in _RATIOS:
+            return f"{float(value):.2f}"
         return f"{float(value):.4g}"
     return str(value)

@@ -49,7 +49,7 @@ def test_section_table_names_known_levels_and_formats_values():
     section = {"covid": {"SPY": {"baseline": {"total_return": -0.1234, "sharpe": 0.5, "n_trades": 3}}}}
     table = section_table("stress", section)
     assert table.columns == ["window", "ticker", "strategy", "total_return", "sharpe", "n_trades"]
-    assert table.rows == [["covid", "SPY", "baseline", "-12.34%", "0.5", "3"]]
+    assert table.rows == [["covid", "SPY", "baseline", "-12.34%", "0.50", "3"]]
 
 
 def test_section_table_reads_lists_of_records_and_unknown_nesting():
