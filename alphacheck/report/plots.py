@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 _RC = {"font.family": "DejaVu Sans", "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100}
-_COST_KEYS = ("costs_bps", "cost_bps", "costs_bps_per_side", "bps")
+_COST_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps")
 
 
 @contextmanager
@@ -88,7 +88,7 @@ def fold_accuracy_plot(folds: pd.DataFrame, path: Path) -> Path:
 
 
 def break_even_cost(costs_bps: np.ndarray, total_return: np.ndarray) -> float:
-    """Cost per side (bps) where the net total return crosses zero, by linear interpolation.
+    """Cost per side (bps) where a net metric (Sharpe, total return) crosses zero, by linear interpolation.
 
     ``nan`` when the curve does not cross zero over the costs given.
     """
@@ -104,16 +104,17 @@ def break_even_cost(costs_bps: np.ndarray, total_return: np.ndarray) -> float:
 
 
 def cost_sensitivity_plot(sweep: pd.DataFrame, path: Path) -> Path | None:
-    """Net total return against cost per side, break-even marked; ``None`` without the columns."""
+    """Net Sharpe (else total return) against cost per side, zero crossing marked; ``None`` without the columns."""
     cost = next((c for c in _COST_KEYS if c in sweep.columns), None)
-    if cost is None or "total_return" not in sweep.columns:
+    metric = next((c for c in ("sharpe", "total_return") if c in sweep.columns), None)
+    if cost is None or metric is None:
         return None
     keys = [c for c in ("ticker", "strategy", "variant") if c in sweep.columns]
     groups = sweep.groupby(keys, sort=False) if keys else [((), sweep)]
     with _figure(path) as (ax,):
         for name, group in groups:
             x = pd.to_numeric(group[cost]).to_numpy(dtype="float64")
-            y = pd.to_numeric(group["total_return"]).to_numpy(dtype="float64")
+            y = pd.to_numeric(group[metric]).to_numpy(dtype="float64")
             order = np.argsort(x)
             label = " ".join(str(n) for n in (name if isinstance(name, tuple) else (name,)))
             line = ax.plot(x[order], y[order], "o-", label=label)[0]
@@ -123,9 +124,10 @@ def cost_sensitivity_plot(sweep: pd.DataFrame, path: Path) -> Path | None:
                 ax.annotate(f"break-even {even:.1f} bps", (even, 0), textcoords="offset points",
                             xytext=(4, 6), fontsize=8, color=line.get_color())
         ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set_title("Cost sensitivity: net total return against cost per side")
+        ax.set_title(f"Cost sensitivity: net {metric.replace('_', ' ')} against cost per side")
         ax.set_xlabel("fees + slippage per side (bps)")
-        ax.yaxis.set_major_formatter(_percent())
+        if metric == "total_return":
+            ax.yaxis.set_major_formatter(_percent())
         ax.legend(loc="best", fontsize=8)
     return path
 

@@ -21,7 +21,7 @@ from alphacheck.scenarios.schema import Scenario
 
 __all__ = ["RETURNS_FILE", "RunFolder", "read_run_folder", "returns_to_frame"]
 
-RETURNS_FILE = "returns.parquet"
+RETURNS_FILE = "returns.parquet"  # read in either layout, see _frame_to_returns
 _REQUIRED = ("config.yaml", "predictions.parquet", "metrics.json")
 
 
@@ -104,9 +104,11 @@ def returns_to_frame(returns: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
 
 
 def _frame_to_returns(frame: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
+    # Two layouts: ``strategy, return`` (returns_to_frame) or the backtest's ``variant, net_return, ...``.
+    strategy, value = ("variant", "net_return") if "net_return" in frame.columns else ("strategy", "return")
     returns = {}
-    for (ticker, strategy), rows in frame.groupby(["ticker", "strategy"], sort=False):
-        series = pd.Series(rows["return"].to_numpy(), index=pd.DatetimeIndex(rows["date"], name="date"), name="return")
+    for (ticker, strategy), rows in frame.groupby(["ticker", strategy], sort=False):
+        series = pd.Series(rows[value].to_numpy(), index=pd.DatetimeIndex(rows["date"], name="date"), name="return")
         returns[(str(ticker), str(strategy))] = series.sort_index()
     return returns
 

@@ -34,6 +34,8 @@ _LEVELS = {
     "metrics": ("ticker", "strategy"),
     "stress": ("window", "ticker", "strategy"),
     "cost_sweep": ("ticker", "strategy", "costs_bps"),
+    "per_fold": ("ticker", "strategy", "fold"),
+    "per_year": ("ticker", "strategy", "year"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy")
@@ -176,7 +178,10 @@ def _records(node: Any, path: tuple[str, ...]):
     elif isinstance(node, dict):
         if not node:
             return
-        if _is_nested(node):
+        if _is_columns(node):  # {"cost": [0, 5], "sharpe": [0.9, 0.4]}: one row per position
+            for i in range(len(next(iter(node.values())))):
+                yield path, {k: v[i] for k, v in node.items()}
+        elif _is_nested(node):
             for key, value in node.items():
                 if isinstance(value, dict | list):
                     yield from _records(value, (*path, str(key)))
@@ -184,6 +189,12 @@ def _records(node: Any, path: tuple[str, ...]):
                     yield (*path, str(key)), {"value": value}
         else:
             yield path, node
+
+
+def _is_columns(mapping: dict[str, Any]) -> bool:
+    lists = list(mapping.values())
+    return all(isinstance(v, list) and not any(isinstance(x, dict | list) for x in v) for v in lists) \
+        and len({len(v) for v in lists}) == 1 and len(lists[0]) > 0
 
 
 def _is_nested(mapping: dict[str, Any]) -> bool:

@@ -29,7 +29,7 @@ _ARTIFACTS = ("config.yaml", "metrics.json", "predictions.parquet", "returns.par
 _IDENTITY = ("ticker", "strategy", "variant")
 _STEP_KEYS = ("fold", "index")
 #: Record fields that name a row (a cost level, a window, a year) rather than measure it.
-_LABEL_KEYS = ("costs_bps", "cost_bps", "costs_bps_per_side", "bps", "window", "year")
+_LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps", "window", "year")
 _SKIP_SECTIONS = ("metrics", "folds")
 
 
@@ -128,8 +128,8 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
     step_key = next((c for c in _STEP_KEYS if c in frame.columns), None)
     by_name: dict[str, list[tuple[int, float]]] = {}
     for row in frame.to_dict("records"):
-        parts = [key, *(str(row[c]) for c in labels if row.get(c) is not None)]
-        step = int(row[step_key]) if step_key and _is_number(row.get(step_key)) else 0
+        parts = [key, *(_label(row[c]) for c in labels if row.get(c) is not None)]
+        step = _step(row.get(step_key)) if step_key else 0
         for column in values:
             if _is_number(row.get(column)):
                 by_name.setdefault(".".join([*parts, column]), []).append((step, float(row[column])))
@@ -193,6 +193,19 @@ def _input_size(model) -> int:
         if isinstance(module, torch.nn.Linear | torch.nn.Conv1d):
             return int(getattr(module, "in_features", getattr(module, "in_channels", 0)))
     raise ValueError(f"cannot tell the input size of {type(model).__name__}")
+
+
+def _label(value: Any) -> str:
+    """A cost level or window as part of a metric name: 5.0 -> "5", 2.5 -> "2.5"."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _step(value: Any) -> int:
+    """A fold index as an MLflow step: JSON keys arrive as strings ("0")."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _is_number(value: Any) -> bool:

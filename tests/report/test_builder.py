@@ -110,3 +110,14 @@ def test_a_script_error_is_caught(tmp_path):
     report = browser.render(page)
     assert report["tables"] == 1
     assert len(report["errors"]) == 1 and "notDefinedAnywhere" in report["errors"][0]
+
+
+def test_returns_in_the_backtests_layout_are_read(run_dir):
+    # returns.parquet as the backtest writes it: variant, net_return and more columns.
+    frame = pd.read_parquet(run_dir / "returns.parquet")
+    layout = frame.rename(columns={"strategy": "variant", "return": "net_return"}).assign(position=1, cost=0.0)
+    layout.to_parquet(run_dir / "returns.parquet", index=False)
+    run = read_run_folder(run_dir)
+    expected = frame[(frame["ticker"] == "NASDAQ") & (frame["strategy"] == "always_long")]
+    assert run.returns[("NASDAQ", "always_long")].tolist() == expected["return"].tolist()
+    assert len(run.returns) == 6

@@ -52,3 +52,9 @@ def test_cost_and_stress_plots_need_their_columns(tmp_path):
     assert plots.stress_plot(stress, tmp_path / "s.png").read_bytes()[:8] == PNG_MAGIC
     assert plots.stress_plot(stress.drop(columns="window"), tmp_path / "none2.png") is None
     assert not (tmp_path / "none.png").exists()
+
+
+def test_cost_plot_reads_the_backtests_columns(tmp_path):
+    sweep = pd.DataFrame({"ticker": "X", "strategy": "v", "cost_bps_per_side": [0.0, 5.0, 10.0],
+                          "sharpe": [0.8, 0.2, -0.4], "total_return": [0.1, 0.02, -0.05]})
+    assert plots.cost_sensitivity_plot(sweep, tmp_path / "c.png").read_bytes()[:8] == PNG_MAGIC

@@ -53,7 +53,7 @@ def test_section_table_names_known_levels_and_formats_values():
 
 
 def test_section_table_reads_lists_of_records_and_unknown_nesting():
-    table = section_table("per_year", {"SPY": [{"year": 2019, "hit_rate": 0.5}, {"year": 2020, "hit_rate": None}]})
+    table = section_table("yearly", {"SPY": [{"year": 2019, "hit_rate": 0.5}, {"year": 2020, "hit_rate": None}]})
     assert table.columns == ["level 1", "year", "hit_rate"]
     assert table.rows == [["SPY", "2019", "50.00%"], ["SPY", "2020", "-"]]
     assert section_table("empty", {}) is None
@@ -79,3 +79,11 @@ def test_run_tables_cover_every_section_and_render_as_markdown(run_dir):
     assert "| ticker | strategy | accuracy | total_return | sharpe | n_trades |" in markdown
     assert markdown.count("| baseline | SP500 | 0 | 2018-01-02..") == 1  # fold 0 of the accuracy table
     assert "| covid-2020 | SP500 | baseline | -5.00% | -5.00% |" in markdown
+
+
+def test_columnar_sections_become_one_row_per_position():
+    # The backtest writes its cost sweep as columns: {"cost_bps_per_side": [...], "sharpe": [...], ...}.
+    section = {"SPY": {"v": {"cost_bps_per_side": [0.0, 5.0], "sharpe": [0.9, 0.4], "total_return": [0.1, 0.05]}}}
+    table = section_table("cost_sweep", section)
+    assert table.columns == ["ticker", "strategy", "cost_bps_per_side", "sharpe", "total_return"]
+    assert table.rows == [["SPY", "v", "0", "0.90", "10.00%"], ["SPY", "v", "5", "0.40", "5.00%"]]
