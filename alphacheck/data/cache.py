@@ -124,6 +124,7 @@ class PriceCache:
             The date range the source was asked for.
         """
         frame = frame.loc[:, list(RAW_COLUMNS)].astype("float64")
+        frame.index = pd.DatetimeIndex(frame.index).astype("datetime64[ns]").rename("date")
         meta = CacheMeta(
             ticker=ticker.upper(),
             source=source,
