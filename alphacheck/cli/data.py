@@ -36,7 +36,9 @@ def data(verbose: bool) -> None:
     A scenario with `source: yahoo` reads this cache first and downloads only
     the dates it lacks; imported files make such a scenario run offline.
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @data.command()
@@ -55,13 +57,17 @@ def fetch(tickers: tuple[str, ...], start: dt.datetime, end: dt.datetime | None)
     for ticker in tickers:
         result = update_cache(ticker, start.date(), last, cache)
         meta = result.entry.meta
-        rows.append((meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), str(result.downloaded_rows)))
+        rows.append(
+            (meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), str(result.downloaded_rows))
+        )
     click.echo(_table(("ticker", "source", "first", "last", "rows", "downloaded"), rows))
 
 
 @data.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ticker", help="Ticker to store the file under (default: the file name, e.g. SPY.csv -> SPY).")
+@click.option(
+    "--ticker", help="Ticker to store the file under (default: the file name, e.g. SPY.csv -> SPY)."
+)
 @_user_errors
 def import_(files: tuple[Path, ...], ticker: str | None) -> None:
     """Validate price files (CSV as yfinance writes it, or parquet) and put them in the cache."""
@@ -71,7 +77,9 @@ def import_(files: tuple[Path, ...], ticker: str | None) -> None:
     from alphacheck.data.validation import check_prices
 
     if ticker and len(files) > 1:
-        raise click.UsageError("--ticker names one file's ticker; import several files one at a time, or name them")
+        raise click.UsageError(
+            "--ticker names one file's ticker; import several files one at a time, or name them"
+        )
     cache = PriceCache()
     for path in files:
         name = (ticker or ticker_from_path(path)).upper()
@@ -80,8 +88,14 @@ def import_(files: tuple[Path, ...], ticker: str | None) -> None:
         report = check_prices(normalise_ohlcv(raw, name), name)
         previous = cache.read(name)
         entry = cache.write(name, raw, f"import:{path.name}", (raw.index[0].date(), raw.index[-1].date()))
-        replaced = f" (replaced {previous.meta.source}, {previous.meta.first} to {previous.meta.last})" if previous else ""
-        click.echo(f"{name}: {entry.meta.rows} rows {entry.meta.first} to {entry.meta.last} from {path}{replaced}")
+        replaced = (
+            f" (replaced {previous.meta.source}, {previous.meta.first} to {previous.meta.last})"
+            if previous
+            else ""
+        )
+        click.echo(
+            f"{name}: {entry.meta.rows} rows {entry.meta.first} to {entry.meta.last} from {path}{replaced}"
+        )
         for finding in report.warnings:
             click.echo(f"  warning: {finding.message}", err=True)
 
@@ -98,7 +112,9 @@ def list_() -> None:
         meta = cache.read(name).meta
         rows.append((meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), meta.fetched_at))
     if not rows:
-        click.echo(f"no cached prices in {cache.root}; use `alphacheck data fetch` or `alphacheck data import`")
+        click.echo(
+            f"no cached prices in {cache.root}; use `alphacheck data fetch` or `alphacheck data import`"
+        )
         return
     click.echo(_table(("ticker", "source", "first", "last", "rows", "fetched_at"), rows))
 
@@ -106,10 +122,13 @@ def list_() -> None:
 @data.command()
 @click.argument("ticker")
 @click.option(
-    "--source", type=click.Choice(["cache", "sample"]),
+    "--source",
+    type=click.Choice(["cache", "sample"]),
     help="Where to read TICKER (default: the cache, else the embedded sample).",
 )
-@click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1), help="Rows shown at each end.")
+@click.option(
+    "--rows", default=5, show_default=True, type=click.IntRange(min=1), help="Rows shown at each end."
+)
 @_user_errors
 def show(ticker: str, source: str | None, rows: int) -> None:
     """Show TICKER's first and last rows (adjusted prices) and its validation report."""
@@ -140,8 +159,10 @@ def _read_for_show(ticker: str, source: str | None):
     entry = cache.read(ticker) if source in (None, "cache") else None
     if entry is not None:
         meta = entry.meta
-        origin = (f"{meta.rows} rows {meta.first} to {meta.last}, source {meta.source}, fetched {meta.fetched_at}, "
-                  f"{cache.path(ticker)}")
+        origin = (
+            f"{meta.rows} rows {meta.first} to {meta.last}, source {meta.source}, fetched {meta.fetched_at}, "
+            f"{cache.path(ticker)}"
+        )
         return normalise_ohlcv(entry.frame, ticker), origin
     if source == "sample" or (source is None and ticker in SAMPLE_TICKERS):
         prices = load_sample(ticker)
@@ -155,5 +176,8 @@ def _read_for_show(ticker: str, source: str | None):
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=False)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in [header, *rows]]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *rows]
+    ]
     return "\n".join(lines)

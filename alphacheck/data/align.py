@@ -40,7 +40,9 @@ def align_calendars(
         For an unknown policy, or when the tickers share no day at all.
     """
     if policy not in ALIGN_POLICIES:
-        raise DataError(f"align = {policy!r} is not a calendar policy; use one of {', '.join(ALIGN_POLICIES)}")
+        raise DataError(
+            f"align = {policy!r} is not a calendar policy; use one of {', '.join(ALIGN_POLICIES)}"
+        )
     empty = pd.DatetimeIndex([], name="date")
     if policy == "none" or len(prices) < 2:
         return dict(prices), {ticker: empty for ticker in prices}
@@ -49,7 +51,9 @@ def align_calendars(
         common = frame.index if common is None else common.intersection(frame.index)
     if len(common) == 0:
         spans = ", ".join(f"{t} {f.index[0].date()} to {f.index[-1].date()}" for t, f in prices.items())
-        raise DataError(f"the tickers share no trading day ({spans}); choose overlapping dates or align: none")
+        raise DataError(
+            f"the tickers share no trading day ({spans}); choose overlapping dates or align: none"
+        )
     aligned = {ticker: frame.loc[frame.index.isin(common)] for ticker, frame in prices.items()}
     dropped = {ticker: frame.index.difference(common).rename("date") for ticker, frame in prices.items()}
     return aligned, dropped

@@ -102,16 +102,18 @@ class PriceCache:
         try:
             table = pq.read_table(path)
             meta = CacheMeta(**json.loads(table.schema.metadata[_META_KEY]))
-        except Exception as exc:  # any unreadable file gets the same remedy
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's errors derive from these
             raise DataError(
-                f"cache file {path} is unreadable ({exc}); delete it and run `alphacheck data fetch {ticker}` "
-                "or `alphacheck data import FILE`"
+                f"cache file {path} is unreadable ({exc}); delete it and run "
+                f"`alphacheck data fetch {ticker}` or `alphacheck data import FILE`"
             ) from None
         frame = table.to_pandas()
         frame.index = pd.DatetimeIndex(frame.index).astype("datetime64[ns]").rename("date")
         return CacheEntry(frame.loc[:, list(RAW_COLUMNS)], meta)
 
-    def write(self, ticker: str, frame: pd.DataFrame, source: str, covered: tuple[dt.date, dt.date]) -> CacheEntry:
+    def write(
+        self, ticker: str, frame: pd.DataFrame, source: str, covered: tuple[dt.date, dt.date]
+    ) -> CacheEntry:
         """Replace the cached frame of ``ticker`` atomically and return the new entry.
 
         Parameters

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import ClassVar
 
 import pandas as pd
 from pandas.tseries.holiday import (
@@ -33,15 +34,22 @@ __all__ = ["nyse_holidays", "trading_days"]
 # Closures announced at short notice (weather, national mourning, 9/11).
 _UNSCHEDULED_CLOSURES = pd.to_datetime(
     [
-        "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14",
-        "2004-06-11", "2007-01-02", "2012-10-29", "2012-10-30",
-        "2018-12-05", "2025-01-09",
+        "2001-09-11",
+        "2001-09-12",
+        "2001-09-13",
+        "2001-09-14",
+        "2004-06-11",
+        "2007-01-02",
+        "2012-10-29",
+        "2012-10-30",
+        "2018-12-05",
+        "2025-01-09",
     ]
 )
 
 
 class _NyseHolidays(AbstractHolidayCalendar):
-    rules = [
+    rules: ClassVar[list[Holiday]] = [
         # NYSE does not close on Friday when New Year's Day falls on a Saturday.
         Holiday("New Year's Day", month=1, day=1, observance=sunday_to_monday),
         USMartinLutherKingJr,

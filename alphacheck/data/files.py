@@ -61,7 +61,9 @@ def read_price_file(path: Path, ticker: str | None = None) -> pd.DataFrame:
     try:
         frame = _read_parquet(path) if path.suffix.lower() != ".csv" else _read_csv(path)
     except (ValueError, OSError, KeyError) as exc:
-        raise DataError(f"price file {path}: cannot be read ({exc}); expected the layout yfinance writes") from None
+        raise DataError(
+            f"price file {path}: cannot be read ({exc}); expected the layout yfinance writes"
+        ) from None
     return to_raw_frame(frame, f"price file {path}", ticker)
 
 
@@ -84,7 +86,9 @@ def to_raw_frame(frame: pd.DataFrame, where: str, ticker: str) -> pd.DataFrame:
     """
     frame = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
     if "adj_close" not in frame.columns and "close" in frame.columns:
-        log.info("%s: %s has no Adj Close column; prices are used as given (not dividend adjusted)", ticker, where)
+        log.info(
+            "%s: %s has no Adj Close column; prices are used as given (not dividend adjusted)", ticker, where
+        )
         frame = frame.assign(adj_close=frame["close"])
     missing = [c for c in RAW_COLUMNS if c not in frame.columns]
     if missing:

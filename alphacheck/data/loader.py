@@ -46,16 +46,15 @@ def load_prices(config: DataConfig, cache: PriceCache | None = None) -> dict[str
     for ticker in config.tickers:
         frame, report = load_ticker(ticker, config, cache)
         _report_findings(report, config.source)
-        log.info("%s: %d bars %s to %s", report.ticker, len(frame), frame.index[0].date(), frame.index[-1].date())
+        first, last = frame.index[0].date(), frame.index[-1].date()
+        log.info("%s: %d bars %s to %s", report.ticker, len(frame), first, last)
         prices[report.ticker] = frame
     aligned, dropped = align_calendars(prices, config.align)
     lost = {ticker: days for ticker, days in dropped.items() if len(days)}
     if lost:
         common = len(next(iter(aligned.values())))
-        log.warning(
-            "aligned %d tickers to %d common days; dropped %s",
-            len(aligned), common, "; ".join(f"{t}: {len(d)} days ({format_dates(d, 3)})" for t, d in lost.items()),
-        )
+        what = "; ".join(f"{t}: {len(d)} days ({format_dates(d, 3)})" for t, d in lost.items())
+        log.warning("aligned %d tickers to %d common days; dropped %s", len(aligned), common, what)
     return aligned
 
 

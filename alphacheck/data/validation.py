@@ -111,22 +111,32 @@ def _structural(prices: pd.DataFrame) -> list[Finding]:
     backwards = index[1:][np.diff(index.asi8) < 0]
     if len(backwards):
         found.append(
-            Finding("unsorted_dates", "error", f"dates not sorted, out of order at {format_dates(backwards)}",
-                    tuple(backwards))
+            Finding(
+                "unsorted_dates",
+                "error",
+                f"dates not sorted, out of order at {format_dates(backwards)}",
+                tuple(backwards),
+            )
         )
     values = prices.loc[:, [*_OHLC, "volume"]]
     rows = index[values.isna().any(axis=1).to_numpy()]
     if len(rows):
-        found.append(Finding("missing_values", "error", f"missing values on {format_dates(rows)}", tuple(rows)))
+        found.append(
+            Finding("missing_values", "error", f"missing values on {format_dates(rows)}", tuple(rows))
+        )
     ohlc = values[_OHLC]
     rows = index[(ohlc <= 0).any(axis=1).to_numpy()]
     if len(rows):
         found.append(
-            Finding("nonpositive_prices", "error", f"zero or negative prices on {format_dates(rows)}", tuple(rows))
+            Finding(
+                "nonpositive_prices", "error", f"zero or negative prices on {format_dates(rows)}", tuple(rows)
+            )
         )
     rows = index[(values["volume"] < 0).to_numpy()]
     if len(rows):
-        found.append(Finding("negative_volume", "error", f"negative volume on {format_dates(rows)}", tuple(rows)))
+        found.append(
+            Finding("negative_volume", "error", f"negative volume on {format_dates(rows)}", tuple(rows))
+        )
     slack = 1 + _OHLC_TOLERANCE
     body_high = ohlc[["open", "close"]].max(axis=1)
     body_low = ohlc[["open", "close"]].min(axis=1)
@@ -134,8 +144,12 @@ def _structural(prices: pd.DataFrame) -> list[Finding]:
     rows = index[bad.to_numpy()]
     if len(rows):
         found.append(
-            Finding("high_low", "error", f"high below open/close or low above them on {format_dates(rows)}",
-                    tuple(rows))
+            Finding(
+                "high_low",
+                "error",
+                f"high below open/close or low above them on {format_dates(rows)}",
+                tuple(rows),
+            )
         )
     return found
 
@@ -155,8 +169,12 @@ def _suspicious(prices: pd.DataFrame) -> list[Finding]:
         )
         more = f" and {len(after) - 5} more" if len(after) > 5 else ""
         found.append(
-            Finding("gap", "warning", f"gaps of more than {MAX_GAP_WEEKDAYS} weekdays without prices: {spans}{more}",
-                    tuple(index[after + 1]))
+            Finding(
+                "gap",
+                "warning",
+                f"gaps of more than {MAX_GAP_WEEKDAYS} weekdays without prices: {spans}{more}",
+                tuple(index[after + 1]),
+            )
         )
     ratio = (prices["close"] / prices["close"].shift(1)).to_numpy()
     with np.errstate(invalid="ignore"):
@@ -166,8 +184,12 @@ def _suspicious(prices: pd.DataFrame) -> list[Finding]:
         moves = ", ".join(f"{d.date()} ({ratio[index.get_loc(d)] - 1:+.0%})" for d in rows[:5])
         more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
         found.append(
-            Finding("split_like_move", "warning",
-                    f"one-day close moves large enough to suggest a missed split on {moves}{more}", tuple(rows))
+            Finding(
+                "split_like_move",
+                "warning",
+                f"one-day close moves large enough to suggest a missed split on {moves}{more}",
+                tuple(rows),
+            )
         )
     return found
 

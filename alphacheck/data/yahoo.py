@@ -88,8 +88,14 @@ def download(ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     yf.config.debug.hide_exceptions = False  # errors must reach us, not only yfinance's log
     try:
         return yf.Ticker(ticker).history(
-            start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
-            interval="1d", auto_adjust=False, back_adjust=False, actions=False, repair=False, keepna=False,
+            start=start.isoformat(),
+            end=(end + dt.timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
+            interval="1d",
+            auto_adjust=False,
+            back_adjust=False,
+            actions=False,
+            repair=False,
+            keepna=False,
         )
     except yf_errors.YFTzMissingError as exc:
         raise TickerNotFound(str(exc)) from None
@@ -115,7 +121,10 @@ def last_complete_day(end: dt.date | None = None) -> dt.date:
 
 
 def load_yahoo(
-    ticker: str, start: dt.date, end: dt.date | None = None, cache: PriceCache | None = None,
+    ticker: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    cache: PriceCache | None = None,
     offline: bool | None = None,
 ) -> pd.DataFrame:
     """Raw prices of ``ticker`` from ``start`` to ``end`` (default: yesterday), cache first.
@@ -160,8 +169,13 @@ def update_cache(
     entry = cache.read(ticker)
     gaps = _missing_ranges(entry, start, end)
     if not gaps:
-        log.info("%s: served from the cache (%s, fetched %s)%s", ticker, entry.meta.source, entry.meta.fetched_at,
-                 " while offline" if offline else "")
+        log.info(
+            "%s: served from the cache (%s, fetched %s)%s",
+            ticker,
+            entry.meta.source,
+            entry.meta.fetched_at,
+            " while offline" if offline else "",
+        )
         return UpdateResult(entry, 0)
     if offline:
         raise _cannot_serve(ticker, gaps, cache, "offline (ALPHACHECK_OFFLINE is set)")
@@ -201,8 +215,12 @@ def _download_gaps(ticker, entry, gaps, start, end, cache) -> UpdateResult:
         lo, hi = (gap_start, overlap.date()) if gap_end < entry.covered[0] else (overlap.date(), gap_end)
         part = _download_checked(ticker, lo, hi, first=False)
         if not _agrees(cached, part, overlap):
-            log.info("%s: Yahoo revised the history since %s (a dividend or split); fetching %s to %s again",
-                     ticker, entry.meta.fetched_at, *covered)
+            log.info(
+                "%s: Yahoo revised the history since %s (a dividend or split); fetching %s to %s again",
+                ticker,
+                entry.meta.fetched_at,
+                *covered,
+            )
             frame = _download_checked(ticker, *covered, first=True)
             return UpdateResult(_store(cache, ticker, frame, covered), len(frame))
         parts.append(part.drop(index=overlap))
@@ -231,7 +249,9 @@ def _download_checked(ticker: str, start: dt.date, end: dt.date, first: bool) ->
     frame = to_raw_frame(raw, f"Yahoo download of {ticker}", ticker)
     frame = frame.loc[pd.Timestamp(start) : pd.Timestamp(end)]
     if first and frame.empty:
-        raise DataError(f"{ticker}: Yahoo returned no prices between {start} and {end}; choose dates when it traded")
+        raise DataError(
+            f"{ticker}: Yahoo returned no prices between {start} and {end}; choose dates when it traded"
+        )
     return frame
 
 
@@ -243,8 +263,14 @@ def _download_retrying(ticker: str, start: dt.date, end: dt.date) -> pd.DataFram
             failure = exc
             if attempt < ATTEMPTS:
                 wait = BACKOFF_SECONDS * 2 ** (attempt - 1)
-                log.info("%s: download failed (%s); attempt %d of %d in %.0fs", ticker, exc, attempt + 1,
-                         ATTEMPTS, wait)
+                log.info(
+                    "%s: download failed (%s); attempt %d of %d in %.0fs",
+                    ticker,
+                    exc,
+                    attempt + 1,
+                    ATTEMPTS,
+                    wait,
+                )
                 _sleep(wait)
     raise _NetworkDown(f"{ATTEMPTS} attempts, last error: {failure}")
 

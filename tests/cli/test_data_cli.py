@@ -30,7 +30,9 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.parametrize("args", [["data"], ["data", "fetch"], ["data", "import"], ["data", "list"], ["data", "show"]])
+@pytest.mark.parametrize(
+    "args", [["data"], ["data", "fetch"], ["data", "import"], ["data", "list"], ["data", "show"]]
+)
 def test_help(runner, args):
     result = runner.invoke(cli, [*args, "--help"])
     assert result.exit_code == 0
@@ -39,7 +41,9 @@ def test_help(runner, args):
 
 def test_data_is_listed_by_the_top_level_help(runner):
     lines = runner.invoke(cli, ["--help"]).output.splitlines()
-    assert ["data", "Fetch, import, list and inspect cached prices."] in [line.split(None, 1) for line in lines]
+    assert ["data", "Fetch, import, list and inspect cached prices."] in [
+        line.split(None, 1) for line in lines
+    ]
 
 
 def test_import_list_show(runner, tmp_path):

@@ -15,12 +15,18 @@ from alphacheck.exceptions import DataError
 
 
 def raw_frame(n: int = 5, base: float = 100.0) -> pd.DataFrame:
-    dates = pd.DatetimeIndex(list(pd.bdate_range("2021-03-01", periods=n)), name="date").astype("datetime64[ns]")
+    dates = pd.DatetimeIndex(list(pd.bdate_range("2021-03-01", periods=n)), name="date").astype(
+        "datetime64[ns]"
+    )
     close = [base + i for i in range(n)]
     return pd.DataFrame(
         {
-            "open": close, "high": [c + 1 for c in close], "low": [c - 1 for c in close], "close": close,
-            "adj_close": [c / 2 for c in close], "volume": [10.0] * n,
+            "open": close,
+            "high": [c + 1 for c in close],
+            "low": [c - 1 for c in close],
+            "close": close,
+            "adj_close": [c / 2 for c in close],
+            "volume": [10.0] * n,
         },
         index=dates,
     )

@@ -22,8 +22,12 @@ Date,,,,,,
 
 EXPECTED = pd.DataFrame(
     {
-        "open": [10.0, 10.2], "high": [10.5, 10.6], "low": [9.8, 10.0], "close": [10.2, 10.1],
-        "adj_close": [5.1, 5.05], "volume": [100.0, 120.0],
+        "open": [10.0, 10.2],
+        "high": [10.5, 10.6],
+        "low": [9.8, 10.0],
+        "close": [10.2, 10.1],
+        "adj_close": [5.1, 5.05],
+        "volume": [100.0, 120.0],
     },
     index=pd.DatetimeIndex(["2021-03-01", "2021-03-02"], name="date").astype("datetime64[ns]"),
 )
@@ -38,7 +42,11 @@ def test_csv_layouts_yfinance_writes(tmp_path, text):
 
 def test_parquet_with_a_date_column(tmp_path):
     path = tmp_path / "xyz.parquet"
-    table = EXPECTED.rename(columns={"adj_close": "Adj Close", "open": "Open"}).reset_index().rename(columns={"date": "Date"})
+    table = (
+        EXPECTED.rename(columns={"adj_close": "Adj Close", "open": "Open"})
+        .reset_index()
+        .rename(columns={"date": "Date"})
+    )
     table.to_parquet(path)
     pd.testing.assert_frame_equal(read_price_file(path), EXPECTED)
 
@@ -62,7 +70,9 @@ def test_without_adj_close_the_close_is_used_as_given(tmp_path, caplog):
 def test_a_missing_column_names_the_file_and_the_layout(tmp_path):
     path = tmp_path / "XYZ.csv"
     path.write_text("Date,Open,High,Close,Adj Close,Volume\n2021-03-01,10.0,10.5,10.2,5.1,100\n")
-    with pytest.raises(DataError, match=r"price file .*XYZ.csv: missing columns \['low'\].*expected Date,Open,High"):
+    with pytest.raises(
+        DataError, match=r"price file .*XYZ.csv: missing columns \['low'\].*expected Date,Open,High"
+    ):
         read_price_file(path)
 
 

@@ -43,7 +43,9 @@ def test_csv_source_warns_once_per_ticker_listing_every_finding(tmp_path):
 
 def test_csv_files_are_named_per_ticker_or_found_in_the_folder(tmp_path):
     write_csv(tmp_path, "somefile", yahoo_frame("2020-01-02", "2020-01-31"))
-    config = DataConfig(source="csv", tickers=["XYZ"], files={"XYZ": tmp_path / "somefile.csv"}, start="2020-01-10")
+    config = DataConfig(
+        source="csv", tickers=["XYZ"], files={"XYZ": tmp_path / "somefile.csv"}, start="2020-01-10"
+    )
     (frame,) = load_prices(config).values()
     assert frame.index[0] == pd.Timestamp("2020-01-10")
     with pytest.raises(DataError, match=r"QQQ: no price file .*QQQ.csv or QQQ.parquet for source 'csv'"):
@@ -68,7 +70,10 @@ def test_common_alignment_drops_and_reports_days_nothing_is_filled(tmp_path, cap
         prices = load_prices(config)
     assert prices["FULL"].index.equals(prices["HOLEY"].index)
     assert len(prices["FULL"]) == 21 - 3
-    assert "aligned 2 tickers to 18 common days; dropped FULL: 3 days (2020-01-07, 2020-01-08, 2020-01-16)" in caplog.text
+    assert (
+        "aligned 2 tickers to 18 common days; dropped FULL: 3 days (2020-01-07, 2020-01-08, 2020-01-16)"
+        in caplog.text
+    )
     expected_close = full["Adj Close"].drop(full.index[[3, 4, 10]]).to_numpy()
     assert prices["FULL"]["close"].to_numpy() == pytest.approx(expected_close, rel=1e-15)
     kept = load_prices(config.model_copy(update={"align": "none"}))
@@ -92,9 +97,15 @@ def test_align_calendars_returns_the_dropped_days():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"source": "csv", "tickers": ["SPY"]}, r"source 'csv' needs data.directory, or data.files entries for \['SPY'\]"),
+        (
+            {"source": "csv", "tickers": ["SPY"]},
+            r"source 'csv' needs data.directory, or data.files entries for \['SPY'\]",
+        ),
         ({"source": "yahoo", "tickers": ["SPY"]}, r"source 'yahoo' needs data.start"),
-        ({"source": "sample", "directory": "x"}, r"directory and files are read only with source 'csv', not 'sample'"),
+        (
+            {"source": "sample", "directory": "x"},
+            r"directory and files are read only with source 'csv', not 'sample'",
+        ),
         ({"source": "bloomberg"}, r"data.source = 'bloomberg'"),
         ({"align": "ffill"}, r"data.align = 'ffill'"),
     ],

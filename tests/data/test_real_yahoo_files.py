@@ -32,11 +32,15 @@ def test_total_return_adjustment_scales_open_high_low_close_alike(shared_yahoo_d
     factor = csv["Adj Close"] / csv["Close"]
     prices = normalise_ohlcv(read_price_file(shared_yahoo_dir / f"{ticker}.csv"), ticker)
     for column in ("Open", "High", "Low"):
-        assert prices[column.lower()].to_numpy() == pytest.approx((csv[column] * factor).to_numpy(), rel=1e-12)
+        assert prices[column.lower()].to_numpy() == pytest.approx(
+            (csv[column] * factor).to_numpy(), rel=1e-12
+        )
     assert prices["close"].to_numpy() == pytest.approx(csv["Adj Close"].to_numpy(), rel=1e-15)
     assert prices["volume"].to_numpy() == pytest.approx(csv["Volume"].to_numpy(), rel=0)
     # Ratios inside one bar are untouched by the adjustment.
-    assert (prices["high"] / prices["low"]).to_numpy() == pytest.approx((csv["High"] / csv["Low"]).to_numpy(), rel=1e-12)
+    assert (prices["high"] / prices["low"]).to_numpy() == pytest.approx(
+        (csv["High"] / csv["Low"]).to_numpy(), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("ticker", TICKERS)
@@ -68,7 +72,9 @@ def test_imported_files_serve_a_yahoo_scenario_offline(shared_yahoo_dir, monkeyp
 
     from alphacheck.cli.main import cli
 
-    result = CliRunner().invoke(cli, ["data", "import", *(str(shared_yahoo_dir / f"{t}.csv") for t in TICKERS)])
+    result = CliRunner().invoke(
+        cli, ["data", "import", *(str(shared_yahoo_dir / f"{t}.csv") for t in TICKERS)]
+    )
     assert result.exit_code == 0, result.output
     assert PriceCache().tickers() == sorted(TICKERS)
     monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")

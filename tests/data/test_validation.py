@@ -41,10 +41,14 @@ def test_clean_bars_have_no_findings():
         (lambda f: f.assign(low=[9.8, 10.0, 0.0, 10.2, 10.1]), "T: zero or negative prices on 2021-03-03"),
         (lambda f: f.assign(low=[9.8, 10.0, 9.9, -10.2, 10.1]), "T: zero or negative prices on 2021-03-04"),
         (lambda f: f.assign(volume=[100.0, -1.0, 90.0, 110.0, 130.0]), "T: negative volume on 2021-03-02"),
-        (lambda f: f.assign(high=[10.5, 10.6, 10.3, 10.8, 10.7]),
-         "T: high below open/close or low above them on 2021-03-03"),
-        (lambda f: f.assign(low=[9.8, 10.0, 9.9, 10.2, 10.35]),
-         "T: high below open/close or low above them on 2021-03-05"),
+        (
+            lambda f: f.assign(high=[10.5, 10.6, 10.3, 10.8, 10.7]),
+            "T: high below open/close or low above them on 2021-03-03",
+        ),
+        (
+            lambda f: f.assign(low=[9.8, 10.0, 9.9, 10.2, 10.35]),
+            "T: high below open/close or low above them on 2021-03-05",
+        ),
     ],
 )
 def test_structural_problems_are_errors_naming_the_dates(corrupt, message):
@@ -72,14 +76,21 @@ def test_zero_volume_is_a_warning_with_its_dates():
 
 def test_a_gap_of_more_than_four_weekdays_is_a_warning():
     frame = five_bars()
-    frame.index = pd.DatetimeIndex(["2021-03-01", "2021-03-02", "2021-03-09", "2021-03-10", "2021-03-17"], name="date")
+    frame.index = pd.DatetimeIndex(
+        ["2021-03-01", "2021-03-02", "2021-03-09", "2021-03-10", "2021-03-17"], name="date"
+    )
     report = check_prices(frame, "T")
     # Mar 2 -> Mar 9 misses 4 weekdays (allowed: 9/11 closed NYSE that long); Mar 10 -> Mar 17 misses 4 too.
     assert report.findings == []
-    frame.index = pd.DatetimeIndex(["2021-03-01", "2021-03-02", "2021-03-10", "2021-03-11", "2021-03-12"], name="date")
+    frame.index = pd.DatetimeIndex(
+        ["2021-03-01", "2021-03-02", "2021-03-10", "2021-03-11", "2021-03-12"], name="date"
+    )
     (finding,) = check_prices(frame, "T").findings
     assert finding.rule == "gap"
-    assert finding.message == "gaps of more than 4 weekdays without prices: 2021-03-02 to 2021-03-10 (5 weekdays)"
+    assert (
+        finding.message
+        == "gaps of more than 4 weekdays without prices: 2021-03-02 to 2021-03-10 (5 weekdays)"
+    )
     assert finding.dates == (pd.Timestamp("2021-03-10"),)
 
 
@@ -88,7 +99,10 @@ def test_a_split_like_move_is_a_warning():
     # (the threshold is a factor 1.4: down 28.6% or up 40%).
     frame = five_bars()
     frame[["open", "high", "low", "close"]] = [
-        [10.0, 10.5, 9.8, 10.2], [10.0, 10.4, 9.9, 10.0], [5.0, 5.1, 4.9, 5.0], [3.9, 4.0, 3.7, 3.75],
+        [10.0, 10.5, 9.8, 10.2],
+        [10.0, 10.4, 9.9, 10.0],
+        [5.0, 5.1, 4.9, 5.0],
+        [3.9, 4.0, 3.7, 3.75],
         [5.4, 5.5, 5.3, 5.4375],
     ]
     (finding,) = check_prices(frame, "T").findings

@@ -34,7 +34,13 @@ def test_a_covered_request_does_not_download(fake_yahoo):
     yahoo.load_yahoo("SPY", D("2020-01-02"), D("2020-01-31"))
     frame = yahoo.load_yahoo("SPY", D("2020-01-06"), D("2020-01-10"))
     assert len(fake_yahoo.calls) == 1
-    assert list(frame.index.strftime("%Y-%m-%d")) == ["2020-01-06", "2020-01-07", "2020-01-08", "2020-01-09", "2020-01-10"]
+    assert list(frame.index.strftime("%Y-%m-%d")) == [
+        "2020-01-06",
+        "2020-01-07",
+        "2020-01-08",
+        "2020-01-09",
+        "2020-01-10",
+    ]
 
 
 def test_a_later_request_downloads_only_the_missing_dates_plus_one_overlap_row(fake_yahoo):
@@ -106,9 +112,12 @@ def test_offline_a_request_the_cache_covers_is_served(fake_yahoo, monkeypatch, c
 def test_offline_missing_dates_are_refused_without_touching_the_network(fake_yahoo, monkeypatch):
     yahoo.load_yahoo("SPY", D("2020-01-02"), D("2020-01-31"))
     monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
-    with pytest.raises(DataError, match=r"SPY: 2020-02-01 to 2020-02-07 \(5 trading days\) not in the cache at .*"
-                       r"offline \(ALPHACHECK_OFFLINE is set\); run `alphacheck data fetch SPY --start 2020-02-01 "
-                       r"--end 2020-02-07` when online, or `alphacheck data import FILE --ticker SPY`"):
+    with pytest.raises(
+        DataError,
+        match=r"SPY: 2020-02-01 to 2020-02-07 \(5 trading days\) not in the cache at .*"
+        r"offline \(ALPHACHECK_OFFLINE is set\); run `alphacheck data fetch SPY --start 2020-02-01 "
+        r"--end 2020-02-07` when online, or `alphacheck data import FILE --ticker SPY`",
+    ):
         yahoo.load_yahoo("SPY", D("2020-01-02"), D("2020-02-07"))
     assert len(fake_yahoo.calls) == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ REAL_DOWNLOAD = yahoo.download  # taken before the autouse fixture replaces the 
 
 
 class FakeTicker:
-    requests: list[tuple[str, dict]] = []
+    requests: ClassVar[list[tuple[str, dict]]] = []
     behaviour = None
 
     def __init__(self, symbol):
@@ -25,8 +26,10 @@ class FakeTicker:
         FakeTicker.requests.append((self.symbol, kwargs))
         if FakeTicker.behaviour is not None:
             raise FakeTicker.behaviour
-        return pd.DataFrame({"Open": [1.0], "High": [1.0], "Low": [1.0], "Close": [1.0], "Adj Close": [1.0],
-                             "Volume": [1.0]}, index=pd.DatetimeIndex(["2020-01-02"], tz="America/New_York"))
+        return pd.DataFrame(
+            {"Open": [1.0], "High": [1.0], "Low": [1.0], "Close": [1.0], "Adj Close": [1.0], "Volume": [1.0]},
+            index=pd.DatetimeIndex(["2020-01-02"], tz="America/New_York"),
+        )
 
 
 @pytest.fixture(autouse=True)
