@@ -49,18 +49,24 @@ def data(verbose: bool) -> None:
 def fetch(tickers: tuple[str, ...], start: dt.datetime, end: dt.datetime | None) -> None:
     """Download tickers from Yahoo Finance into the cache, only the dates it lacks."""
     from alphacheck.data.cache import PriceCache
+    from alphacheck.data.prices import normalise_ohlcv
+    from alphacheck.data.validation import check_prices
     from alphacheck.data.yahoo import last_complete_day, update_cache
 
     cache = PriceCache()
     last = last_complete_day(end.date() if end else None)
-    rows = []
+    rows, notes = [], []
     for ticker in tickers:
         result = update_cache(ticker, start.date(), last, cache)
         meta = result.entry.meta
         rows.append(
             (meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), str(result.downloaded_rows))
         )
+        report = check_prices(normalise_ohlcv(result.entry.frame, meta.ticker), meta.ticker)
+        notes.extend(f"  warning: {meta.ticker}: {finding.message}" for finding in report.warnings)
     click.echo(_table(("ticker", "source", "first", "last", "rows", "downloaded"), rows))
+    for note in notes:
+        click.echo(note, err=True)
 
 
 @data.command(name="import")

@@ -164,6 +164,7 @@ def update_cache(
     ticker = ticker.upper()
     cache = cache or PriceCache()
     offline = is_offline() if offline is None else offline
+    end = last_complete_day(end)
     if start > end:
         raise DataError(f"{ticker}: start {start} is after end {end} (the last complete day)")
     entry = cache.read(ticker)

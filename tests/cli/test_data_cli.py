@@ -117,3 +117,14 @@ def test_list_of_an_empty_cache(runner):
     result = runner.invoke(cli, ["data", "list"])
     assert result.exit_code == 0
     assert result.output.startswith("no cached prices in ")
+
+
+def test_fetch_reports_validation_warnings(runner, monkeypatch):
+    from tests.data.conftest import FakeYahoo, yahoo_frame
+
+    frame = yahoo_frame()
+    frame.loc[frame.index[frame.index.strftime("%Y-%m-%d") == "2020-01-08"], "Volume"] = 0.0
+    monkeypatch.setattr(yahoo, "download", FakeYahoo({"SPY": frame}))
+    result = runner.invoke(cli, ["data", "fetch", "SPY", "--start", "2020-01-02", "--end", "2020-01-31"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "  warning: SPY: zero volume on 2020-01-08"
