@@ -29,9 +29,17 @@ __all__ = ["run"]
     help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
-@click.option("--source", type=click.Choice(["sample", "yahoo", "csv"]), help="Price source (overrides data.source).")
-@click.option("--ticker", "tickers", multiple=True, help="Ticker to study; repeat for several (overrides data.tickers).")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).")
+@click.option(
+    "--source", type=click.Choice(["sample", "yahoo", "csv"]),
+    help="Price source (overrides data.source).",
+)
+@click.option(
+    "--ticker", "tickers", multiple=True,
+    help="Ticker to study; repeat for several (overrides data.tickers).",
+)
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
+)
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")

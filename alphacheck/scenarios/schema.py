@@ -49,7 +49,8 @@ class DataConfig(_Frozen):
         if self.source != "csv" and (self.directory or self.files):
             raise ValueError(f"directory and files are read only with source 'csv', not {self.source!r}")
         if self.source == "csv" and not self.directory:
-            unnamed = [t for t in self.tickers if t not in self.files]
+            named = {t.upper() for t in self.files}
+            unnamed = [t for t in self.tickers if t.upper() not in named]
             if unnamed:
                 raise ValueError(f"source 'csv' needs data.directory, or data.files entries for {unnamed}")
         if self.source == "yahoo" and self.start is None:
