@@ -23,6 +23,7 @@ def test_yahoo_without_a_start_is_refused_before_any_work(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow  # the pipeline imports torch before it loads prices
 def test_offline_yahoo_run_without_cached_prices_names_the_ways_out(tmp_path):
     args = ["run", "quick", "--source", "yahoo", "--ticker", "SPY", "--start", "2018-01-01", "--end", "2023-12-31"]
     result = CliRunner().invoke(cli, [*args, "--no-tracking", "-o", str(tmp_path / "r")])
