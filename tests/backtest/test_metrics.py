@@ -21,10 +21,9 @@ from alphacheck.backtest.metrics import (
 from alphacheck.data.prices import normalise_ohlcv
 
 
-@pytest.fixture(scope="module")
-def spy_returns(request) -> pd.Series:
-    shared = request.getfixturevalue("shared_yahoo_dir")
-    raw = pd.read_csv(shared / "SPY.csv", index_col="Date", parse_dates=True)
+@pytest.fixture
+def spy_returns(shared_yahoo_dir) -> pd.Series:
+    raw = pd.read_csv(shared_yahoo_dir / "SPY.csv", index_col="Date", parse_dates=True)
     return normalise_ohlcv(raw, "SPY")["close"].pct_change().iloc[1:]
 
 
