@@ -16,7 +16,6 @@ _COLUMNS = (
     ("excess_return_vs_buy_and_hold", "vs_b&h", "{:+.1%}"),
     ("sharpe", "sharpe", "{:.2f}"),
     ("max_drawdown", "max_dd", "{:.1%}"),
-    ("win_rate", "win_rate", "{:.1%}"),
     ("n_trades", "trades", "{:d}"),
     ("n_predictions", "n_pred", "{:d}"),
 )
