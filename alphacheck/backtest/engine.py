@@ -162,7 +162,7 @@ def simulate_weights(
     close = np.repeat(bars["close"].to_numpy()[:, None], len(columns), axis=1)
     fees = np.broadcast_to(np.asarray(fees_bps, dtype="float64") / 1e4, (len(columns),))
     slippage = np.broadcast_to(np.asarray(slippage_bps, dtype="float64") / 1e4, (len(columns),))
-    frame = lambda values: pd.DataFrame(values, index=bars.index, columns=columns)  # noqa: E731
+    frame = lambda values: pd.DataFrame(values, index=bars.index, columns=columns)
     portfolio = vbt.Portfolio.from_orders(
         close=frame(close),
         size=size,
@@ -201,7 +201,9 @@ def simulate_weights(
     )
 
 
-def _order_costs(orders: np.ndarray, slippage: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _order_costs(
+    orders: np.ndarray, slippage: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """Fees plus slippage (cash) and traded value at the quoted price, per bar and column."""
     costs = np.zeros(shape)
     traded = np.zeros(shape)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from alphacheck.backtest.engine import simulate_weights
+from alphacheck.backtest.metrics import sharpe_ratio
 from alphacheck.backtest.positions import direction_from_proba, position_weights, trailing_volatility
 from alphacheck.backtest.scoring import Window, score_window
 from alphacheck.backtest.significance import (
@@ -29,7 +30,6 @@ from alphacheck.backtest.significance import (
     sharpe_bootstrap_interval,
     spa_test,
 )
-from alphacheck.backtest.metrics import sharpe_ratio
 from alphacheck.scenarios.schema import BacktestConfig
 
 __all__ = ["BASELINES", "METRIC_NAMES", "RETURN_COLUMNS", "Evaluation", "evaluate"]
@@ -47,7 +47,16 @@ METRIC_NAMES = (
     "n_trades",
     "n_predictions",
 )
-RETURN_COLUMNS = ["date", "ticker", "variant", "position", "gross_return", "cost", "net_return", "benchmark_return"]
+RETURN_COLUMNS = [
+    "date",
+    "ticker",
+    "variant",
+    "position",
+    "gross_return",
+    "cost",
+    "net_return",
+    "benchmark_return",
+]
 _SPREAD_NAMES = ("accuracy", "share_up", "total_return", "sharpe", "max_drawdown")
 
 
@@ -101,65 +110,90 @@ def _evaluate_ticker(result, ticker, rows, prices, config, seed) -> pd.DataFrame
     proba = rows.pivot(index="date", columns="variant", values="proba").sort_index()
     proba.index = pd.DatetimeIndex(proba.index)
     variants = list(proba.columns)
-    first = rows[rows["variant"] == variants[0]].set_index("date").sort_index()
-    label = first["label"].to_numpy().astype(bool)
-    fold = first["fold"]
-    volatility = None
-    if config.sizing == "volatility":
-        volatility = trailing_volatility(prices["close"], config.volatility_days).reindex(proba.index).to_numpy()
-    rng = np.random.default_rng(seed)
-    random_proba = rng.uniform(0.0, 1.0, size=(config.random_draws, len(proba)))
-    columns: dict[str, np.ndarray] = {}
-    fees, slippage = [], []
-
-    def add(name, p, fees_bps, slippage_bps, weight=None):
-        columns[name] = weight if weight is not None else _weights(p, volatility, config)
-        fees.append(fees_bps)
-        slippage.append(slippage_bps)
-
-    for variant in variants:
-        add(variant, proba[variant].fillna(config.threshold).to_numpy(), config.fees_bps, config.slippage_bps)
-    add("always_long", np.ones(len(proba)), config.fees_bps, config.slippage_bps)
-    add("buy_and_hold", None, 0.0, 0.0, weight=np.ones(len(proba)))
-    for i in range(config.random_draws):
-        add(f"random_{i}", random_proba[i], config.fees_bps, config.slippage_bps)
-    for variant in variants:
-        for level in config.cost_levels_bps:
-            add(f"{variant}@{level:g}", proba[variant].fillna(config.threshold).to_numpy(), level, 0.0)
-    weights = pd.DataFrame(columns, index=proba.index)
-    sim = simulate_weights(prices, weights, config.execution, np.array(fees), np.array(slippage), config.fixed_fee, config.init_cash)
-
+    # label and fold depend on the date only: every variant's row of a date holds the same
+    label = rows.pivot(index="date", columns="variant", values="label").max(axis=1).to_numpy().astype(bool)
+    fold = rows.pivot(index="date", columns="variant", values="fold").max(axis=1).astype(int)
+    fold.index = proba.index
+    sim, random_proba = _simulate_ticker(prices, proba, config, seed)
     bar_fold = fold.reindex(sim.net_return.index).ffill().shift(1).fillna(fold.iloc[0]).astype(int)
-    up = {v: proba[v].to_numpy() > config.threshold for v in variants}
-    up["always_long"] = np.ones(len(proba), bool)
-    scored = {}
+    metrics = result.metrics.setdefault(ticker, {})
     for name in [*variants, "always_long", "buy_and_hold"]:
         p = proba[name].to_numpy() if name in variants else None
-        scored[name] = _score_all(sim, name, up.get(name), p, label, fold, bar_fold, config.init_cash)
-    draws = [
-        score_window(_window(sim, f"random_{i}", random_proba[i] > config.threshold, random_proba[i], label), config.init_cash)
-        for i in range(config.random_draws)
-    ]
-    metrics = result.metrics.setdefault(ticker, {})
-    for name, (whole, per_fold, per_year) in scored.items():
+        up = (
+            p > config.threshold
+            if p is not None
+            else (np.ones(len(proba), bool) if name == "always_long" else None)
+        )
+        whole, per_fold, per_year = _score_all(sim, name, up, p, label, fold, bar_fold, config.init_cash)
         metrics[name] = whole
         result.per_fold.setdefault(ticker, {})[name] = per_fold
         result.per_year.setdefault(ticker, {})[name] = per_year
         result.returns[(ticker, name)] = sim.net_return[name].rename("return")
-    metrics["random"] = {k: float(np.nanmean([d[k] for d in draws])) for k in draws[0] if not isinstance(draws[0][k], str)}
+    draws = [
+        score_window(_window(sim, f"random_{i}", p > config.threshold, p, label), config.init_cash)
+        for i, p in enumerate(random_proba)
+    ]
+    metrics["random"] = {
+        k: float(np.nanmean([d[k] for d in draws])) for k in draws[0] if not isinstance(draws[0][k], str)
+    }
     result.baselines[ticker] = {"random": _spread(draws, metrics, variants)}
     _significance(result, ticker, sim, variants, config, seed)
     for name in [*variants, "always_long", "buy_and_hold", "random"]:
-        metrics[name]["excess_return_vs_buy_and_hold"] = metrics[name]["total_return"] - metrics["buy_and_hold"]["total_return"]
+        metrics[name]["excess_return_vs_buy_and_hold"] = (
+            metrics[name]["total_return"] - metrics["buy_and_hold"]["total_return"]
+        )
     _warn_small(ticker, variants, len(proba))
     return _long_frame(ticker, sim, [*variants, "always_long", "buy_and_hold"])
+
+
+def _simulate_ticker(prices, proba: pd.DataFrame, config: BacktestConfig, seed: int):
+    """One vectorbt call: variants, always-long, buy-and-hold, random draws and each variant's cost sweep."""
+    volatility = None
+    if config.sizing == "volatility":
+        volatility = (
+            trailing_volatility(prices["close"], config.volatility_days).reindex(proba.index).to_numpy()
+        )
+    random_proba = np.random.default_rng(seed).uniform(0.0, 1.0, size=(config.random_draws, len(proba)))
+    columns: dict[str, np.ndarray] = {}
+    fees, slippage = [], []
+
+    def add(name, weight, fees_bps=config.fees_bps, slippage_bps=config.slippage_bps):
+        columns[name] = weight
+        fees.append(fees_bps)
+        slippage.append(slippage_bps)
+
+    model = {
+        v: _weights(proba[v].fillna(config.threshold).to_numpy(), volatility, config) for v in proba.columns
+    }
+    for variant, weight in model.items():
+        add(variant, weight)
+    add("always_long", _weights(np.ones(len(proba)), volatility, config))
+    add("buy_and_hold", np.ones(len(proba)), 0.0, 0.0)
+    for i, draw in enumerate(random_proba):
+        add(f"random_{i}", _weights(draw, volatility, config))
+    for variant, weight in model.items():
+        for level in config.cost_levels_bps:
+            add(f"{variant}@{level:g}", weight, level, 0.0)
+    weights = pd.DataFrame(columns, index=proba.index)
+    sim = simulate_weights(
+        prices,
+        weights,
+        config.execution,
+        np.array(fees),
+        np.array(slippage),
+        config.fixed_fee,
+        config.init_cash,
+    )
+    return sim, random_proba
 
 
 def _weights(proba: np.ndarray, volatility: np.ndarray | None, config: BacktestConfig) -> np.ndarray:
     direction = direction_from_proba(
         proba, config.policy, config.upper, config.lower, config.neutral, config.min_holding_days
     )
-    return position_weights(direction, volatility, config.fraction, config.target_volatility, config.max_leverage)
+    return position_weights(
+        direction, volatility, config.fraction, config.target_volatility, config.max_leverage
+    )
 
 
 def _window(sim, name, predicted_up, proba, label, decisions=None, bars=None) -> Window:
@@ -185,10 +219,14 @@ def _score_all(sim, name, predicted_up, proba, label, fold, bar_fold, init_cash)
     years = fold.index.year
     bar_years = sim.net_return.index.year
     for key in sorted(fold.unique()):
-        window = _window(sim, name, predicted_up, proba, label, (fold == key).to_numpy(), (bar_fold == key).to_numpy())
+        window = _window(
+            sim, name, predicted_up, proba, label, (fold == key).to_numpy(), (bar_fold == key).to_numpy()
+        )
         per_fold[str(key)] = score_window(window, init_cash)
     for key in sorted(set(years)):
-        window = _window(sim, name, predicted_up, proba, label, np.asarray(years == key), np.asarray(bar_years == key))
+        window = _window(
+            sim, name, predicted_up, proba, label, np.asarray(years == key), np.asarray(bar_years == key)
+        )
         per_year[str(key)] = score_window(window, init_cash)
     return whole, per_fold, per_year
 
@@ -205,7 +243,9 @@ def _spread(draws, metrics, variants) -> dict[str, object]:
             "p95": float(np.nanpercentile(values, 95)),
         }
     sharpes = np.array([d["sharpe"] for d in draws], dtype="float64")
-    spread["share_of_draws_beaten_on_sharpe"] = {v: float(np.mean(metrics[v]["sharpe"] > sharpes)) for v in variants}
+    spread["share_of_draws_beaten_on_sharpe"] = {
+        v: float(np.mean(metrics[v]["sharpe"] > sharpes)) for v in variants
+    }
     return spread
 
 
@@ -232,13 +272,18 @@ def _significance(result, ticker, sim, variants, config, seed) -> None:
             "buy_and_hold_sharpe": break_even_cost(np.array(levels), np.array(sharpes), bh_sharpe),
         }
     result.cost_sweep[ticker] = sweep
-    result.significance[ticker] = {"trials": trials, "spa_vs_buy_and_hold": spa, "break_even_cost": break_even}
+    result.significance[ticker] = {
+        "trials": trials,
+        "spa_vs_buy_and_hold": spa,
+        "break_even_cost": break_even,
+    }
 
 
 def _warn_small(ticker: str, variants: list[str], n: int) -> None:
     if n < MIN_PREDICTIONS:
         warnings.warn(
-            f"{ticker}: only {n} predictions per variant ({', '.join(variants)}), fewer than {MIN_PREDICTIONS}; "
+            f"{ticker}: only {n} predictions per variant ({', '.join(variants)}), "
+            f"fewer than {MIN_PREDICTIONS}; "
             "accuracy and Sharpe carry wide intervals (see accuracy_ci_* and sharpe_ci_* in metrics.json)",
             SmallSampleWarning,
             stacklevel=4,

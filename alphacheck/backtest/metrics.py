@@ -134,7 +134,7 @@ def trade_metrics(pnl: np.ndarray) -> dict[str, float]:
         "win_rate": float(len(wins) / len(pnl)) if len(pnl) else float("nan"),
         "profit_factor": float(wins.sum() / -losses.sum()) if len(losses) else float("nan"),
         "avg_win_loss": float(wins.mean() / -losses.mean()) if len(wins) and len(losses) else float("nan"),
-        "n_trades": int(len(pnl)),
+        "n_trades": len(pnl),
     }
 
 

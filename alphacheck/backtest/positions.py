@@ -55,7 +55,9 @@ def direction_from_proba(
         For an unknown policy or neutral mode.
     """
     if policy not in POLICIES:
-        raise ConfigError(f"backtest.policy {policy!r} is unknown{did_you_mean(policy, POLICIES)}; choose one of {POLICIES}")
+        raise ConfigError(
+            f"backtest.policy {policy!r} is unknown{did_you_mean(policy, POLICIES)}; choose one of {POLICIES}"
+        )
     if neutral not in ("flat", "hold"):
         raise ConfigError(f"backtest.neutral {neutral!r} is unknown; choose 'flat' or 'hold'")
     proba = np.asarray(proba, dtype="float64")

@@ -65,7 +65,9 @@ class Window:
     proba: np.ndarray | None = None
 
 
-def score_window(window: Window, init_cash: float, periods_per_year: int = PERIODS_PER_YEAR) -> dict[str, object]:
+def score_window(
+    window: Window, init_cash: float, periods_per_year: int = PERIODS_PER_YEAR
+) -> dict[str, object]:
     """Every metric of one window, as a flat dict (``nan`` where undefined).
 
     Classification figures are ``nan`` without predictions. ``turnover`` is
@@ -123,4 +125,3 @@ def _psr(returns: np.ndarray) -> float:
     return probabilistic_sharpe_ratio(
         sharpe, len(returns), float(stats.skew(returns)), float(stats.kurtosis(returns, fisher=False))
     )
-

@@ -56,11 +56,19 @@ def accuracy_test(correct: int, n: int, majority_rate: float, level: float = 0.9
         sided: is the accuracy above the majority rate?).
     """
     if n == 0:
-        return {"accuracy_ci_low": float("nan"), "accuracy_ci_high": float("nan"), "binomial_p_value": float("nan")}
+        return {
+            "accuracy_ci_low": float("nan"),
+            "accuracy_ci_high": float("nan"),
+            "binomial_p_value": float("nan"),
+        }
     result = stats.binomtest(int(correct), int(n), p=float(majority_rate), alternative="greater")
     two_sided = stats.binomtest(int(correct), int(n), p=float(majority_rate))
     low, high = two_sided.proportion_ci(confidence_level=level, method="wilson")
-    return {"accuracy_ci_low": float(low), "accuracy_ci_high": float(high), "binomial_p_value": float(result.pvalue)}
+    return {
+        "accuracy_ci_low": float(low),
+        "accuracy_ci_high": float(high),
+        "binomial_p_value": float(result.pvalue),
+    }
 
 
 def probabilistic_sharpe_ratio(
@@ -87,7 +95,9 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     """
     if trials <= 1:
         return 0.0
-    z = (1 - _EULER_GAMMA) * stats.norm.ppf(1 - 1 / trials) + _EULER_GAMMA * stats.norm.ppf(1 - 1 / (trials * np.e))
+    z = (1 - _EULER_GAMMA) * stats.norm.ppf(1 - 1 / trials) + _EULER_GAMMA * stats.norm.ppf(
+        1 - 1 / (trials * np.e)
+    )
     return float(np.sqrt(sharpe_variance) * z)
 
 
@@ -140,7 +150,11 @@ def sharpe_bootstrap_interval(
 
 
 def spa_test(
-    benchmark_returns: np.ndarray, variant_returns: np.ndarray, reps: int = 1000, block_days: float = 10.0, seed: int = 0
+    benchmark_returns: np.ndarray,
+    variant_returns: np.ndarray,
+    reps: int = 1000,
+    block_days: float = 10.0,
+    seed: int = 0,
 ) -> dict[str, float]:
     """Hansen's SPA test: does any variant beat the benchmark, net of data snooping?
 
@@ -161,7 +175,9 @@ def spa_test(
     return {"spa_p_lower": lower, "spa_p_consistent": consistent, "spa_p_upper": upper}
 
 
-def break_even_cost(cost_levels_bps: np.ndarray, sharpes: np.ndarray, target: float = 0.0) -> dict[str, object]:
+def break_even_cost(
+    cost_levels_bps: np.ndarray, sharpes: np.ndarray, target: float = 0.0
+) -> dict[str, object]:
     """Cost per side at which the Sharpe ratio of a cost sweep falls to ``target``.
 
     Linear interpolation between the two sweep levels around the first

@@ -11,15 +11,29 @@ from alphacheck.scenarios.schema import BacktestConfig
 
 def test_defaults_keep_the_skeleton_behaviour() -> None:
     config = BacktestConfig()
-    assert (config.policy, config.neutral, config.sizing, config.execution) == ("long_only", "flat", "fixed", "next_open")
+    assert (config.policy, config.neutral, config.sizing, config.execution) == (
+        "long_only",
+        "flat",
+        "fixed",
+        "next_open",
+    )
     assert config.upper == config.lower == config.threshold == 0.5
     assert config.min_holding_days == 1 and config.fraction == 1.0
 
 
 def test_band_from_yaml_mapping() -> None:
     scenario = validate_scenario(
-        {"name": "t", "backtest": {"policy": "long_short", "upper_threshold": 0.55, "lower_threshold": 0.45,
-                                   "neutral": "hold", "sizing": "volatility", "fixed_fee": 1.0}}
+        {
+            "name": "t",
+            "backtest": {
+                "policy": "long_short",
+                "upper_threshold": 0.55,
+                "lower_threshold": 0.45,
+                "neutral": "hold",
+                "sizing": "volatility",
+                "fixed_fee": 1.0,
+            },
+        }
     )
     assert (scenario.backtest.upper, scenario.backtest.lower) == (0.55, 0.45)
 

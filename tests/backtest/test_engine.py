@@ -69,8 +69,7 @@ def test_long_short_by_hand() -> None:
     n1 = (CASH - FIXED) / (1 + FEES) / (101 * (1 + SLIP))
     sell = 2 * n1  # from +n1 to -(equity at 103) / 103 = -n1
     cash2 = sell * 103 * (1 - SLIP) * (1 - FEES) - FIXED
-    value3 = cash2 - n1 * 102
-    # Buying back n1 and going long value3 / 102 needs more cash than there is: all cash goes in.
+    # Buying back n1 and going long (cash2 - n1 * 102) / 102 needs more cash than there is: all cash goes in.
     bought = (cash2 - FIXED) / (1 + FEES) / (102 * (1 + SLIP))
     n3 = bought - n1
     final = n3 * 104 * (1 - SLIP) * (1 - FEES) - FIXED
@@ -120,9 +119,15 @@ def test_vectorbt_equity_matches_numpy_loop_on_real_data(shared_yahoo_dir, polic
     rng = np.random.default_rng(7)
     decisions = prices.index[30:-2]
     direction = direction_from_proba(rng.uniform(size=len(decisions)), policy, 0.55, 0.45, "hold", 3)
-    volatility = trailing_volatility(prices["close"], 20).reindex(decisions).to_numpy() if sizing == "volatility" else None
+    volatility = (
+        trailing_volatility(prices["close"], 20).reindex(decisions).to_numpy()
+        if sizing == "volatility"
+        else None
+    )
     weights = position_weights(direction, volatility, 0.8, 0.15, 1.5)
-    sim = simulate_weights(prices, pd.DataFrame({"s": weights}, index=decisions), "next_open", 3.0, 2.0, 1.5, 1e5)
+    sim = simulate_weights(
+        prices, pd.DataFrame({"s": weights}, index=decisions), "next_open", 3.0, 2.0, 1.5, 1e5
+    )
     bars = prices.iloc[30:]
     expected = numpy_equity(bars["open"].to_numpy(), bars["close"].to_numpy(), weights, 3e-4, 2e-4, 1.5, 1e5)
     assert (np.diff(weights) != 0).sum() > 50  # many trades, so the check has teeth

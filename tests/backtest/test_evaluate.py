@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests folder, for conftest's helpers
-from conftest import synthetic_prices  # noqa: E402
+from conftest import synthetic_prices
 
 from alphacheck.backtest import evaluate
 from alphacheck.backtest.metrics import max_drawdown, sharpe_ratio
@@ -28,7 +28,9 @@ def make_predictions(prices: pd.DataFrame, n: int = 240, start: int = 30) -> pd.
     folds = np.repeat([0, 1], [n // 2, n - n // 2])
     informed = np.clip(0.5 + 0.3 * (label - 0.5) + rng.normal(0, 0.2, n), 0.01, 0.99)
     frames = [
-        pd.DataFrame({"date": dates, "ticker": "X", "variant": name, "fold": folds, "proba": proba, "label": label})
+        pd.DataFrame(
+            {"date": dates, "ticker": "X", "variant": name, "fold": folds, "proba": proba, "label": label}
+        )
         for name, proba in (("informed", informed), ("constant", np.full(n, 0.9)))
     ]
     return pd.concat(frames, ignore_index=True)
@@ -45,10 +47,36 @@ def test_metrics_keep_the_skeleton_nesting_and_add_baselines(setup) -> None:
     _, _, result = setup
     assert set(result.metrics) == {"X"}
     assert set(result.metrics["X"]) == {"informed", "constant", "always_long", "buy_and_hold", "random"}
-    for key in ("accuracy", "precision", "recall", "f1", "total_return", "sharpe", "max_drawdown", "win_rate",
-                "n_trades", "n_predictions", "balanced_accuracy", "roc_auc", "log_loss", "share_up", "cagr",
-                "sortino", "calmar", "max_drawdown_days", "hit_rate", "profit_factor", "turnover", "exposure",
-                "costs_paid", "accuracy_ci_low", "binomial_p_value", "sharpe_ci_low", "psr", "dsr"):
+    for key in (
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "total_return",
+        "sharpe",
+        "max_drawdown",
+        "win_rate",
+        "n_trades",
+        "n_predictions",
+        "balanced_accuracy",
+        "roc_auc",
+        "log_loss",
+        "share_up",
+        "cagr",
+        "sortino",
+        "calmar",
+        "max_drawdown_days",
+        "hit_rate",
+        "profit_factor",
+        "turnover",
+        "exposure",
+        "costs_paid",
+        "accuracy_ci_low",
+        "binomial_p_value",
+        "sharpe_ci_low",
+        "psr",
+        "dsr",
+    ):
         assert key in result.metrics["X"]["informed"], key
 
 
@@ -61,10 +89,18 @@ def test_constant_predictor_is_plain_and_trades_like_always_long(setup) -> None:
 
 
 def test_returns_table_recomputes_the_metrics(setup) -> None:
-    prices, predictions, result = setup
+    prices, _, result = setup
     frame = result.frame
-    assert list(frame.columns) == ["date", "ticker", "variant", "position", "gross_return", "cost", "net_return",
-                                   "benchmark_return"]
+    assert list(frame.columns) == [
+        "date",
+        "ticker",
+        "variant",
+        "position",
+        "gross_return",
+        "cost",
+        "net_return",
+        "benchmark_return",
+    ]
     for variant, rows in frame.groupby("variant"):
         values = result.metrics["X"][variant]
         net = rows["net_return"].to_numpy()
@@ -72,7 +108,7 @@ def test_returns_table_recomputes_the_metrics(setup) -> None:
         assert values["sharpe"] == pytest.approx(sharpe_ratio(net), rel=1e-12)
         assert values["max_drawdown"] == pytest.approx(max_drawdown(net), rel=1e-12)
         np.testing.assert_allclose(rows["gross_return"] - rows["cost"], net, atol=1e-15)
-    # buy-and-hold by hand: filled at the open after the first decision, sold at the open 2 bars after the last
+    # buy-and-hold by hand: bought at the open after the first decision, sold at the open 2 bars after the last
     bh = frame[frame["variant"] == "buy_and_hold"]
     bars = prices.loc[bh["date"]]
     close, open_ = bars["close"].to_numpy(), bars["open"].to_numpy()
@@ -87,10 +123,14 @@ def test_accuracy_agrees_with_scikit_learn(setup) -> None:
     _, predictions, result = setup
     rows = predictions[predictions["variant"] == "informed"]
     up = rows["proba"] > 0.5
-    assert result.metrics["X"]["informed"]["accuracy"] == pytest.approx(accuracy_score(rows["label"], up), abs=1e-12)
+    assert result.metrics["X"]["informed"]["accuracy"] == pytest.approx(
+        accuracy_score(rows["label"], up), abs=1e-12
+    )
     fold1 = rows[rows["fold"] == 1]
     per_fold = result.per_fold["X"]["informed"]["1"]
-    assert per_fold["accuracy"] == pytest.approx(accuracy_score(fold1["label"], fold1["proba"] > 0.5), abs=1e-12)
+    assert per_fold["accuracy"] == pytest.approx(
+        accuracy_score(fold1["label"], fold1["proba"] > 0.5), abs=1e-12
+    )
     assert per_fold["n_predictions"] == len(fold1)
 
 

@@ -78,7 +78,11 @@ def test_classification_agrees_with_scikit_learn() -> None:
     proba = np.clip(0.5 + 0.2 * (label - 0.5) + rng.normal(0, 0.2, 400), 0.01, 0.99)
     proba[:40] = 0.5  # ties for the AUC
     up = proba > 0.5
-    ours = {**classification_metrics(up, label), **confusion_metrics(up, label), **probability_metrics(proba, label)}
+    ours = {
+        **classification_metrics(up, label),
+        **confusion_metrics(up, label),
+        **probability_metrics(proba, label),
+    }
     assert ours["accuracy"] == pytest.approx(skm.accuracy_score(label, up), abs=1e-12)
     assert ours["precision"] == pytest.approx(skm.precision_score(label, up), abs=1e-12)
     assert ours["recall"] == pytest.approx(skm.recall_score(label, up), abs=1e-12)
