@@ -109,11 +109,20 @@ class Simulation:
     traded: pd.DataFrame
     costs_cash: pd.DataFrame
     equity: pd.DataFrame
-    trade_pnl: dict[str, pd.Series]
+    trade_pnl: dict[object, pd.Series]
+
+    def select(self, ticker: str) -> Simulation:
+        """The columns of one ticker of a panel simulation, named by strategy alone."""
+        frames = {
+            name: getattr(self, name)[ticker]
+            for name in ("position", "net_return", "gross_return", "cost", "traded", "costs_cash", "equity")
+        }
+        pnl = {key[1]: value for key, value in self.trade_pnl.items() if key[0] == ticker}
+        return Simulation(**frames, trade_pnl=pnl)
 
 
 def simulate_weights(
-    prices: pd.DataFrame,
+    prices: pd.DataFrame | dict[str, pd.DataFrame],
     weights: pd.DataFrame,
     execution: str = "next_open",
     fees_bps: np.ndarray | float = 0.0,
@@ -126,7 +135,9 @@ def simulate_weights(
     Parameters
     ----------
     prices
-        Prices frame of the ticker (Prices convention).
+        Prices frame of the ticker (Prices convention), or a frame per ticker:
+        then the columns of ``weights`` are (ticker, strategy) pairs and the
+        tickers must share the bars of the decision dates.
     weights
         Signed fraction of equity decided at the close of each date (index:
         consecutive decision dates, one column per strategy). An order is sent
@@ -148,21 +159,27 @@ def simulate_weights(
     """
     import vectorbt as vbt
 
-    first = prices.index.get_loc(weights.index[0])
-    last = prices.index.get_loc(weights.index[-1]) + label_horizon(execution)
-    if last >= len(prices):
-        raise ValueError("prices end before the last signal's position is closed")
-    bars = prices.iloc[first : last + 1]
-    columns = list(weights.columns)
+    panel = prices if isinstance(prices, dict) else {None: prices}
+    owners = (
+        list(weights.columns.get_level_values(0)) if isinstance(prices, dict) else [None] * weights.shape[1]
+    )
+    bars = {
+        ticker: _bars(frame, weights.index, execution) for ticker, frame in panel.items() if ticker in owners
+    }
+    index = next(iter(bars.values())).index
+    if any(not frame.index.equals(index) for frame in bars.values()):
+        raise ValueError(
+            "the tickers' prices do not share the bars of the decision dates; simulate them apart"
+        )
     # The weight held during bar j is the one decided at the close of bar j-1.
-    target = weights.reindex(bars.index).fillna(0.0).shift(1).fillna(0.0)
+    target = weights.reindex(index).fillna(0.0).shift(1).fillna(0.0)
     changed = target.ne(target.shift(1).fillna(0.0))
     size = target.where(changed)
-    fill = np.repeat(bars[EXECUTIONS[execution]].to_numpy()[:, None], len(columns), axis=1)
-    close = np.repeat(bars["close"].to_numpy()[:, None], len(columns), axis=1)
-    fees = np.broadcast_to(np.asarray(fees_bps, dtype="float64") / 1e4, (len(columns),))
-    slippage = np.broadcast_to(np.asarray(slippage_bps, dtype="float64") / 1e4, (len(columns),))
-    frame = lambda values: pd.DataFrame(values, index=bars.index, columns=columns)
+    fill = np.column_stack([bars[owner][EXECUTIONS[execution]].to_numpy() for owner in owners])
+    close = np.column_stack([bars[owner]["close"].to_numpy() for owner in owners])
+    fees = np.broadcast_to(np.asarray(fees_bps, dtype="float64") / 1e4, (weights.shape[1],))
+    slippage = np.broadcast_to(np.asarray(slippage_bps, dtype="float64") / 1e4, (weights.shape[1],))
+    frame = lambda values: pd.DataFrame(values, index=index, columns=weights.columns)
     portfolio = vbt.Portfolio.from_orders(
         close=frame(close),
         size=size,
@@ -176,12 +193,18 @@ def simulate_weights(
         init_cash=init_cash,
         freq="1D",
     )
+    return _collect(portfolio, target, slippage, init_cash)
+
+
+def _collect(portfolio, target: pd.DataFrame, slippage: np.ndarray, init_cash: float) -> Simulation:
+    """Per-bar returns, costs and trades of a vectorbt portfolio, costs split from gross returns."""
+    index, columns = target.index, target.columns
     equity = portfolio.value()
     start_equity = equity.shift(1)
     start_equity.iloc[0] = init_cash
-    costs_cash, traded_cash = _order_costs(portfolio.orders.values, slippage, close.shape)
+    costs_cash, traded_cash = _order_costs(portfolio.orders.values, slippage, target.shape)
     net = equity / start_equity - 1.0
-    cost = frame(costs_cash) / start_equity
+    cost = pd.DataFrame(costs_cash, index=index, columns=columns) / start_equity
     trades = portfolio.trades.values
     trades = trades[trades["status"] == 1]  # closed trades only
     return Simulation(
@@ -189,16 +212,25 @@ def simulate_weights(
         net_return=net,
         gross_return=net + cost,
         cost=cost,
-        traded=frame(traded_cash) / start_equity,
-        costs_cash=frame(costs_cash),
+        traded=pd.DataFrame(traded_cash, index=index, columns=columns) / start_equity,
+        costs_cash=pd.DataFrame(costs_cash, index=index, columns=columns),
         equity=equity,
         trade_pnl={
             name: pd.Series(
-                trades["pnl"][trades["col"] == i], index=bars.index[trades["exit_idx"][trades["col"] == i]]
+                trades["pnl"][trades["col"] == i], index=index[trades["exit_idx"][trades["col"] == i]]
             )
             for i, name in enumerate(columns)
         },
     )
+
+
+def _bars(prices: pd.DataFrame, decisions: pd.DatetimeIndex, execution: str) -> pd.DataFrame:
+    """The bars from the first decision date to the bar the last position is closed."""
+    first = prices.index.get_loc(decisions[0])
+    last = prices.index.get_loc(decisions[-1]) + label_horizon(execution)
+    if last >= len(prices):
+        raise ValueError("prices end before the last signal's position is closed")
+    return prices.iloc[first : last + 1]
 
 
 def _order_costs(

@@ -99,22 +99,50 @@ def evaluate(
     Evaluation
     """
     result = Evaluation()
-    frames = []
-    for ticker, rows in predictions.groupby("ticker", sort=True):
-        frames.append(_evaluate_ticker(result, str(ticker), rows, prices[ticker], config, seed))
+    decisions = {str(t): _decisions(rows) for t, rows in predictions.groupby("ticker", sort=True)}
+    columns = {t: _ticker_columns(prices[t], d[0], config, seed) for t, d in decisions.items()}
+    sims = _simulate_all(prices, columns, config)
+    frames = [
+        _evaluate_ticker(result, ticker, *decisions[ticker], sims[ticker], columns[ticker][3], config, seed)
+        for ticker in decisions
+    ]
     result.frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RETURN_COLUMNS)
     return result
 
 
-def _evaluate_ticker(result, ticker, rows, prices, config, seed) -> pd.DataFrame:
+def _decisions(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """P(up) per date and variant; the label and fold per date (every variant's row of a date shares them)."""
     proba = rows.pivot(index="date", columns="variant", values="proba").sort_index()
     proba.index = pd.DatetimeIndex(proba.index)
-    variants = list(proba.columns)
-    # label and fold depend on the date only: every variant's row of a date holds the same
     label = rows.pivot(index="date", columns="variant", values="label").max(axis=1).to_numpy().astype(bool)
     fold = rows.pivot(index="date", columns="variant", values="fold").max(axis=1).astype(int)
     fold.index = proba.index
-    sim, random_proba = _simulate_ticker(prices, proba, config, seed)
+    return proba, label, fold
+
+
+def _simulate_all(prices, columns, config: BacktestConfig) -> dict:
+    """Every ticker in one vectorbt call when they share the decision dates and bars, else one call each."""
+
+    def run(panel, weights, fees, slippage):
+        return simulate_weights(
+            panel, weights, config.execution, fees, slippage, config.fixed_fee, config.init_cash
+        )
+
+    tickers = list(columns)
+    if len(tickers) > 1 and all(columns[t][0].index.equals(columns[tickers[0]][0].index) for t in tickers):
+        weights = pd.concat({t: columns[t][0] for t in tickers}, axis=1)
+        fees = np.concatenate([columns[t][1] for t in tickers])
+        slippage = np.concatenate([columns[t][2] for t in tickers])
+        try:
+            sim = run({t: prices[t] for t in tickers}, weights, fees, slippage)
+            return {t: sim.select(t) for t in tickers}
+        except ValueError:  # the tickers' bars differ (a holiday on one exchange): apart
+            pass
+    return {t: run(prices[t], *columns[t][:3]) for t in tickers}
+
+
+def _evaluate_ticker(result, ticker, proba, label, fold, sim, random_proba, config, seed) -> pd.DataFrame:
+    variants = list(proba.columns)
     bar_fold = fold.reindex(sim.net_return.index).ffill().shift(1).fillna(fold.iloc[0]).astype(int)
     metrics = result.metrics.setdefault(ticker, {})
     for name in [*variants, "always_long", "buy_and_hold"]:
@@ -146,8 +174,12 @@ def _evaluate_ticker(result, ticker, rows, prices, config, seed) -> pd.DataFrame
     return _long_frame(ticker, sim, [*variants, "always_long", "buy_and_hold"])
 
 
-def _simulate_ticker(prices, proba: pd.DataFrame, config: BacktestConfig, seed: int):
-    """One vectorbt call: variants, always-long, buy-and-hold, random draws and each variant's cost sweep."""
+def _ticker_columns(prices, proba: pd.DataFrame, config: BacktestConfig, seed: int):
+    """Weights, fees and slippage of every column of a ticker, and the random draws behind some.
+
+    Columns: the variants, always-long, buy-and-hold, the random draws and each
+    variant's cost sweep (total cost per side charged as fees).
+    """
     volatility = None
     if config.sizing == "volatility":
         volatility = (
@@ -175,16 +207,7 @@ def _simulate_ticker(prices, proba: pd.DataFrame, config: BacktestConfig, seed: 
         for level in config.cost_levels_bps:
             add(f"{variant}@{level:g}", weight, level, 0.0)
     weights = pd.DataFrame(columns, index=proba.index)
-    sim = simulate_weights(
-        prices,
-        weights,
-        config.execution,
-        np.array(fees),
-        np.array(slippage),
-        config.fixed_fee,
-        config.init_cash,
-    )
-    return sim, random_proba
+    return weights, np.array(fees), np.array(slippage), random_proba
 
 
 def _weights(proba: np.ndarray, volatility: np.ndarray | None, config: BacktestConfig) -> np.ndarray:

@@ -167,3 +167,26 @@ def test_fewer_than_100_predictions_warn_and_carry_intervals(prices) -> None:
     values = result.metrics["X"]["informed"]
     assert "read accuracy_ci_low..accuracy_ci_high" in values["warning"]
     assert values["accuracy_ci_low"] < values["accuracy"] < values["accuracy_ci_high"]
+
+
+def test_tickers_in_one_call_match_tickers_apart() -> None:
+    prices = {"X": synthetic_prices(200, seed=1), "Y": synthetic_prices(200, seed=2)}
+    both = pd.concat([make_predictions(prices[t], n=120).assign(ticker=t) for t in ("X", "Y")])
+    together = evaluate(both, prices, CONFIG, seed=3)
+    for ticker in ("X", "Y"):
+        alone = evaluate(both[both["ticker"] == ticker], {ticker: prices[ticker]}, CONFIG, seed=3)
+        for name in ("informed", "always_long", "buy_and_hold"):
+            for key in ("total_return", "sharpe", "n_trades", "costs_paid", "accuracy"):
+                assert together.metrics[ticker][name][key] == pytest.approx(
+                    alone.metrics[ticker][name][key], rel=1e-12, nan_ok=True
+                )
+
+
+def test_tickers_with_different_bars_are_simulated_apart() -> None:
+    x = synthetic_prices(200, seed=1)
+    y = synthetic_prices(200, seed=2).drop(index=x.index[100])  # a holiday on one exchange only
+    predictions = pd.concat(
+        [make_predictions(x, n=120).assign(ticker="X"), make_predictions(y, n=120).assign(ticker="Y")]
+    )
+    result = evaluate(predictions, {"X": x, "Y": y}, CONFIG, seed=3)
+    assert result.metrics["Y"]["buy_and_hold"]["n_bars"] == 122
