@@ -277,7 +277,7 @@ def _significance(result, ticker, sim, variants, config, seed) -> None:
     net = sim.net_return
     per_period = [sharpe_ratio(net[v].to_numpy(), 1) for v in variants]
     sharpe_variance = float(np.nanvar(per_period, ddof=1)) if len(variants) > 1 else None
-    trials = config.trials or len(variants)
+    trials = max(config.trials or 0, len(variants))  # never fewer than the variants run here
     for name in [*variants, "always_long", "buy_and_hold"]:
         low, high = sharpe_bootstrap_interval(net[name].to_numpy(), config.bootstrap_reps, seed=seed)
         metrics[name].update(sharpe_ci_low=low, sharpe_ci_high=high)

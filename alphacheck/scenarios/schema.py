@@ -113,7 +113,7 @@ class BacktestConfig(_Frozen):
     value plus ``fixed_fee`` (cash) per order; ``cost_levels_bps`` is the sweep
     of total cost per side behind the break-even cost. ``trials`` is the number
     of variants and settings tried for this study (for the deflated Sharpe
-    ratio); unset, it is the number of variants in the run.
+    ratio), never fewer than the variants in the run; unset, it is their number.
     """
 
     execution: Literal["next_open", "next_close"] = "next_open"

@@ -190,3 +190,11 @@ def test_tickers_with_different_bars_are_simulated_apart() -> None:
     )
     result = evaluate(predictions, {"X": x, "Y": y}, CONFIG, seed=3)
     assert result.metrics["Y"]["buy_and_hold"]["n_bars"] == 122
+
+
+def test_more_trials_deflate_the_sharpe_ratio(prices) -> None:
+    predictions = make_predictions(prices, n=150)
+    few = evaluate(predictions, {"X": prices}, CONFIG, seed=1)
+    many = evaluate(predictions, {"X": prices}, CONFIG.model_copy(update={"trials": 200}), seed=1)
+    assert (few.significance["X"]["trials"], many.significance["X"]["trials"]) == (2, 200)
+    assert many.metrics["X"]["informed"]["dsr"] < few.metrics["X"]["informed"]["dsr"]
