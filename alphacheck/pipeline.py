@@ -111,7 +111,8 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
     walk.predictions.to_parquet(output_dir / "predictions.parquet", index=False)
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
-    evaluation = evaluate(walk.predictions, prices, scenario.backtest)
+    evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+    evaluation.frame.to_parquet(output_dir / "returns.parquet", index=False)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -120,6 +121,11 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
+        "baselines": evaluation.baselines,
+        "significance": evaluation.significance,
+        "cost_sweep": evaluation.cost_sweep,
+        "per_fold": evaluation.per_fold,
+        "per_year": evaluation.per_year,
     }
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
@@ -132,9 +138,10 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
             for ticker, strategies in evaluation.metrics.items()
             for strategy, values in strategies.items()
             for name, value in values.items()
+            if isinstance(value, int | float)
         }
     )
-    for path in (metrics_path, output_dir / "config.yaml"):
+    for path in (metrics_path, output_dir / "config.yaml", output_dir / "returns.parquet"):
         recorder.log_artifact(path)
     recorder.log_artifact(tearsheets, "tearsheets")
     return RunResult(output_dir, metrics, walk.predictions, recorder.location)

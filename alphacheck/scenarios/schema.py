@@ -124,6 +124,12 @@ class BacktestConfig(_Frozen):
     the signal at close t is filled at the open of t+1 and the position earns
     open t+1 -> open t+2; with ``next_close`` it is filled at the close of t+1
     and earns close t+1 -> close t+2.
+
+    Costs are charged per side: ``fees_bps`` and ``slippage_bps`` of the traded
+    value plus ``fixed_fee`` (cash) per order; ``cost_levels_bps`` is the sweep
+    of total cost per side behind the break-even cost. ``trials`` is the number
+    of variants and settings tried for this study (for the deflated Sharpe
+    ratio), never fewer than the variants in the run; unset, it is their number.
     """
 
     execution: Literal["next_open", "next_close"] = "next_open"
@@ -131,6 +137,46 @@ class BacktestConfig(_Frozen):
     fees_bps: float = Field(5.0, ge=0)
     slippage_bps: float = Field(5.0, ge=0)
     init_cash: float = Field(100_000.0, gt=0)
+    # Position policy: P(up) above upper_threshold reads "up", below lower_threshold "down",
+    # in between is the neutral band (flat, or hold the previous position).
+    policy: Literal["long_only", "long_short", "short_only"] = "long_only"
+    upper_threshold: float | None = Field(None, gt=0, lt=1)
+    lower_threshold: float | None = Field(None, gt=0, lt=1)
+    neutral: Literal["flat", "hold"] = "flat"
+    min_holding_days: int = Field(1, ge=1)
+    # Sizing, fixed at each entry: a fraction of equity, or the fraction that
+    # targets an annualised volatility (trailing close-to-close, capped).
+    sizing: Literal["fixed", "volatility"] = "fixed"
+    fraction: float = Field(1.0, gt=0, le=1)
+    target_volatility: float = Field(0.10, gt=0)
+    volatility_days: int = Field(20, ge=2)
+    max_leverage: float = Field(1.0, gt=0)
+    fixed_fee: float = Field(0.0, ge=0)
+    cost_levels_bps: list[float] = Field(default_factory=lambda: [0.0, 2.0, 5.0, 10.0, 20.0, 50.0])
+    random_draws: int = Field(100, ge=2)
+    bootstrap_reps: int = Field(1000, ge=100)
+    trials: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self) -> BacktestConfig:
+        if self.lower > self.upper:
+            raise ValueError(
+                f"lower_threshold ({self.lower}) is above upper_threshold ({self.upper}); "
+                "set lower_threshold <= upper_threshold (equal means no neutral band)"
+            )
+        if any(level < 0 for level in self.cost_levels_bps):
+            raise ValueError(f"cost_levels_bps must be >= 0, got {self.cost_levels_bps}")
+        return self
+
+    @property
+    def upper(self) -> float:
+        """P(up) above which the model says "up" (``threshold`` when unset)."""
+        return self.threshold if self.upper_threshold is None else self.upper_threshold
+
+    @property
+    def lower(self) -> float:
+        """P(up) below which the model says "down" (``threshold`` when unset)."""
+        return self.threshold if self.lower_threshold is None else self.lower_threshold
 
 
 class Scenario(_Frozen):
