@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 __all__ = [
     "atr_wilder",
@@ -79,9 +78,14 @@ def wilder_mean(values: np.ndarray, window: int) -> np.ndarray:
         return out
     seed = values[1 : window + 1].mean()
     out[window] = seed
-    decay = 1.0 - 1.0 / window
-    # The recursion y_i = decay * y_{i-1} + x_i / window as a first-order IIR filter.
-    out[window + 1 :], _ = lfilter([1.0 / window], [1.0, -decay], values[window + 1 :], zi=[decay * seed])
+    # From the seed on, y_i = y_{i-1} + (x_i - y_{i-1}) / window is an exponential mean with
+    # alpha = 1/window started at the seed (adjust=False), computed by pandas in compiled code.
+    tail = values[window:].copy()
+    tail[0] = seed
+    # A missing value leaves the average unknown from there on (pandas would carry it over the gap).
+    missing = np.flatnonzero(np.isnan(tail))
+    end = missing[0] if len(missing) else len(tail)
+    out[window : window + end] = pd.Series(tail[:end]).ewm(alpha=1.0 / window, adjust=False).mean().to_numpy()
     return out
 
 

@@ -122,3 +122,12 @@ def test_build_dataset_names_a_gap_after_warm_up(prices):
     broken.iloc[200, broken.columns.get_loc("volume")] = np.nan
     with pytest.raises(ConfigError, match=rf"first on {prices.index[200].date()} in \['log_volume_change'"):
         build_dataset(broken, "basic", "next_open")
+
+
+def test_wilder_mean_is_the_recursion_and_stops_at_a_gap():
+    from alphacheck.features.indicators import wilder_mean
+
+    values = np.array([np.nan, 1.0, 2.0, 3.0, 4.0, 0.0, 6.0, np.nan, 1.0])
+    expected = [np.nan, np.nan, np.nan, 2.0, 2 + (4 - 2) / 3, 8 / 3 - 8 / 9, np.nan, np.nan, np.nan]
+    expected[6] = expected[5] + (6 - expected[5]) / 3
+    np.testing.assert_allclose(wilder_mean(values, 3), expected, rtol=1e-14, equal_nan=True)
