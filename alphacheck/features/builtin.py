@@ -8,12 +8,50 @@ computed once per prices frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from alphacheck.features import indicators as ind
 from alphacheck.features.registry import _registrar
 
-__all__ = ["ADVANCED", "BASIC"]
+__all__ = ["ADVANCED", "BASIC", "shared_intermediates"]
+
+# (id of the prices frame, its intermediates) while compute_features runs on it.
+_SHARED: ContextVar[tuple[int, dict] | None] = ContextVar("alphacheck_feature_intermediates", default=None)
+
+
+@contextmanager
+def shared_intermediates(prices: pd.DataFrame) -> Iterator[None]:
+    """Let built-in features computed on ``prices`` share columns and intermediates (e.g. vol_20)."""
+    token = _SHARED.set((id(prices), {}))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(prices: pd.DataFrame, key: Any, compute: Callable[[], Any]) -> Any:
+    # Only for the frame the scope was opened for: a truncated copy (causality checks) recomputes.
+    scope = _SHARED.get()
+    if scope is None or scope[0] != id(prices):
+        return compute()
+    store = scope[1]
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
+def _col(prices: pd.DataFrame, name: str) -> pd.Series:
+    return _shared(prices, name, lambda: prices[name])
+
+
+def _arr(prices: pd.DataFrame, name: str) -> np.ndarray:
+    return _shared(prices, ("array", name), lambda: _col(prices, name).to_numpy(dtype="float64"))
 
 
 def _builtin(name: str, formula: str, column: str | None = None, **windows: int):
@@ -21,36 +59,36 @@ def _builtin(name: str, formula: str, column: str | None = None, **windows: int)
 
 
 def _lagged_return(prices: pd.DataFrame, lag: int) -> pd.Series:
-    return ind.pct_return(prices["close"], 1).shift(lag)
+    return ind.pct_return(_col(prices, "close"), 1).shift(lag)
 
 
 def _lagged_log_volume_change(prices: pd.DataFrame, lag: int) -> pd.Series:
-    return ind.log_change(prices["volume"], 1).shift(lag)
+    return ind.log_change(_col(prices, "volume"), 1).shift(lag)
 
 
 def _momentum(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.pct_return(prices["close"], window)
+    return ind.pct_return(_col(prices, "close"), window)
 
 
 def _close_sma(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.sma_ratio(prices["close"], window)
+    return ind.sma_ratio(_col(prices, "close"), window)
 
 
 def _volatility(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.rolling_volatility(prices["close"], window)
+    return _shared(prices, ("vol", window), lambda: ind.rolling_volatility(_col(prices, "close"), window))
 
 
 def _volatility_vs_average(prices: pd.DataFrame, window: int, average: int) -> pd.Series:
-    return ind.ratio_to_mean(ind.rolling_volatility(prices["close"], window), average)
+    return ind.ratio_to_mean(_volatility(prices, window), average)
 
 
 def _rsi(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.rsi_wilder(prices["close"], window)
+    return ind.rsi_wilder(_col(prices, "close"), window)
 
 
-_builtin("ret_1", "close_t / close_{t-1} - 1")(lambda prices: ind.pct_return(prices["close"], 1))
+_builtin("ret_1", "close_t / close_{t-1} - 1")(lambda prices: ind.pct_return(_col(prices, "close"), 1))
 _builtin("log_volume_change", "log(1 + volume_t) - log(1 + volume_{t-1})")(
-    lambda prices: ind.log_change(prices["volume"], 1)
+    lambda prices: ind.log_change(_col(prices, "volume"), 1)
 )
 for _lag in range(1, 6):
     _builtin(f"ret_lag_{_lag}", "ret_1 at t - lag", lag=_lag)(_lagged_return)
@@ -76,41 +114,43 @@ for _window in (9, 14, 21):
 
 @_builtin("volume_vs_20", "volume / SMA(volume, window) - 1", window=20)
 def _volume_vs_average(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.ratio_to_mean(prices["volume"], window)
+    return ind.ratio_to_mean(_col(prices, "volume"), window)
 
 
 @_builtin("money_flow_vs_20", "close * volume / SMA(close * volume, window) - 1", window=20)
 def _money_flow_vs_average(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.ratio_to_mean(prices["close"] * prices["volume"], window)
+    flow = _arr(prices, "close") * _arr(prices, "volume")
+    return ind.ratio_to_mean(pd.Series(flow, index=prices.index, copy=False), window)
 
 
 @_builtin("hl_range", "(high - low) / close")
 def _hl_range(prices: pd.DataFrame) -> pd.Series:
-    return (prices["high"] - prices["low"]) / prices["close"]
+    values = (_arr(prices, "high") - _arr(prices, "low")) / _arr(prices, "close")
+    return pd.Series(values, index=prices.index, copy=False)
 
 
 @_builtin("close_vs_high", "close / high - 1")
 def _close_vs_high(prices: pd.DataFrame) -> pd.Series:
-    return prices["close"] / prices["high"] - 1.0
+    return ind.relative(_col(prices, "close"), _col(prices, "high"))
 
 
 @_builtin("close_vs_low", "close / low - 1")
 def _close_vs_low(prices: pd.DataFrame) -> pd.Series:
-    return prices["close"] / prices["low"] - 1.0
+    return ind.relative(_col(prices, "close"), _col(prices, "low"))
 
 
 @_builtin("gap", "open_t / close_{t-1} - 1 (overnight gap)")
 def _gap(prices: pd.DataFrame) -> pd.Series:
-    return prices["open"] / prices["close"].shift(1) - 1.0
+    return ind.relative(_col(prices, "open"), _col(prices, "close"), lag=1)
 
 
 @_builtin("intraday", "close_t / open_t - 1 (intraday return)")
 def _intraday(prices: pd.DataFrame) -> pd.Series:
-    return prices["close"] / prices["open"] - 1.0
+    return ind.relative(_col(prices, "close"), _col(prices, "open"))
 
 
 def _macd(prices: pd.DataFrame, fast: int, slow: int, signal: int) -> pd.DataFrame:
-    return ind.macd(prices["close"], fast, slow, signal)
+    return ind.macd(_col(prices, "close"), fast, slow, signal)
 
 
 _MACD = {"fast": 12, "slow": 26, "signal": 9}
@@ -120,7 +160,7 @@ _builtin("macd_hist", "(macd line - signal line) / close", column="macd_hist", *
 
 
 def _bollinger(prices: pd.DataFrame, window: int, n_std: int) -> pd.DataFrame:
-    return ind.bollinger(prices["close"], window, n_std)
+    return ind.bollinger(_col(prices, "close"), window, n_std)
 
 
 _BANDS = "SMA(close, window) +- n_std * std(close, window, ddof 0)"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError, did_you_mean
@@ -97,8 +98,14 @@ class Feature:
         ------
         ConfigError
             When the function returns something other than a Series or
-            DataFrame aligned on ``prices.index``.
+            DataFrame aligned on ``prices.index``, or non-numeric values.
         """
+        return pd.DataFrame(self.columns(prices, windows, cache), index=prices.index)
+
+    def columns(
+        self, prices: pd.DataFrame, windows: Mapping[str, int] | None = None, cache: dict | None = None
+    ) -> dict[str, np.ndarray]:
+        """Like :meth:`compute`, as ``{column: float64 array}`` (no frame built per feature)."""
         resolved = self.resolve_windows(windows)
         key = (self.function, tuple(sorted(resolved.items())))
         if cache is not None and key in cache:
@@ -110,21 +117,21 @@ class Feature:
         if self.column is not None:
             result = result[self.column]
         if isinstance(result, pd.Series):
-            frame = result.to_frame(self.name)
+            named = {self.name: result}
         elif isinstance(result, pd.DataFrame):
-            frame = result.rename(columns=lambda c: f"{self.name}_{c}")
+            named = {f"{self.name}_{c}": result[c] for c in result.columns}
         else:
             raise ConfigError(
                 f"feature {self.name!r} returned {type(result).__name__}; "
                 "return a pandas Series or DataFrame indexed like the prices"
             )
-        if not frame.index.equals(prices.index):
+        if not (result.index is prices.index or result.index.equals(prices.index)):
             raise ConfigError(
-                f"feature {self.name!r} returned {len(frame)} rows on other dates than the {len(prices)} "
+                f"feature {self.name!r} returned {len(result)} rows on other dates than the {len(prices)} "
                 "price bars; keep the prices' index (warm-up rows as NaN, never dropped or filled)"
             )
         try:
-            return frame.astype("float64")
+            return {name: series.to_numpy(dtype="float64") for name, series in named.items()}
         except (TypeError, ValueError):
             raise ConfigError(f"feature {self.name!r} returned non-numeric values; return floats") from None
 

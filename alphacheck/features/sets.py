@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError, did_you_mean
-from alphacheck.features.builtin import ADVANCED, BASIC
+from alphacheck.features.builtin import ADVANCED, BASIC, shared_intermediates
 from alphacheck.features.labels import forward_return
 from alphacheck.features.registry import Feature, get_feature
 
@@ -90,8 +91,22 @@ def compute_features(prices: pd.DataFrame, feature_set: Any = "basic") -> pd.Dat
         several), indexed like ``prices``.
     """
     cache: dict = {}
-    frames = [feature.compute(prices, windows, cache) for feature, windows in resolve_features(feature_set)]
-    return pd.concat(frames, axis=1)
+    columns: dict[str, np.ndarray] = {}
+    with shared_intermediates(prices):
+        for feature, windows in resolve_features(feature_set):
+            for name, values in feature.columns(prices, windows, cache).items():
+                if name in columns:
+                    raise ConfigError(f"feature {feature.name!r} makes a column {name!r} that another one makes")
+                columns[name] = values
+    # pandas stores a frame's float columns as one (columns x rows) block: stacking rows of that
+    # block and transposing builds the frame without another copy.
+    block = np.vstack(list(columns.values())) if columns else np.empty((0, len(prices)))
+    return pd.DataFrame(block.T, index=prices.index, columns=_column_index(tuple(columns)), copy=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(names)
 
 
 def build_dataset(prices: pd.DataFrame, feature_set: Any, execution: str) -> pd.DataFrame:
