@@ -60,7 +60,7 @@ class CausalityReport:
             return f"feature {self.name!r} is causal at {len(self.cuts)} cut dates"
         return (
             f"feature {self.name!r} looks ahead: on {self.first_difference.date()} column {self.column!r} is "
-            f"{self.full_value!r} computed on all prices but {self.cut_value!r} on prices up to "
+            f"{self.full_value:.6g} computed on all prices but {self.cut_value:.6g} on prices up to "
             f"{self.cut.date()}"
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
@@ -137,3 +139,32 @@ def test_features_command_in_a_subprocess(tmp_path):
         capture_output=True, text=True, check=True, cwd=tmp_path,
     )  # fmt: skip
     assert [line.split()[0] for line in out.stdout.splitlines()[1:]] == list(FEATURE_SETS["basic"])
+
+
+_SCENARIO = """
+name: advanced-plugin
+data: {source: sample, tickers: [SP500], start: 2016-01-01, end: 2018-12-31}
+features:
+  set: advanced
+  drop: [ret_1]
+  windows: {rsi_14: 10}
+walkforward: {train_days: 300, test_days: 100, purge_days: 2, validation_days: 60, sequence_length: 10}
+training: {epochs: 2, batch_size: 64, patience: 1}
+variants: [baseline]
+"""
+
+
+@pytest.mark.slow
+def test_run_with_the_advanced_set_and_a_plugin_feature(in_plugin_dir):
+    # A real process, as users run it: the advanced set, a dropped feature, a window and a plugin feature.
+    (in_plugin_dir / "adv.yaml").write_text(_SCENARIO)
+    args = ["run", "adv.yaml", "--no-tracking", "-q", "--output", "out", "--plugin", "cli_plugin",
+            "--add-features", "up_days"]  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "alphacheck", *args], capture_output=True, text=True,
+                          cwd=in_plugin_dir, env={**os.environ, "FORCE_CPU": "1"})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    config = yaml.safe_load((in_plugin_dir / "out" / "config.yaml").read_text())
+    assert config["features"] == {"set": "advanced", "add": ["up_days"], "drop": ["ret_1"], "windows": {"rsi_14": 10}}
+    predictions = pd.read_parquet(in_plugin_dir / "out" / "predictions.parquet")
+    assert len(predictions) > 0 and predictions["proba"].between(0, 1).all()
+    assert "SP500" in done.stdout and "baseline" in done.stdout
