@@ -36,8 +36,11 @@ def synthetic_universe(n_tickers: int, n_days: int, seed: int = 0) -> list[pd.Da
         high = np.maximum(open_, close) * (1 + rng.uniform(0, 0.01, n_days))
         low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.01, n_days))
         volume = rng.integers(100_000, 5_000_000, n_days).astype("float64")
-        frames.append(pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume},
-                                   index=dates))
+        frames.append(
+            pd.DataFrame(
+                {"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=dates
+            )
+        )
     return frames
 
 
@@ -68,7 +71,10 @@ def plain_pandas_advanced(p: pd.DataFrame) -> pd.DataFrame:
         avg_gain = gain.ewm(alpha=1 / w, adjust=False, min_periods=w).mean()
         avg_loss = loss.ewm(alpha=1 / w, adjust=False, min_periods=w).mean()
         f[f"rsi_{w}"] = 100 - 100 / (1 + avg_gain / avg_loss)
-    line = c.ewm(span=12, adjust=False, min_periods=12).mean() - c.ewm(span=26, adjust=False, min_periods=26).mean()
+    line = (
+        c.ewm(span=12, adjust=False, min_periods=12).mean()
+        - c.ewm(span=26, adjust=False, min_periods=26).mean()
+    )
     signal = line.ewm(span=9, adjust=False, min_periods=9).mean()
     f["macd"], f["macd_signal"], f["macd_hist"] = line / c, signal / c, (line - signal) / c
     mid, sd = c.rolling(20).mean(), c.rolling(20).std(ddof=0)
@@ -120,17 +126,24 @@ def main() -> int:
     check_same_indicators(frames[0])
     for function in (compute_features, plain_pandas_advanced):  # warm caches and lazy imports
         function(frames[0])
-    functions = {"alphacheck": lambda f: compute_features(f, "advanced"), "plain pandas": plain_pandas_advanced}
+    functions = {
+        "alphacheck": lambda f: compute_features(f, "advanced"),
+        "plain pandas": plain_pandas_advanced,
+    }
     seconds = best_seconds(functions, frames, args.repeat)
     ours, plain = seconds["alphacheck"], seconds["plain pandas"]
     million_bars = args.tickers * args.days / 1e6
     universe_million_bars = args.universe * args.days / 1e6
-    print(f"advanced set (33 features), {args.tickers} tickers x {args.days} days = {million_bars:.2f} M bars, "
-          f"best of {args.repeat}, CPU seconds")
+    print(
+        f"advanced set (33 features), {args.tickers} tickers x {args.days} days = {million_bars:.2f} M bars, "
+        f"best of {args.repeat}, CPU seconds"
+    )
     for name, elapsed in seconds.items():
         per_million = elapsed / million_bars
-        print(f"  {name:<13} {per_million:7.3f} s per M bars  -> {args.universe} tickers x {args.days} days: "
-              f"{per_million * universe_million_bars:6.1f} s")
+        print(
+            f"  {name:<13} {per_million:7.3f} s per M bars  -> {args.universe} tickers x {args.days} days: "
+            f"{per_million * universe_million_bars:6.1f} s"
+        )
     print(f"  ratio alphacheck / plain pandas: {ours / plain:.2f}")
     return 0 if ours <= plain else 1
 

@@ -22,11 +22,17 @@ def split_names(value: str | None) -> list[str]:
 def plugin_options(command):
     """Add ``--plugin MODULE`` (repeatable) and ``--add-features a,b`` to a click command."""
     command = click.option(
-        "--add-features", metavar="NAME[,NAME...]", envvar="ALPHACHECK_ADD_FEATURES",
+        "--add-features",
+        metavar="NAME[,NAME...]",
+        envvar="ALPHACHECK_ADD_FEATURES",
         help="Add registered features (built-in or from a plugin) to the set, comma-separated.",
     )(command)
     return click.option(
-        "--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS",
+        "--plugin",
+        "plugins",
+        metavar="MODULE",
+        multiple=True,
+        envvar="ALPHACHECK_PLUGINS",
         help="Import MODULE (from the working directory or installed) to register custom features; repeatable.",
     )(command)
 
@@ -37,10 +43,22 @@ def features() -> None:
 
 
 @features.command("list")
-@click.option("--set", "set_name", type=click.Choice(_SETS), default="all", show_default=True,
-              help="Which feature set to list (all: every registered feature).")
-@click.option("--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS",
-              help="Import MODULE to list its custom features too; repeatable.")
+@click.option(
+    "--set",
+    "set_name",
+    type=click.Choice(_SETS),
+    default="all",
+    show_default=True,
+    help="Which feature set to list (all: every registered feature).",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    metavar="MODULE",
+    multiple=True,
+    envvar="ALPHACHECK_PLUGINS",
+    help="Import MODULE to list its custom features too; repeatable.",
+)
 def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
     """Print every feature of a set with its window(s) and formula."""
     try:
@@ -56,21 +74,36 @@ def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
     click.echo(f"{'feature':<{width}}  {'window':<{window_width}}  formula")
     for feature in rows:
         source = "" if feature.builtin else f"  [plugin {feature.function.__module__}]"
-        click.echo(f"{feature.name:<{width}}  {feature.window_text():<{window_width}}  {feature.formula}{source}")
+        click.echo(
+            f"{feature.name:<{width}}  {feature.window_text():<{window_width}}  {feature.formula}{source}"
+        )
     click.echo(f"\n{len(rows)} features" + ("" if set_name == "all" else f" in set {set_name!r}"), err=True)
 
 
 @features.command("compute")
 @click.argument("tickers", nargs=-1, required=True, metavar="TICKER...")
-@click.option("--set", "set_name", type=click.Choice(_SETS[:-1]), default="basic", show_default=True,
-              help="The named feature set.")
-@click.option("--source", default="sample", show_default=True, help="Where the prices come from (data.source).")
+@click.option(
+    "--set",
+    "set_name",
+    type=click.Choice(_SETS[:-1]),
+    default="basic",
+    show_default=True,
+    help="The named feature set.",
+)
+@click.option(
+    "--source", default="sample", show_default=True, help="Where the prices come from (data.source)."
+)
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
 @click.option("--drop-features", metavar="NAME[,NAME...]", help="Drop features of the set, comma-separated.")
 @plugin_options
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Parquet file to write (index date, plus ticker when there are several).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet file to write (index date, plus ticker when there are several).",
+)
 def compute(
     tickers: tuple[str, ...],
     set_name: str,
@@ -95,7 +128,11 @@ def compute(
         load_plugins(plugins)
         data = {"source": source, "tickers": list(tickers)}
         data.update({k: v.date() for k, v in {"start": start, "end": end}.items() if v is not None})
-        feature_config = {"set": set_name, "add": split_names(add_features), "drop": split_names(drop_features)}
+        feature_config = {
+            "set": set_name,
+            "add": split_names(add_features),
+            "drop": split_names(drop_features),
+        }
         scenario = validate_scenario({"name": "features", "data": data, "features": feature_config})
         frames = {}
         for ticker, prices in load_prices(scenario.data).items():
@@ -121,7 +158,9 @@ def _drop_warm_up(matrix, ticker: str):
     if not complete.any():
         from alphacheck.exceptions import DataError
 
-        raise DataError(f"{ticker}: {len(matrix)} bars are too few to warm up every feature; widen --start/--end")
+        raise DataError(
+            f"{ticker}: {len(matrix)} bars are too few to warm up every feature; widen --start/--end"
+        )
     first = int(np.argmax(complete))
     click.echo(f"{ticker}: dropped {first} warm-up rows, kept {len(matrix) - first}", err=True)
     return matrix.iloc[first:]

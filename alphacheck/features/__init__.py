@@ -11,10 +11,10 @@ from alphacheck.features.registry import FEATURES, Feature, get_feature, registe
 from alphacheck.features.sets import FEATURE_SETS, build_dataset, compute_features, resolve_features
 
 __all__ = [
-    "CausalityReport",
     "EXECUTIONS",
     "FEATURES",
     "FEATURE_SETS",
+    "CausalityReport",
     "Feature",
     "build_dataset",
     "check_causality",

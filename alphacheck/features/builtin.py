@@ -109,7 +109,9 @@ for _window in (5, 10, 20):
         average=50,
     )(_volatility_vs_average)
 for _window in (9, 14, 21):
-    _builtin(f"rsi_{_window}", "RSI, Wilder smoothing (alpha 1/window, SMA seed), 0-100", window=_window)(_rsi)
+    _builtin(f"rsi_{_window}", "RSI, Wilder smoothing (alpha 1/window, SMA seed), 0-100", window=_window)(
+        _rsi
+    )
 
 
 @_builtin("volume_vs_20", "volume / SMA(volume, window) - 1", window=20)
@@ -164,15 +166,19 @@ def _bollinger(prices: pd.DataFrame, window: int, n_std: int) -> pd.DataFrame:
 
 
 _BANDS = "SMA(close, window) +- n_std * std(close, window, ddof 0)"
-_builtin("bb_position", f"(close - lower) / (upper - lower); bands {_BANDS}", "bb_position", window=20, n_std=2)(
-    _bollinger
-)
+_builtin(
+    "bb_position", f"(close - lower) / (upper - lower); bands {_BANDS}", "bb_position", window=20, n_std=2
+)(_bollinger)
 _builtin("bb_width", f"(upper - lower) / SMA(close, window); bands {_BANDS}", "bb_width", window=20, n_std=2)(
     _bollinger
 )
 
 
-@_builtin("close_vwap_20", "close / VWAP - 1; VWAP = sum(tp * volume) / sum(volume), tp = (h + l + c) / 3", window=20)
+@_builtin(
+    "close_vwap_20",
+    "close / VWAP - 1; VWAP = sum(tp * volume) / sum(volume), tp = (h + l + c) / 3",
+    window=20,
+)
 def _close_vwap(prices: pd.DataFrame, window: int) -> pd.Series:
     return ind.vwap_ratio(prices, window)
 
@@ -186,8 +192,13 @@ def _stochastic(prices: pd.DataFrame, window: int, smooth: int) -> pd.DataFrame:
     return ind.stochastic(prices, window, smooth)
 
 
-_builtin("stoch_k", "%K = 100 * (close - min(low, window)) / (max(high, window) - min(low, window))",
-         "stoch_k", window=14, smooth=3)(_stochastic)
+_builtin(
+    "stoch_k",
+    "%K = 100 * (close - min(low, window)) / (max(high, window) - min(low, window))",
+    "stoch_k",
+    window=14,
+    smooth=3,
+)(_stochastic)
 _builtin("stoch_d", "%D = SMA(%K, smooth)", "stoch_d", window=14, smooth=3)(_stochastic)
 
 BASIC = (

@@ -158,7 +158,11 @@ def macd(close: pd.Series, fast: int = 12, slow: int = 26, signal: int = 9) -> p
     line = _ema(values, fast) - _ema(values, slow)
     signal_line = _ema(line, signal)
     return pd.DataFrame(
-        {"macd": line / values, "macd_signal": signal_line / values, "macd_hist": (line - signal_line) / values},
+        {
+            "macd": line / values,
+            "macd_signal": signal_line / values,
+            "macd_hist": (line - signal_line) / values,
+        },
         index=close.index,
     )
 
@@ -193,7 +197,9 @@ def true_range(prices: pd.DataFrame) -> pd.Series:
 def atr_wilder(prices: pd.DataFrame, window: int = 14) -> pd.Series:
     """Average true range with Wilder's smoothing, divided by the close."""
     high, low, close = (_values(prices[c]) for c in ("high", "low", "close"))
-    return pd.Series(wilder_mean(_true_range(high, low, close), window) / close, index=prices.index, copy=False)
+    return pd.Series(
+        wilder_mean(_true_range(high, low, close), window) / close, index=prices.index, copy=False
+    )
 
 
 def stochastic(prices: pd.DataFrame, window: int = 14, smooth: int = 3) -> pd.DataFrame:

@@ -176,7 +176,9 @@ def register(
 
 def _registrar(name, formula, windows, builtin: bool, column: str | None = None):
     if not isinstance(name, str) or not name.isidentifier():
-        raise ConfigError(f"feature name {name!r} is not valid; use letters, digits and '_' (e.g. 'my_signal')")
+        raise ConfigError(
+            f"feature name {name!r} is not valid; use letters, digits and '_' (e.g. 'my_signal')"
+        )
 
     def decorator(function: FeatureFunction) -> FeatureFunction:
         existing = _REGISTRY.get(name)
@@ -217,4 +219,3 @@ def get_feature(name: str) -> Feature:
             f"unknown feature {name!r}{did_you_mean(name, _REGISTRY)}; `alphacheck features list --set all` "
             "shows every feature; custom ones need `--plugin MODULE`"
         ) from None
-

@@ -96,7 +96,9 @@ def compute_features(prices: pd.DataFrame, feature_set: Any = "basic") -> pd.Dat
         for feature, windows in resolve_features(feature_set):
             for name, values in feature.columns(prices, windows, cache).items():
                 if name in columns:
-                    raise ConfigError(f"feature {feature.name!r} makes a column {name!r} that another one makes")
+                    raise ConfigError(
+                        f"feature {feature.name!r} makes a column {name!r} that another one makes"
+                    )
                 columns[name] = values
     # pandas stores a frame's float columns as one (columns x rows) block: stacking rows of that
     # block and transposing builds the frame without another copy.
@@ -129,14 +131,14 @@ def build_dataset(prices: pd.DataFrame, feature_set: Any, execution: str) -> pd.
     fwd = forward_return(prices, execution)
     complete = features.notna().all(axis=1).to_numpy() & np.isfinite(features.to_numpy()).all(axis=1)
     if not complete.any():
-        raise ConfigError(f"feature set {_describe(feature_set)} leaves no complete rows in {len(prices)} bars")
+        raise ConfigError(
+            f"feature set {_describe(feature_set)} leaves no complete rows in {len(prices)} bars"
+        )
     first = int(np.argmax(complete))
     if not complete[first:].all():
         bad = features.index[first:][~complete[first:]]
         columns = features.columns[~np.isfinite(features.loc[bad[0]].to_numpy(dtype="float64"))]
-        raise ConfigError(
-            f"features have gaps after warm-up, first on {bad[0].date()} in {list(columns)}"
-        )
+        raise ConfigError(f"features have gaps after warm-up, first on {bad[0].date()} in {list(columns)}")
     data = features.iloc[first:].copy()
     data["fwd_return"] = fwd.iloc[first:]
     data = data[data["fwd_return"].notna()]

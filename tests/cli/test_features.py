@@ -15,8 +15,7 @@ from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
 from alphacheck.data import load_sample
-from alphacheck.features import FEATURE_SETS, FEATURES, compute_features
-from alphacheck.features import registry
+from alphacheck.features import FEATURE_SETS, FEATURES, compute_features, registry
 
 _PLUGIN = '''
 import alphacheck.features
@@ -83,7 +82,8 @@ def test_list_with_plugin_marks_custom_features(in_plugin_dir):
 def test_compute_one_ticker_matches_the_python_api(tmp_path):
     out = tmp_path / "sp.parquet"
     result = CliRunner().invoke(
-        cli, ["features", "compute", "SP500", "--set", "advanced", "--start", "2017-01-01", "--output", str(out)]
+        cli,
+        ["features", "compute", "SP500", "--set", "advanced", "--start", "2017-01-01", "--output", str(out)],
     )
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
@@ -160,11 +160,16 @@ def test_run_with_the_advanced_set_and_a_plugin_feature(in_plugin_dir):
     (in_plugin_dir / "adv.yaml").write_text(_SCENARIO)
     args = ["run", "adv.yaml", "--no-tracking", "-q", "--output", "out", "--plugin", "cli_plugin",
             "--add-features", "up_days"]  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "alphacheck", *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "alphacheck", *args], check=False, capture_output=True, text=True,
                           cwd=in_plugin_dir, env={**os.environ, "FORCE_CPU": "1"})  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     config = yaml.safe_load((in_plugin_dir / "out" / "config.yaml").read_text())
-    assert config["features"] == {"set": "advanced", "add": ["up_days"], "drop": ["ret_1"], "windows": {"rsi_14": 10}}
+    assert config["features"] == {
+        "set": "advanced",
+        "add": ["up_days"],
+        "drop": ["ret_1"],
+        "windows": {"rsi_14": 10},
+    }
     predictions = pd.read_parquet(in_plugin_dir / "out" / "predictions.parquet")
     assert len(predictions) > 0 and predictions["proba"].between(0, 1).all()
     assert "SP500" in done.stdout and "baseline" in done.stdout

@@ -25,7 +25,9 @@ def _prices(n: int, seed: int, flat_from: int, zero_volume_at: int) -> pd.DataFr
     volume = rng.integers(10_000, 1_000_000, n).astype("float64")
     volume[zero_volume_at % n] = 0.0
     index = pd.bdate_range("2001-01-01", periods=n, name="date")
-    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)
+    return pd.DataFrame(
+        {"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index
+    )
 
 
 @pytest.mark.parametrize("name", BUILTIN)

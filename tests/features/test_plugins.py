@@ -36,7 +36,9 @@ def test_registered_series_and_frame_features(clean_registry, prices):
     def pair(p):
         return pd.DataFrame({"up": p["close"].diff() > 0, "size": p["close"].diff().abs()})
 
-    assert FEATURES["spread"].formula == "Mean of (high - low) over window." and not FEATURES["spread"].builtin
+    assert (
+        FEATURES["spread"].formula == "Mean of (high - low) over window." and not FEATURES["spread"].builtin
+    )
     config = FeatureConfig(add=["spread", "pair"], windows={"spread": 4})
     features = compute_features(prices, config)
     assert list(features.columns[-3:]) == ["spread", "pair_up", "pair_size"]

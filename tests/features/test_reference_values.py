@@ -42,7 +42,9 @@ def shared_yahoo_dir_or_none(request):
 
 
 def _features(prices: pd.DataFrame) -> pd.DataFrame:
-    return compute_features(prices, FeatureConfig(set="advanced", drop=[n for n in _advanced() if n not in _NAMES]))
+    return compute_features(
+        prices, FeatureConfig(set="advanced", drop=[n for n in _advanced() if n not in _NAMES])
+    )
 
 
 def _advanced() -> tuple[str, ...]:
@@ -121,7 +123,9 @@ def test_hand_worked_rsi_atr_stochastic_vwap():
     # %K 3: bar 2: (12 - 9)/(13 - 9) = 75; bar 3: (11 - 10)/(13 - 10) = 33.33; bar 4: (13 - 10)/(14 - 10) = 75;
     # bar 5: (14 - 10)/(15 - 10) = 80. %D 2: means of consecutive pairs.
     np.testing.assert_allclose(f["stoch_k"].iloc[2:], [75, 100 / 3, 75, 80], rtol=1e-12)
-    np.testing.assert_allclose(f["stoch_d"].iloc[3:], [(75 + 100 / 3) / 2, (100 / 3 + 75) / 2, 77.5], rtol=1e-12)
+    np.testing.assert_allclose(
+        f["stoch_d"].iloc[3:], [(75 + 100 / 3) / 2, (100 / 3 + 75) / 2, 77.5], rtol=1e-12
+    )
     # VWAP 3 of the typical price (= close here): bar 5: (11*200 + 13*100 + 14*300) / 600 = 12.8333.
     assert f["close_vwap_20"].iloc[5] == pytest.approx(14 / (7700 / 600) - 1, rel=1e-12)
     assert f["close_vwap_20"].iloc[:2].isna().all()

@@ -23,7 +23,9 @@ def test_basic_set_is_the_issue_list(prices):
     close, volume = prices["close"].to_numpy(), prices["volume"].to_numpy()
     t = 40
     assert features["ret_lag_3"].iloc[t] == pytest.approx(close[t - 3] / close[t - 4] - 1, rel=1e-12)
-    assert features["close_sma_5"].iloc[t] == pytest.approx(close[t] / close[t - 4 : t + 1].mean() - 1, rel=1e-12)
+    assert features["close_sma_5"].iloc[t] == pytest.approx(
+        close[t] / close[t - 4 : t + 1].mean() - 1, rel=1e-12
+    )
     expected = np.log1p(volume[t - 2]) - np.log1p(volume[t - 3])
     assert features["log_volume_change_lag_2"].iloc[t] == pytest.approx(expected, rel=1e-12)
 
@@ -50,7 +52,9 @@ def test_simple_advanced_features_by_hand(prices):
     assert f["vol_5_vs_50"].iloc[t] == pytest.approx(vol_5[-1] / np.mean(vol_5) - 1, rel=1e-9)
     assert f["volume_vs_20"].iloc[t] == pytest.approx(v[t] / v[t - 19 : t + 1].mean() - 1, rel=1e-12)
     flow = c * v
-    assert f["money_flow_vs_20"].iloc[t] == pytest.approx(flow[t] / flow[t - 19 : t + 1].mean() - 1, rel=1e-10)
+    assert f["money_flow_vs_20"].iloc[t] == pytest.approx(
+        flow[t] / flow[t - 19 : t + 1].mean() - 1, rel=1e-10
+    )
     assert f["hl_range"].iloc[t] == pytest.approx((h[t] - l[t]) / c[t], rel=1e-12)
     assert f["close_vs_high"].iloc[t] == pytest.approx(c[t] / h[t] - 1, rel=1e-12)
     assert f["close_vs_low"].iloc[t] == pytest.approx(c[t] / l[t] - 1, rel=1e-12)
@@ -84,7 +88,10 @@ def test_add_drop_as_comma_string():
         ({"add": ["rsi_14"]}, r"features.add: 'rsi_14' is already in set 'basic'"),
         ({"windows": {"rsi_41": 5}}, r"features.windows: 'rsi_41' is not a selected feature \(did you mean"),
         ({"add": ["macd"], "windows": {"macd": 5}}, r"features.windows.macd: 5 is ambiguous"),
-        ({"add": ["macd"], "windows": {"macd": {"fats": 5}}}, r"unknown window 'fats' \(did you mean 'fast'\?\)"),
+        (
+            {"add": ["macd"], "windows": {"macd": {"fats": 5}}},
+            r"unknown window 'fats' \(did you mean 'fast'\?\)",
+        ),
         ({"windows": {"ret_1": 3}}, r"features.windows.ret_1: 3 is ambiguous; 'ret_1' has windows none"),
     ],
 )
