@@ -173,3 +173,13 @@ def test_run_with_the_advanced_set_and_a_plugin_feature(in_plugin_dir):
     predictions = pd.read_parquet(in_plugin_dir / "out" / "predictions.parquet")
     assert len(predictions) > 0 and predictions["proba"].between(0, 1).all()
     assert "SP500" in done.stdout and "baseline" in done.stdout
+
+
+def test_top_level_help_lists_features_without_importing_it():
+    code = (
+        "import sys; from click.testing import CliRunner; from alphacheck.cli.main import cli; "
+        "out = CliRunner().invoke(cli, ['--help']).output; "
+        "print('List feature sets; compute feature matrices.' in out, 'alphacheck.cli.features' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]
