@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -29,6 +30,18 @@ __all__ = ["run"]
     help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@click.option(
+    "--source", type=click.Choice(["sample", "yahoo", "csv"]),
+    help="Price source (overrides data.source).",
+)
+@click.option(
+    "--ticker", "tickers", multiple=True,
+    help="Ticker to study; repeat for several (overrides data.tickers).",
+)
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
+)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -39,6 +52,10 @@ def run(
     device: str | None,
     tracking_uri: str | None,
     no_tracking: bool,
+    source: str | None,
+    tickers: tuple[str, ...],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -61,6 +78,9 @@ def run(
         load_plugins(plugins)
         config = load_scenario(scenario)
         overrides = {k: v for k, v in {"seed": seed, "device": device}.items() if v is not None}
+        data_flags = {"data.source": source, "data.tickers": list(tickers) or None,
+                      "data.start": start and start.date(), "data.end": end and end.date()}
+        overrides.update({k: v for k, v in data_flags.items() if v is not None})
         if add_features:
             overrides["features.add"] = [*config.features.add, *split_names(add_features)]
         if overrides:

@@ -8,6 +8,7 @@ Every default of a run lives here. A scenario YAML file is parsed into
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
@@ -30,15 +31,30 @@ class _Frozen(BaseModel):
 class DataConfig(_Frozen):
     """Where the prices come from."""
 
-    source: Literal["sample"] = "sample"
+    source: Literal["sample", "yahoo", "csv"] = "sample"
     tickers: list[str] = Field(default_factory=lambda: ["SP500"], min_length=1)
     start: dt.date | None = None
     end: dt.date | None = None
+    # How several tickers' calendars are aligned: "common" keeps the days every
+    # ticker traded (and logs what was dropped); "none" keeps each ticker's own days.
+    align: Literal["common", "none"] = "common"
+    # Source csv: a folder of <TICKER>.csv / <TICKER>.parquet files, and/or one file per ticker.
+    directory: Path | None = None
+    files: dict[str, Path] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _start_before_end(self) -> DataConfig:
         if self.start and self.end and self.start >= self.end:
             raise ValueError(f"start {self.start} must be before end {self.end}")
+        if self.source != "csv" and (self.directory or self.files):
+            raise ValueError(f"directory and files are read only with source 'csv', not {self.source!r}")
+        if self.source == "csv" and not self.directory:
+            named = {t.upper() for t in self.files}
+            unnamed = [t for t in self.tickers if t.upper() not in named]
+            if unnamed:
+                raise ValueError(f"source 'csv' needs data.directory, or data.files entries for {unnamed}")
+        if self.source == "yahoo" and self.start is None:
+            raise ValueError("source 'yahoo' needs data.start (the first date to download), e.g. 2018-01-01")
         return self
 
 
