@@ -93,6 +93,11 @@ def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
 @click.option(
     "--source", default="sample", show_default=True, help="Where the prices come from (data.source)."
 )
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --source csv: folder of <TICKER>.csv or .parquet files (data.directory).",
+)
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
 @click.option("--drop-features", metavar="NAME[,NAME...]", help="Drop features of the set, comma-separated.")
@@ -108,6 +113,7 @@ def compute(
     tickers: tuple[str, ...],
     set_name: str,
     source: str,
+    directory: Path | None,
     start: dt.datetime | None,
     end: dt.datetime | None,
     drop_features: str | None,
@@ -128,6 +134,8 @@ def compute(
         load_plugins(plugins)
         data = {"source": source, "tickers": list(tickers)}
         data.update({k: v.date() for k, v in {"start": start, "end": end}.items() if v is not None})
+        if directory is not None:
+            data["directory"] = str(directory)
         feature_config = {
             "set": set_name,
             "add": split_names(add_features),

@@ -109,6 +109,20 @@ def test_compute_several_tickers_with_plugin_feature(in_plugin_dir):
     assert np.isfinite(table.to_numpy()).all()
 
 
+def test_compute_from_the_real_csv_files(tmp_path, shared_yahoo_dir):
+    out = tmp_path / "real.parquet"
+    args = ["features", "compute", "SPY", "MSFT", "--set", "advanced", "--source", "csv"]
+    result = CliRunner().invoke(cli, [*args, "--directory", str(shared_yahoo_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    spy = table.xs("SPY", level="ticker")
+    # 1509 bars 2018-2023 less 69 warm-up rows; close_sma_50 by hand on the adjusted close.
+    assert len(spy) == 1509 - 69
+    raw = pd.read_csv(shared_yahoo_dir / "SPY.csv", index_col="Date", parse_dates=True)["Adj Close"]
+    assert spy["close_sma_50"].iloc[-1] == pytest.approx(raw.iloc[-1] / raw.iloc[-50:].mean() - 1, rel=1e-10)
+    assert np.isfinite(table.to_numpy()).all()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
