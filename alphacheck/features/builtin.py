@@ -50,6 +50,10 @@ def _col(prices: pd.DataFrame, name: str) -> pd.Series:
     return _shared(prices, name, lambda: prices[name])
 
 
+def _cols(prices: pd.DataFrame, *names: str) -> list[pd.Series]:
+    return [_col(prices, name) for name in names]
+
+
 def _arr(prices: pd.DataFrame, name: str) -> np.ndarray:
     return _shared(prices, ("array", name), lambda: _col(prices, name).to_numpy(dtype="float64"))
 
@@ -180,16 +184,16 @@ _builtin("bb_width", f"(upper - lower) / SMA(close, window); bands {_BANDS}", "b
     window=20,
 )
 def _close_vwap(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.vwap_ratio(prices, window)
+    return ind.vwap_ratio(*_cols(prices, "high", "low", "close", "volume"), window)
 
 
 @_builtin("atr_14", "ATR (Wilder smoothing of the true range, SMA seed) / close", window=14)
 def _atr(prices: pd.DataFrame, window: int) -> pd.Series:
-    return ind.atr_wilder(prices, window)
+    return ind.atr_wilder(*_cols(prices, "high", "low", "close"), window)
 
 
 def _stochastic(prices: pd.DataFrame, window: int, smooth: int) -> pd.DataFrame:
-    return ind.stochastic(prices, window, smooth)
+    return ind.stochastic(*_cols(prices, "high", "low", "close"), window, smooth)
 
 
 _builtin(

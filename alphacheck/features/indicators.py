@@ -188,42 +188,45 @@ def _true_range(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndar
     return np.maximum(high - low, np.maximum(np.abs(high - previous), np.abs(low - previous)))
 
 
-def true_range(prices: pd.DataFrame) -> pd.Series:
+def true_range(high: pd.Series, low: pd.Series, close: pd.Series) -> pd.Series:
     """``max(high - low, |high - close_{t-1}|, |low - close_{t-1}|)``; NaN at the first bar."""
-    high, low, close = (_values(prices[c]) for c in ("high", "low", "close"))
-    return pd.Series(_true_range(high, low, close), index=prices.index, copy=False)
+    values = _true_range(_values(high), _values(low), _values(close))
+    return pd.Series(values, index=close.index, copy=False)
 
 
-def atr_wilder(prices: pd.DataFrame, window: int = 14) -> pd.Series:
+def atr_wilder(high: pd.Series, low: pd.Series, close: pd.Series, window: int = 14) -> pd.Series:
     """Average true range with Wilder's smoothing, divided by the close."""
-    high, low, close = (_values(prices[c]) for c in ("high", "low", "close"))
-    return pd.Series(
-        wilder_mean(_true_range(high, low, close), window) / close, index=prices.index, copy=False
-    )
+    closes = _values(close)
+    atr = wilder_mean(_true_range(_values(high), _values(low), closes), window)
+    return pd.Series(atr / closes, index=close.index, copy=False)
 
 
-def stochastic(prices: pd.DataFrame, window: int = 14, smooth: int = 3) -> pd.DataFrame:
+def stochastic(
+    high: pd.Series, low: pd.Series, close: pd.Series, window: int = 14, smooth: int = 3
+) -> pd.DataFrame:
     """Fast stochastic oscillator, 0-100.
 
     ``%K = 100 * (close - LL) / (HH - LL)`` over the last ``window`` highs and
     lows; ``%D = SMA(%K, smooth)``.
     """
-    lowest = _trailing(_values(prices["low"]), window, "min")
-    highest = _trailing(_values(prices["high"]), window, "max")
-    k = 100.0 * _divide(_values(prices["close"]) - lowest, highest - lowest)
-    return pd.DataFrame({"stoch_k": k, "stoch_d": _trailing(k, smooth, "mean")}, index=prices.index)
+    lowest = _trailing(_values(low), window, "min")
+    highest = _trailing(_values(high), window, "max")
+    k = 100.0 * _divide(_values(close) - lowest, highest - lowest)
+    return pd.DataFrame({"stoch_k": k, "stoch_d": _trailing(k, smooth, "mean")}, index=close.index)
 
 
-def vwap_ratio(prices: pd.DataFrame, window: int = 20) -> pd.Series:
+def vwap_ratio(
+    high: pd.Series, low: pd.Series, close: pd.Series, volume: pd.Series, window: int = 20
+) -> pd.Series:
     """Close against the rolling volume-weighted average of the typical price, minus 1.
 
     ``VWAP = sum(tp * volume) / sum(volume)`` over ``window`` bars with
     ``tp = (high + low + close) / 3``.
     """
-    high, low, close, volume = (_values(prices[c]) for c in ("high", "low", "close", "volume"))
-    typical = (high + low + close) / 3.0
-    vwap = _divide(_trailing(typical * volume, window, "sum"), _trailing(volume, window, "sum"))
-    return pd.Series(_divide(close, vwap) - 1.0, index=prices.index, copy=False)
+    closes, volumes = _values(close), _values(volume)
+    typical = (_values(high) + _values(low) + closes) / 3.0
+    vwap = _divide(_trailing(typical * volumes, window, "sum"), _trailing(volumes, window, "sum"))
+    return pd.Series(_divide(closes, vwap) - 1.0, index=close.index, copy=False)
 
 
 def log_change(series: pd.Series, periods: int = 1) -> pd.Series:
