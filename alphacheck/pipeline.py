@@ -75,7 +75,7 @@ def run(
     device = resolve_device(scenario.device)
     prices = load_prices(scenario.data)
     datasets = {
-        ticker: build_dataset(frame, scenario.features.set, scenario.backtest.execution)
+        ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
         for ticker, frame in prices.items()
     }
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["run"]
@@ -43,6 +44,7 @@ __all__ = ["run"]
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
+@plugin_options
 def run(
     scenario: str,
     output: Path | None,
@@ -56,6 +58,8 @@ def run(
     end: dt.datetime | None,
     quiet: bool,
     verbose: bool,
+    plugins: tuple[str, ...],
+    add_features: str | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
 
@@ -68,13 +72,17 @@ def run(
     try:
         from alphacheck import pipeline
         from alphacheck.report import format_metrics_table
+        from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
 
+        load_plugins(plugins)
         config = load_scenario(scenario)
         overrides = {k: v for k, v in {"seed": seed, "device": device}.items() if v is not None}
         data_flags = {"data.source": source, "data.tickers": list(tickers) or None,
                       "data.start": start and start.date(), "data.end": end and end.date()}
         overrides.update({k: v for k, v in data_flags.items() if v is not None})
+        if add_features:
+            overrides["features.add"] = [*config.features.add, *split_names(add_features)]
         if overrides:
             config = config.override(**overrides)
         recorder = None

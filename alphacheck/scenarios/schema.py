@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 __all__ = [
     "BacktestConfig",
@@ -59,9 +59,33 @@ class DataConfig(_Frozen):
 
 
 class FeatureConfig(_Frozen):
-    """Which causal feature set feeds the models."""
+    """Which causal features feed the models: a named set, plus or minus features by name.
 
-    set: Literal["basic"] = "basic"
+    ``windows`` changes a feature's windows in bars: ``{rsi_14: 10}`` for a
+    one-window feature, ``{macd: {fast: 8, slow: 21}}`` by window name. Names
+    are checked against the feature registry (custom features come from
+    ``--plugin MODULE`` or entry points, never from a path written here).
+    """
+
+    set: Literal["basic", "advanced"] = "basic"
+    add: list[str] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+    windows: dict[str, PositiveInt | dict[str, PositiveInt]] = Field(default_factory=dict)
+
+    @field_validator("add", "drop", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        # `add: rsi_9, atr_14` is shorthand for `add: [rsi_9, atr_14]`.
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _add_drop_disjoint(self) -> FeatureConfig:
+        both = sorted(set(self.add) & set(self.drop))
+        if both:
+            raise ValueError(f"features {both} are both added and dropped; keep them in one list")
+        return self
 
 
 class WalkForwardConfig(_Frozen):
