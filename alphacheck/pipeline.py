@@ -75,7 +75,7 @@ def run(
     device = resolve_device(scenario.device)
     prices = load_prices(scenario.data)
     datasets = {
-        ticker: build_dataset(frame, scenario.features.set, scenario.backtest.execution)
+        ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
         for ticker, frame in prices.items()
     }
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ def run(
 def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything) -> RunResult:
     from alphacheck.backtest import evaluate
     from alphacheck.report.builder import build_report
-    from alphacheck.report.rundir import RETURNS_FILE, RunFolder, returns_to_frame
+    from alphacheck.report.rundir import RunFolder
     from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
 
@@ -113,8 +113,8 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
     walk.predictions.to_parquet(output_dir / "predictions.parquet", index=False)
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
-    evaluation = evaluate(walk.predictions, prices, scenario.backtest)
-    returns_to_frame(evaluation.returns).to_parquet(output_dir / RETURNS_FILE, index=False)
+    evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+    evaluation.frame.to_parquet(output_dir / "returns.parquet", index=False)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -123,6 +123,11 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
+        "baselines": evaluation.baselines,
+        "significance": evaluation.significance,
+        "cost_sweep": evaluation.cost_sweep,
+        "per_fold": evaluation.per_fold,
+        "per_year": evaluation.per_year,
     }
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))

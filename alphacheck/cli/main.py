@@ -17,6 +17,8 @@ __all__ = ["cli"]
 # name -> (module, attribute, one-line help shown by `alphacheck --help`)
 _COMMANDS = {
     "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
+    "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
+    "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
     "report": ("alphacheck.cli.report", "report", "Rebuild a run folder's report from its saved files."),
     "runs": ("alphacheck.cli.runs", "runs", "List recent runs logged to MLflow, with headline metrics."),
     "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 import click
 
+from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["run"]
@@ -33,8 +35,21 @@ __all__ = ["run"]
     help="When the tracking server cannot be reached: stop before training (strict) or log to "
     "sqlite:///mlflow.db here and say so (fallback).",
 )
+@click.option(
+    "--source", type=click.Choice(["sample", "yahoo", "csv"]),
+    help="Price source (overrides data.source).",
+)
+@click.option(
+    "--ticker", "tickers", multiple=True,
+    help="Ticker to study; repeat for several (overrides data.tickers).",
+)
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
+)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
+@plugin_options
 def run(
     scenario: str,
     output: Path | None,
@@ -43,8 +58,14 @@ def run(
     tracking_uri: str | None,
     no_tracking: bool,
     tracking_mode: str,
+    source: str | None,
+    tickers: tuple[str, ...],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
     quiet: bool,
     verbose: bool,
+    plugins: tuple[str, ...],
+    add_features: str | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
 
@@ -58,10 +79,17 @@ def run(
     try:
         from alphacheck import pipeline
         from alphacheck.report import format_metrics_table
+        from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
 
+        load_plugins(plugins)
         config = load_scenario(scenario)
         overrides = {k: v for k, v in {"seed": seed, "device": device}.items() if v is not None}
+        data_flags = {"data.source": source, "data.tickers": list(tickers) or None,
+                      "data.start": start and start.date(), "data.end": end and end.date()}
+        overrides.update({k: v for k, v in data_flags.items() if v is not None})
+        if add_features:
+            overrides["features.add"] = [*config.features.add, *split_names(add_features)]
         if overrides:
             config = config.override(**overrides)
         recorder = None

@@ -117,4 +117,4 @@ def _backtest_again(scenario: Scenario, predictions: pd.DataFrame) -> dict[tuple
     from alphacheck.backtest import evaluate
     from alphacheck.data import load_prices
 
-    return evaluate(predictions, load_prices(scenario.data), scenario.backtest).returns
+    return evaluate(predictions, load_prices(scenario.data), scenario.backtest, seed=scenario.seed).returns
