@@ -12,6 +12,7 @@ variant's final model from ``models/<variant>.pt`` and ``.onnx`` when present.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,8 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
     if "ticker" in frame.columns:
         frame = frame[frame["ticker"].astype(str) == ticker]
     rest = [c for c in frame.columns if c not in _IDENTITY and c not in _STEP_KEYS]
-    labels = [c for c in rest if c in keys or c in _LABEL_KEYS or not _numeric_column(frame[c])]
-    values = [c for c in rest if c not in labels]
+    labels = [c for c in rest if c in keys or c in _LABEL_KEYS or _name_column(frame[c])]
+    values = [c for c in rest if c not in labels and _numeric_column(frame[c])]  # free text (warnings) is left out
     step_key = next((c for c in _STEP_KEYS if c in frame.columns), None)
     by_name: dict[str, list[tuple[int, float]]] = {}
     for row in frame.to_dict("records"):
@@ -211,6 +212,11 @@ def _step(value: Any) -> int:
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool) \
         and math.isfinite(float(value))
+
+
+def _name_column(column: pd.Series) -> bool:
+    """Short identifiers ("covid-2020", "SPY"), usable inside a metric name."""
+    return bool(column.map(lambda v: isinstance(v, str) and re.fullmatch(r"[\w.\-]{1,40}", v) is not None).all())
 
 
 def _numeric_column(column: pd.Series) -> bool:

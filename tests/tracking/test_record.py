@@ -16,7 +16,8 @@ class KeepingRecorder:
 
 
 def test_per_fold_keys_become_steps_and_other_strategies_are_left_out():
-    section = {"SPY": {"v": {"0": {"sharpe": 0.5, "n_trades": 3}, "1": {"sharpe": -0.25, "n_trades": 4}},
+    section = {"SPY": {"v": {"0": {"sharpe": 0.5, "n_trades": 3, "warning": "only 40 predictions (< 100): read"},
+                             "1": {"sharpe": -0.25, "n_trades": 4}},
                        "buy_and_hold": {"0": {"sharpe": 9.0}}},
                "QQQ": {"v": {"0": {"sharpe": 7.0}}}}
     recorder = KeepingRecorder()
