@@ -36,6 +36,8 @@ _LEVELS = {
     "cost_sweep": ("ticker", "strategy", "costs_bps"),
     "per_fold": ("ticker", "strategy", "fold"),
     "per_year": ("ticker", "strategy", "year"),
+    "baselines": ("ticker", "baseline", "metric"),
+    "significance": ("ticker", "test", "variant", "measure"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy")
