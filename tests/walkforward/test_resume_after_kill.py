@@ -15,7 +15,8 @@ import pytest
 
 CHILD = r'''
 import json, sys
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, torch
+torch.set_num_threads(1)
 from alphacheck.features import build_dataset
 from alphacheck.models import seed_everything
 from alphacheck.scenarios import validate_scenario
@@ -47,7 +48,7 @@ with open(sys.argv[2], "w") as fh:
 def _child(tmp_path: Path, home: Path, name: str) -> tuple[list[str], dict[str, str]]:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    env = {**os.environ, "ALPHACHECK_HOME": str(home)}
+    env = {**os.environ, "ALPHACHECK_HOME": str(home), "OMP_NUM_THREADS": "1"}
     return [sys.executable, str(script), str(tmp_path / f"{name}.parquet"), str(tmp_path / f"{name}.json")], env
 
 

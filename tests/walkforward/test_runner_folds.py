@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from alphacheck.features import build_dataset
 from alphacheck.scenarios import validate_scenario
@@ -21,6 +22,15 @@ def _prices(n: int, seed: int) -> pd.DataFrame:
     low = np.minimum(open_, close) * 0.998
     volume = rng.integers(1_000_000, 5_000_000, n).astype("float64")
     return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=dates)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    # On a shared 2-core machine, torch's worker threads contend and slow training 20-fold.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture
@@ -62,8 +72,6 @@ def test_a_rerun_resumes_every_fold_from_checkpoints(datasets, tmp_path):
     assert all(r["resumed"] for r in again.folds)
     pd.testing.assert_frame_equal(first.predictions, again.predictions)
     x = np.zeros((3, 5, 11), dtype="float32")
-    import torch
-
     with torch.no_grad():
         a = first.models["lightweight"].module(torch.as_tensor(x))
         b = again.models["lightweight"].module(torch.as_tensor(x))

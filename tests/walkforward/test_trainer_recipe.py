@@ -19,6 +19,15 @@ def arrays():
     return x[:120], y[:120], x[120:], y[120:]
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    # On a shared 2-core machine, torch's worker threads contend and slow training 20-fold.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _fit(arrays, variant="lightweight", seed=0, **training):
     config = TrainingConfig(**{"epochs": 4, "batch_size": 32, "patience": 10, **training})
     return SequenceClassifier(variant, {}, config, "cpu", seed=seed).fit(*arrays)
