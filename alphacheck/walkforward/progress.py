@@ -34,23 +34,25 @@ class NullProgress:
 class TqdmProgress(NullProgress):
     """A tqdm bar of folds per variant (with ETA) and a transient bar of epochs below it."""
 
-    def __init__(self, stream: Any = None) -> None:
+    def __init__(self, stream: Any = None, mininterval: float = 0.1) -> None:
         from tqdm.auto import tqdm
 
         self._tqdm = tqdm
         self._stream = stream or sys.stderr
+        self._mininterval = mininterval
         self._folds = None
         self._epochs = None
 
     def start_variant(self, variant: str, n_folds: int) -> None:
         self._folds = self._tqdm(
-            total=n_folds, desc=f"{variant:>12}", unit="fold", file=self._stream, position=0, dynamic_ncols=True
+            total=n_folds, desc=f"{variant:>12}", unit="fold", file=self._stream, position=0, dynamic_ncols=True,
+            mininterval=self._mininterval,
         )
 
     def start_fold(self, fold: int, epochs: int) -> None:
         self._epochs = self._tqdm(
             total=epochs, desc=f"{'fold ' + str(fold):>12}", unit="epoch", file=self._stream,
-            position=1, leave=False, dynamic_ncols=True,
+            position=1, leave=False, dynamic_ncols=True, mininterval=self._mininterval,
         )
 
     def epoch(self, epoch: int, epochs: int, val_loss: float) -> None:
