@@ -40,11 +40,19 @@ DEFAULT_TOLERANCE = 0.05
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write-inputs", type=Path, metavar="DIR", help="Step 1: write prices.parquet and scenario.json.")
-    parser.add_argument("--inputs", type=Path, metavar="DIR", help="Step 2: folder written by --write-inputs.")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--write-inputs", type=Path, metavar="DIR", help="Step 1: write prices.parquet and scenario.json."
+    )
+    parser.add_argument(
+        "--inputs", type=Path, metavar="DIR", help="Step 2: folder written by --write-inputs."
+    )
     parser.add_argument("--scenario", default="quick", help="Scenario for --write-inputs (default: quick).")
-    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="Largest |P_cuda - P_cpu| accepted.")
+    parser.add_argument(
+        "--tolerance", type=float, default=DEFAULT_TOLERANCE, help="Largest |P_cuda - P_cpu| accepted."
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="Also write the report as JSON.")
     args = parser.parse_args(argv)
     if args.write_inputs:
@@ -125,8 +133,11 @@ def _load(folder: Path):
 
     tree = json.loads((folder / "scenario.json").read_text())
     scenario = types.SimpleNamespace(
-        **{k: v for k, v in tree.items() if k not in ("data", "features", "walkforward", "training", "variants",
-                                                      "backtest")},
+        **{
+            k: v
+            for k, v in tree.items()
+            if k not in ("data", "features", "walkforward", "training", "variants", "backtest")
+        },
         data=types.SimpleNamespace(**tree["data"]),
         features=types.SimpleNamespace(**tree["features"]),
         walkforward=types.SimpleNamespace(**tree["walkforward"]),

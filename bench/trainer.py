@@ -71,7 +71,9 @@ def overhead(variant: str, samples: int, epochs: int, batch_size: int, repeats: 
     cpu = {"trainer": [], "bare": []}
     for _ in range(repeats):
         started, started_cpu = time.perf_counter(), time.process_time()
-        SequenceClassifier(variant, {}, config, "cpu", seed=1).fit(x[:samples], y[:samples], x[samples:], y[samples:])
+        SequenceClassifier(variant, {}, config, "cpu", seed=1).fit(
+            x[:samples], y[:samples], x[samples:], y[samples:]
+        )
         times["trainer"].append(time.perf_counter() - started)
         cpu["trainer"].append(time.process_time() - started_cpu)
         torch.manual_seed(1)
@@ -103,7 +105,9 @@ def walkforward_times(variants: list[str], max_folds: int | None) -> list[dict[s
 
     scenario = load_scenario("default").override(**{"training.checkpoint": False})
     prices = load_prices(scenario.data)
-    datasets = {t: build_dataset(p, scenario.features.set, scenario.backtest.execution) for t, p in prices.items()}
+    datasets = {
+        t: build_dataset(p, scenario.features.set, scenario.backtest.execution) for t, p in prices.items()
+    }
     if max_folds:
         wf = scenario.walkforward
         keep = wf.train_days + wf.purge_days + wf.embargo_days + max_folds * (wf.step_days or wf.test_days)
@@ -116,8 +120,12 @@ def walkforward_times(variants: list[str], max_folds: int | None) -> list[dict[s
         started = time.perf_counter()
         result = run_walkforward(datasets, one, "cpu")
         rows.append(
-            {"variant": variant, "folds": len(result.folds), "seconds": round(time.perf_counter() - started, 1),
-             "epochs_run": sum(r["epochs_run"] for r in result.folds)}
+            {
+                "variant": variant,
+                "folds": len(result.folds),
+                "seconds": round(time.perf_counter() - started, 1),
+                "epochs_run": sum(r["epochs_run"] for r in result.folds),
+            }
         )
         print(rows[-1], flush=True)
     return rows
@@ -126,8 +134,12 @@ def walkforward_times(variants: list[str], max_folds: int | None) -> list[dict[s
 def main() -> None:
     from alphacheck.models import VARIANTS
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="Comma-separated variants (default: all).")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--variants", default=",".join(VARIANTS), help="Comma-separated variants (default: all)."
+    )
     parser.add_argument("--overhead-variant", default="baseline")
     parser.add_argument("--samples", type=int, default=4096)
     parser.add_argument("--epochs", type=int, default=3)

@@ -17,7 +17,7 @@ __all__ = ["cli"]
 # name -> (module, attribute, one-line help shown by `alphacheck --help`)
 _COMMANDS = {
     "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
-    "models": ("alphacheck.cli.models", "models", "List the model variants, their hyperparameters and sizes."),
+    "models": ("alphacheck.cli.models", "models", "List the model variants, hyperparameters and sizes."),
 }
 
 

@@ -16,7 +16,10 @@ def models() -> None:
 
 @models.command("list")
 @click.option(
-    "--features", "n_features", type=click.IntRange(min=1), default=None,
+    "--features",
+    "n_features",
+    type=click.IntRange(min=1),
+    default=None,
     help="Input features per time step used to count parameters (default: the 'basic' feature set's).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -54,5 +57,7 @@ def _basic_feature_count() -> int:
 
     dates = pd.bdate_range("2020-01-01", periods=40, name="date")
     close = pd.Series(range(100, 140), index=dates, dtype="float64")
-    prices = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": close}, index=dates)
+    prices = pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": close}, index=dates
+    )
     return compute_features(prices, "basic").shape[1]

@@ -26,7 +26,9 @@ __all__ = ["run"]
 @click.option("--variants", metavar="A,B", help="Variants to run side by side, e.g. baseline,enhanced.")
 @click.option("--epochs", type=click.IntRange(min=1), help="Maximum epochs per fold (training.epochs).")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Training batch size (training.batch_size).")
-@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), help="Learning rate of every variant.")
+@click.option(
+    "--learning-rate", type=click.FloatRange(min=0, min_open=True), help="Learning rate of every variant."
+)
 @click.option("--sequence-length", type=click.IntRange(min=1), help="Time steps per sequence.")
 @click.option(
     "--param", "params", multiple=True, metavar="VARIANT.KEY=VALUE",
@@ -71,8 +73,8 @@ def run(
         from alphacheck import pipeline
         from alphacheck.report import format_metrics_table
         from alphacheck.scenarios import load_scenario
-
-        from alphacheck.scenarios.overrides import apply_overrides, tracking_uri as resolve_tracking_uri
+        from alphacheck.scenarios.overrides import apply_overrides
+        from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
         from alphacheck.walkforward.progress import make_progress
 
         flags = {
@@ -117,7 +119,8 @@ def _apply_params(config, params: tuple[str, ...]):
             raise click.BadParameter(f"{item!r} is not VARIANT.KEY=VALUE", param_hint="--param")
         if name not in by_name:
             raise click.BadParameter(
-                f"{item!r}: variant {name!r} is not in this run ({', '.join(by_name)}); add it with --variants",
+                f"{item!r}: variant {name!r} is not in this run ({', '.join(by_name)}); "
+                "add it with --variants",
                 param_hint="--param",
             )
         by_name[name]["params"][key] = yaml.safe_load(text)

@@ -71,8 +71,12 @@ def export_onnx(module: Any, n_features: int, sequence_length: int, path: Path) 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                module, (example,), str(path), dynamic_axes={"sequences": {0: "batch"}, "logit": {0: "batch"}},
-                dynamo=False, **names,
+                module,
+                (example,),
+                str(path),
+                dynamic_axes={"sequences": {0: "batch"}, "logit": {0: "batch"}},
+                dynamo=False,
+                **names,
             )
     except (TypeError, RuntimeError, NotImplementedError):  # a torch without the TorchScript exporter
         batch = torch.export.Dim("batch")

@@ -140,7 +140,10 @@ class MultiScaleLSTM(nn.Module):
         self.short_steps = short_steps
         self.short = nn.LSTM(n_features, hidden_size, batch_first=True)
         self.long = nn.LSTM(
-            n_features, hidden_size, num_layers=long_layers, batch_first=True,
+            n_features,
+            hidden_size,
+            num_layers=long_layers,
+            batch_first=True,
             dropout=dropout if long_layers > 1 else 0.0,
         )
         self.norm = nn.LayerNorm(2 * hidden_size)

@@ -78,7 +78,9 @@ def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         try:
             value = parse(text)
         except ValueError as exc:
-            raise ConfigError(f"environment variable {variable}={text!r} is not valid for {path}: {exc}") from None
+            raise ConfigError(
+                f"environment variable {variable}={text!r} is not valid for {path}: {exc}"
+            ) from None
         if value is not None:
             changes[path] = value
     return changes

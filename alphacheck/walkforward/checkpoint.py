@@ -83,7 +83,11 @@ class FoldStore:
         if not path.is_file():
             return None
         saved = torch.load(path, map_location="cpu", weights_only=True)
-        return {"proba": saved["proba"].numpy(), "record": json.loads(saved["record"]), "state": saved["state"]}
+        return {
+            "proba": saved["proba"].numpy(),
+            "record": json.loads(saved["record"]),
+            "state": saved["state"],
+        }
 
     def save(self, fold: int, proba: np.ndarray, record: dict[str, Any], state: dict[str, Any]) -> None:
         """Write a fold's checkpoint atomically."""

@@ -45,14 +45,25 @@ class TqdmProgress(NullProgress):
 
     def start_variant(self, variant: str, n_folds: int) -> None:
         self._folds = self._tqdm(
-            total=n_folds, desc=f"{variant:>12}", unit="fold", file=self._stream, position=0, dynamic_ncols=True,
+            total=n_folds,
+            desc=f"{variant:>12}",
+            unit="fold",
+            file=self._stream,
+            position=0,
+            dynamic_ncols=True,
             mininterval=self._mininterval,
         )
 
     def start_fold(self, fold: int, epochs: int) -> None:
         self._epochs = self._tqdm(
-            total=epochs, desc=f"{'fold ' + str(fold):>12}", unit="epoch", file=self._stream,
-            position=1, leave=False, dynamic_ncols=True, mininterval=self._mininterval,
+            total=epochs,
+            desc=f"{'fold ' + str(fold):>12}",
+            unit="epoch",
+            file=self._stream,
+            position=1,
+            leave=False,
+            dynamic_ncols=True,
+            mininterval=self._mininterval,
         )
 
     def epoch(self, epoch: int, epochs: int, val_loss: float) -> None:

@@ -110,7 +110,9 @@ def run_walkforward(
         state, last = None, None
         for fold in folds:
             parts, scaler = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length)
-            proba, record, state, module = _run_fold(scenario, variant, fold, parts, device, store, state, progress)
+            proba, record, state, module = _run_fold(
+                scenario, variant, fold, parts, device, store, state, progress
+            )
             rows.append(parts["test"][2].assign(variant=variant.name, fold=fold.index, proba=proba))
             records.append(record)
             last = (fold, parts, scaler, module, state)
@@ -138,10 +140,19 @@ def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
                 f"fold {fold.index}: the {role} rows hold fewer than two classes; "
                 "lengthen walkforward.train_days or validation_days"
             )
-    training = variant.training_config(scenario.training) if hasattr(variant, "training_config") else scenario.training
+    training = (
+        variant.training_config(scenario.training)
+        if hasattr(variant, "training_config")
+        else scenario.training
+    )
     progress.start_fold(fold.index, training.epochs)
     model = SequenceClassifier(
-        variant.name, variant.params, training, device, seed=scenario.seed + fold.index, on_epoch=progress.epoch
+        variant.name,
+        variant.params,
+        training,
+        device,
+        seed=scenario.seed + fold.index,
+        on_epoch=progress.epoch,
     )
     init = state if training.warm_start else None
     model.fit(*parts["fit"][:2], *parts["val"][:2], init_state=init)
@@ -182,8 +193,15 @@ def _trained_model(scenario, variant, datasets, fold, parts, scaler, module, sta
     module = module.cpu().eval()
     columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
     return TrainedModel(
-        module, variant.name, params, n_features, scenario.walkforward.sequence_length, columns,
-        [float(v) for v in scaler[0]], [float(v) for v in scaler[1]], fold.index,
+        module,
+        variant.name,
+        params,
+        n_features,
+        scenario.walkforward.sequence_length,
+        columns,
+        [float(v) for v in scaler[0]],
+        [float(v) for v in scaler[1]],
+        fold.index,
     )
 
 

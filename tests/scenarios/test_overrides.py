@@ -14,20 +14,36 @@ from alphacheck.scenarios.overrides import apply_overrides, env_overrides, track
 @pytest.fixture
 def scenario():
     return validate_scenario(
-        {"name": "s", "variants": [{"name": "enhanced", "params": {"hidden_size": 8}}], "training": {"epochs": 9}}
+        {
+            "name": "s",
+            "variants": [{"name": "enhanced", "params": {"hidden_size": 8}}],
+            "training": {"epochs": 9},
+        }
     )
 
 
 def test_every_original_variable_maps_to_its_field():
     environ = {
-        "MODEL_VARIANT": "baseline, enhanced", "BATCH_SIZE": "32", "EPOCHS": "7", "LEARNING_RATE": "0.001",
-        "SEQUENCE_LENGTH": "15", "FORCE_CPU": "1", "TICKERS": "aapl,MSFT", "INGESTION_START_DATE": "2018-01-01",
+        "MODEL_VARIANT": "baseline, enhanced",
+        "BATCH_SIZE": "32",
+        "EPOCHS": "7",
+        "LEARNING_RATE": "0.001",
+        "SEQUENCE_LENGTH": "15",
+        "FORCE_CPU": "1",
+        "TICKERS": "aapl,MSFT",
+        "INGESTION_START_DATE": "2018-01-01",
         "INGESTION_END_DATE": "2023-12-31",
     }
     assert env_overrides(environ) == {
-        "variants": ["baseline", "enhanced"], "training.batch_size": 32, "training.epochs": 7,
-        "training.learning_rate": 0.001, "walkforward.sequence_length": 15, "device": "cpu",
-        "data.tickers": ["AAPL", "MSFT"], "data.start": dt.date(2018, 1, 1), "data.end": dt.date(2023, 12, 31),
+        "variants": ["baseline", "enhanced"],
+        "training.batch_size": 32,
+        "training.epochs": 7,
+        "training.learning_rate": 0.001,
+        "walkforward.sequence_length": 15,
+        "device": "cpu",
+        "data.tickers": ["AAPL", "MSFT"],
+        "data.start": dt.date(2018, 1, 1),
+        "data.end": dt.date(2023, 12, 31),
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-CHILD = r'''
+CHILD = r"""
 import json, sys
 import numpy as np, pandas as pd, torch
 torch.set_num_threads(1)
@@ -42,14 +42,19 @@ result = run_walkforward({"SYN": build_dataset(prices, "basic", "next_open")}, s
 result.predictions.to_parquet(sys.argv[1], index=False)
 with open(sys.argv[2], "w") as fh:
     json.dump(result.folds, fh)
-'''
+"""
 
 
 def _child(tmp_path: Path, home: Path, name: str) -> tuple[list[str], dict[str, str]]:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     env = {**os.environ, "ALPHACHECK_HOME": str(home), "OMP_NUM_THREADS": "1"}
-    return [sys.executable, str(script), str(tmp_path / f"{name}.parquet"), str(tmp_path / f"{name}.json")], env
+    return [
+        sys.executable,
+        str(script),
+        str(tmp_path / f"{name}.parquet"),
+        str(tmp_path / f"{name}.json"),
+    ], env
 
 
 def _checkpoints(home: Path) -> list[Path]:

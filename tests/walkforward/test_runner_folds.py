@@ -21,7 +21,9 @@ def _prices(n: int, seed: int) -> pd.DataFrame:
     high = np.maximum(open_, close) * 1.002
     low = np.minimum(open_, close) * 0.998
     volume = rng.integers(1_000_000, 5_000_000, n).astype("float64")
-    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=dates)
+    return pd.DataFrame(
+        {"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=dates
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +45,13 @@ def _scenario(**training):
         {
             "name": "tiny",
             "seed": 7,
-            "walkforward": {"train_days": 200, "test_days": 60, "purge_days": 2, "validation_days": 40,
-                            "sequence_length": 5},
+            "walkforward": {
+                "train_days": 200,
+                "test_days": 60,
+                "purge_days": 2,
+                "validation_days": 40,
+                "sequence_length": 5,
+            },
             "training": {"epochs": 2, "batch_size": 64, "patience": 2, **training},
             "variants": ["lightweight"],
         }
@@ -57,8 +64,21 @@ def test_folds_pool_tickers_and_record_what_happened(datasets, tmp_path):
     assert set(predictions["ticker"]) == {"AAA", "BBB"}
     assert not predictions.duplicated(["date", "ticker", "variant"]).any()
     record = result.folds[0]
-    for key in ("fit_start", "fit_end", "val_start", "val_end", "test_start", "test_end", "n_fit", "n_val",
-                "n_test", "epochs_run", "best_val_loss", "seconds", "device"):
+    for key in (
+        "fit_start",
+        "fit_end",
+        "val_start",
+        "val_end",
+        "test_start",
+        "test_end",
+        "n_fit",
+        "n_val",
+        "n_test",
+        "epochs_run",
+        "best_val_loss",
+        "seconds",
+        "device",
+    ):
         assert key in record
     assert record["n_test"] == 2 * 60  # both tickers, one model
     assert record["device"] == "cpu" and record["resumed"] is False
@@ -106,7 +126,19 @@ def test_checkpoints_can_be_switched_off(datasets, tmp_path):
 
 def test_warm_start_changes_later_folds_only(datasets, tmp_path):
     cold = run_walkforward(datasets, _scenario(), "cpu", checkpoint_dir=tmp_path / "cold").predictions
-    warm = run_walkforward(datasets, _scenario(warm_start=True), "cpu", checkpoint_dir=tmp_path / "warm").predictions
+    warm = run_walkforward(
+        datasets, _scenario(warm_start=True), "cpu", checkpoint_dir=tmp_path / "warm"
+    ).predictions
     first = cold["fold"] == 0
     assert np.array_equal(cold.loc[first, "proba"], warm.loc[first, "proba"])
     assert not np.allclose(cold.loc[~first, "proba"], warm.loc[~first, "proba"])
+
+
+def test_same_config_and_seed_give_bit_identical_predictions(datasets, tmp_path):
+    scenario = _scenario(checkpoint=False).override(variants=["lightweight", "transformer"])
+    first = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
+    second = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
+    assert not any(tmp_path.iterdir())  # nothing came from a checkpoint
+    pd.testing.assert_frame_equal(first.predictions, second.predictions, check_exact=True)
+    other = run_walkforward(datasets, scenario.override(seed=8), "cpu", checkpoint_dir=tmp_path)
+    assert not np.array_equal(first.predictions["proba"], other.predictions["proba"])

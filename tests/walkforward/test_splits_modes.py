@@ -49,7 +49,9 @@ def test_monthly_retraining_gives_one_fold_per_calendar_month():
     assert folds[1].test_start == pd.Timestamp("2021-11-01")
     assert folds[1].test_end == pd.Timestamp("2021-11-30")
     for fold in folds[1:]:
-        same_month = CALENDAR[(CALENDAR.year == fold.test_start.year) & (CALENDAR.month == fold.test_start.month)]
+        same_month = CALENDAR[
+            (CALENDAR.year == fold.test_start.year) & (CALENDAR.month == fold.test_start.month)
+        ]
         assert (fold.test_start, fold.test_end) == (same_month[0], same_month[-1])
     months = {(f.test_start.year, f.test_start.month) for f in folds}
     assert len(months) == len(folds)

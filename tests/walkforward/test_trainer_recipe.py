@@ -70,7 +70,10 @@ def test_constant_schedule_keeps_the_rate(arrays, monkeypatch):
 
 def test_variant_params_beat_the_shared_learning_rate():
     config = TrainingConfig(learning_rate=0.02)
-    assert trainer_module._learning_rate("baseline", {"learning_rate": 0.3}, {"learning_rate": 2e-3}, config) == 0.3
+    assert (
+        trainer_module._learning_rate("baseline", {"learning_rate": 0.3}, {"learning_rate": 2e-3}, config)
+        == 0.3
+    )
     assert trainer_module._learning_rate("baseline", {}, {"learning_rate": 2e-3}, config) == 0.02
     assert trainer_module._learning_rate("baseline", {}, {"learning_rate": 2e-3}, TrainingConfig()) == 2e-3
 
@@ -99,7 +102,9 @@ def test_early_stopping_restores_the_best_epoch(arrays):
     positives = float(arrays[1].sum())
     weight = torch.tensor((len(arrays[1]) - positives) / positives)
     with torch.no_grad():
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(model.model_(x_val), y_val, pos_weight=weight)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            model.model_(x_val), y_val, pos_weight=weight
+        )
     assert float(loss) == pytest.approx(model.best_val_loss_, abs=1e-7)
 
 
