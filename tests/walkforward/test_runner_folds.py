@@ -142,3 +142,43 @@ def test_same_config_and_seed_give_bit_identical_predictions(datasets, tmp_path)
     pd.testing.assert_frame_equal(first.predictions, second.predictions, check_exact=True)
     other = run_walkforward(datasets, scenario.override(seed=8), "cpu", checkpoint_dir=tmp_path)
     assert not np.array_equal(first.predictions["proba"], other.predictions["proba"])
+
+
+def test_no_sequence_mixes_two_tickers(datasets):
+    from alphacheck.walkforward.runner import _fold_arrays, common_calendar
+    from alphacheck.walkforward.splits import make_folds
+
+    # every feature of AAA is 1 and of BBB is 3: after the pooled scaler, AAA rows are -1 and BBB rows +1
+    marked = {
+        ticker: data.assign(**{c: value for c in data.columns if c not in ("fwd_return", "label")})
+        for (ticker, data), value in zip(datasets.items(), (1.0, 3.0), strict=True)
+    }
+    calendar = common_calendar(marked)
+    fold = make_folds(calendar, _scenario().walkforward)[1]
+    parts, (mean, scale) = _fold_arrays(marked, calendar, fold, 5)
+    np.testing.assert_allclose(mean, 2.0)
+    for role in ("fit", "val", "test"):
+        x, _, meta = parts[role]
+        signs = np.sign(x).reshape(len(x), -1)
+        assert (signs == signs[:, :1]).all()  # one ticker per sequence
+        expected = np.where(meta["ticker"].to_numpy() == "AAA", -1.0, 1.0)
+        np.testing.assert_array_equal(signs[:, 0], expected)
+
+
+def test_the_scaler_sees_only_the_fitting_rows(datasets):
+    from alphacheck.walkforward.runner import _fold_arrays, common_calendar
+    from alphacheck.walkforward.splits import make_folds
+
+    calendar = common_calendar(datasets)
+    fold = make_folds(calendar, _scenario().walkforward)[0]
+    _, (mean, scale) = _fold_arrays(datasets, calendar, fold, 5)
+    features = [c for c in datasets["AAA"].columns if c not in ("fwd_return", "label")]
+    rows = pd.concat([d.loc[fold.fit_start : fold.fit_end, features] for d in datasets.values()])
+    np.testing.assert_allclose(mean, rows.mean().to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(scale, rows.std(ddof=0).to_numpy(), rtol=1e-12)
+    later = {
+        t: d.assign(**{c: d[c].where(d.index <= fold.fit_end, 1e6) for c in features})
+        for t, d in datasets.items()
+    }
+    _, (mean_later, scale_later) = _fold_arrays(later, calendar, fold, 5)
+    assert np.array_equal(mean, mean_later) and np.array_equal(scale, scale_later)
