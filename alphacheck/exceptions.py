@@ -17,6 +17,7 @@ __all__ = [
     "DataError",
     "DataWarning",
     "DeviceError",
+    "LeakageError",
     "TrackingError",
     "did_you_mean",
 ]
@@ -36,6 +37,10 @@ class DataError(AlphacheckError):
 
 class DeviceError(AlphacheckError):
     """The requested compute device does not exist on this machine."""
+
+
+class LeakageError(AlphacheckError):
+    """A feature uses information from after the date it is read at."""
 
 
 class TrackingError(AlphacheckError):

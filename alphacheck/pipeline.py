@@ -79,7 +79,7 @@ def run(
     device = resolve_device(scenario.device)
     prices = load_prices(scenario.data)
     datasets = {
-        ticker: build_dataset(frame, scenario.features.set, scenario.backtest.execution)
+        ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
         for ticker, frame in prices.items()
     }
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +122,8 @@ def _train_and_report(
     write_model_files(walk.models, output_dir / "models")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
-    evaluation = evaluate(walk.predictions, prices, scenario.backtest)
+    evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+    evaluation.frame.to_parquet(output_dir / "returns.parquet", index=False)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -131,6 +132,11 @@ def _train_and_report(
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
+        "baselines": evaluation.baselines,
+        "significance": evaluation.significance,
+        "cost_sweep": evaluation.cost_sweep,
+        "per_fold": evaluation.per_fold,
+        "per_year": evaluation.per_year,
     }
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
@@ -143,9 +149,10 @@ def _train_and_report(
             for ticker, strategies in evaluation.metrics.items()
             for strategy, values in strategies.items()
             for name, value in values.items()
+            if isinstance(value, int | float)
         }
     )
-    for path in (metrics_path, output_dir / "config.yaml"):
+    for path in (metrics_path, output_dir / "config.yaml", output_dir / "returns.parquet"):
         recorder.log_artifact(path)
     recorder.log_artifact(tearsheets, "tearsheets")
     return RunResult(output_dir, metrics, walk.predictions, recorder.location)

@@ -1,22 +1,37 @@
 """Backtest: predictions to positions to costs-aware returns, and their metrics."""
 
-from alphacheck.backtest.evaluate import BASELINES, METRIC_NAMES, Evaluation, evaluate
+from alphacheck.backtest.evaluate import BASELINES, METRIC_NAMES, RETURN_COLUMNS, Evaluation, evaluate
 from alphacheck.backtest.metrics import (
     PERIODS_PER_YEAR,
     classification_metrics,
     max_drawdown,
     sharpe_ratio,
     total_return,
+    trading_metrics,
+)
+from alphacheck.backtest.positions import POLICIES, direction_from_proba, position_weights
+from alphacheck.backtest.significance import (
+    SmallSampleWarning,
+    deflated_sharpe_ratio,
+    probabilistic_sharpe_ratio,
 )
 
 __all__ = [
     "BASELINES",
     "METRIC_NAMES",
     "PERIODS_PER_YEAR",
+    "POLICIES",
+    "RETURN_COLUMNS",
     "Evaluation",
+    "SmallSampleWarning",
     "classification_metrics",
+    "deflated_sharpe_ratio",
+    "direction_from_proba",
     "evaluate",
     "max_drawdown",
+    "position_weights",
+    "probabilistic_sharpe_ratio",
     "sharpe_ratio",
     "total_return",
+    "trading_metrics",
 ]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from alphacheck.features.labels import EXECUTIONS, label_horizon
 
-__all__ = ["BacktestResult", "simulate"]
+__all__ = ["BacktestResult", "Simulation", "simulate", "simulate_weights"]
 
 
 @dataclass
@@ -86,3 +86,163 @@ def simulate(
         n_trades=n_trades,
         win_rate=win_rate if np.isfinite(win_rate) else float("nan"),
     )
+
+
+@dataclass
+class Simulation:
+    """Per-bar outcome of many strategy columns on one ticker (one vectorbt call).
+
+    Frames are indexed by the bars from the first decision date to the bar the
+    last position is closed, one column per strategy. ``position`` is the
+    target weight held through each bar; ``net_return`` is the compounded
+    equity's bar return; ``cost`` is fees plus slippage paid in the bar as a
+    fraction of the equity at the start of the bar, and ``gross_return =
+    net_return + cost``. ``trade_pnl`` holds each closed trade's PnL (cash, fees
+    included) per column, indexed by the bar it was closed; ``traded`` is the traded value per bar over the
+    equity at the start of the bar; ``costs_cash`` is fees plus slippage in cash.
+    """
+
+    position: pd.DataFrame
+    net_return: pd.DataFrame
+    gross_return: pd.DataFrame
+    cost: pd.DataFrame
+    traded: pd.DataFrame
+    costs_cash: pd.DataFrame
+    equity: pd.DataFrame
+    trade_pnl: dict[object, pd.Series]
+
+    def select(self, ticker: str) -> Simulation:
+        """The columns of one ticker of a panel simulation, named by strategy alone."""
+        frames = {
+            name: getattr(self, name)[ticker]
+            for name in ("position", "net_return", "gross_return", "cost", "traded", "costs_cash", "equity")
+        }
+        pnl = {key[1]: value for key, value in self.trade_pnl.items() if key[0] == ticker}
+        return Simulation(**frames, trade_pnl=pnl)
+
+
+def simulate_weights(
+    prices: pd.DataFrame | dict[str, pd.DataFrame],
+    weights: pd.DataFrame,
+    execution: str = "next_open",
+    fees_bps: np.ndarray | float = 0.0,
+    slippage_bps: np.ndarray | float = 0.0,
+    fixed_fee: float = 0.0,
+    init_cash: float = 100_000.0,
+) -> Simulation:
+    """Simulate many target-weight columns at once, with costs per column.
+
+    Parameters
+    ----------
+    prices
+        Prices frame of the ticker (Prices convention), or a frame per ticker:
+        then the columns of ``weights`` are (ticker, strategy) pairs and the
+        tickers must share the bars of the decision dates.
+    weights
+        Signed fraction of equity decided at the close of each date (index:
+        consecutive decision dates, one column per strategy). An order is sent
+        only when a column's weight changes: sizing is fixed at entry.
+    execution
+        ``next_open`` or ``next_close``: the weight decided at t is filled at
+        the open or the close of t+1.
+    fees_bps, slippage_bps
+        Cost per side in basis points of the traded value, a scalar or one per
+        column.
+    fixed_fee
+        Cash charged per order.
+    init_cash
+        Starting equity of every column.
+
+    Returns
+    -------
+    Simulation
+    """
+    import vectorbt as vbt
+
+    panel = prices if isinstance(prices, dict) else {None: prices}
+    owners = (
+        list(weights.columns.get_level_values(0)) if isinstance(prices, dict) else [None] * weights.shape[1]
+    )
+    bars = {
+        ticker: _bars(frame, weights.index, execution) for ticker, frame in panel.items() if ticker in owners
+    }
+    index = next(iter(bars.values())).index
+    if any(not frame.index.equals(index) for frame in bars.values()):
+        raise ValueError(
+            "the tickers' prices do not share the bars of the decision dates; simulate them apart"
+        )
+    # The weight held during bar j is the one decided at the close of bar j-1.
+    target = weights.reindex(index).fillna(0.0).shift(1).fillna(0.0)
+    changed = target.ne(target.shift(1).fillna(0.0))
+    size = target.where(changed)
+    fill = np.column_stack([bars[owner][EXECUTIONS[execution]].to_numpy() for owner in owners])
+    close = np.column_stack([bars[owner]["close"].to_numpy() for owner in owners])
+    fees = np.broadcast_to(np.asarray(fees_bps, dtype="float64") / 1e4, (weights.shape[1],))
+    slippage = np.broadcast_to(np.asarray(slippage_bps, dtype="float64") / 1e4, (weights.shape[1],))
+    frame = lambda values: pd.DataFrame(values, index=index, columns=weights.columns)
+    portfolio = vbt.Portfolio.from_orders(
+        close=frame(close),
+        size=size,
+        size_type="targetpercent",
+        direction="both",
+        price=frame(fill),
+        val_price=frame(fill),
+        fees=fees,
+        slippage=slippage,
+        fixed_fees=fixed_fee,
+        init_cash=init_cash,
+        freq="1D",
+    )
+    return _collect(portfolio, target, slippage, init_cash)
+
+
+def _collect(portfolio, target: pd.DataFrame, slippage: np.ndarray, init_cash: float) -> Simulation:
+    """Per-bar returns, costs and trades of a vectorbt portfolio, costs split from gross returns."""
+    index, columns = target.index, target.columns
+    equity = portfolio.value()
+    start_equity = equity.shift(1)
+    start_equity.iloc[0] = init_cash
+    costs_cash, traded_cash = _order_costs(portfolio.orders.values, slippage, target.shape)
+    net = equity / start_equity - 1.0
+    cost = pd.DataFrame(costs_cash, index=index, columns=columns) / start_equity
+    trades = portfolio.trades.values
+    trades = trades[trades["status"] == 1]  # closed trades only
+    return Simulation(
+        position=target,
+        net_return=net,
+        gross_return=net + cost,
+        cost=cost,
+        traded=pd.DataFrame(traded_cash, index=index, columns=columns) / start_equity,
+        costs_cash=pd.DataFrame(costs_cash, index=index, columns=columns),
+        equity=equity,
+        trade_pnl={
+            name: pd.Series(
+                trades["pnl"][trades["col"] == i], index=index[trades["exit_idx"][trades["col"] == i]]
+            )
+            for i, name in enumerate(columns)
+        },
+    )
+
+
+def _bars(prices: pd.DataFrame, decisions: pd.DatetimeIndex, execution: str) -> pd.DataFrame:
+    """The bars from the first decision date to the bar the last position is closed."""
+    first = prices.index.get_loc(decisions[0])
+    last = prices.index.get_loc(decisions[-1]) + label_horizon(execution)
+    if last >= len(prices):
+        raise ValueError("prices end before the last signal's position is closed")
+    return prices.iloc[first : last + 1]
+
+
+def _order_costs(
+    orders: np.ndarray, slippage: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fees plus slippage (cash) and traded value at the quoted price, per bar and column."""
+    costs = np.zeros(shape)
+    traded = np.zeros(shape)
+    slip = slippage[orders["col"]]
+    buy = orders["side"] == 0
+    quoted = np.where(buy, orders["price"] / (1 + slip), orders["price"] / (1 - slip))
+    slip_cash = orders["size"] * np.abs(orders["price"] - quoted)
+    np.add.at(costs, (orders["idx"], orders["col"]), orders["fees"] + slip_cash)
+    np.add.at(traded, (orders["idx"], orders["col"]), orders["size"] * quoted)
+    return costs, traded

@@ -18,6 +18,8 @@ __all__ = ["cli"]
 _COMMANDS = {
     "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
     "models": ("alphacheck.cli.models", "models", "List the model variants, hyperparameters and sizes."),
+    "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
+    "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 import click
 
+from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["run"]
@@ -39,8 +41,21 @@ __all__ = ["run"]
     help="MLflow tracking store or server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@click.option(
+    "--source", type=click.Choice(["sample", "yahoo", "csv"]),
+    help="Price source (overrides data.source).",
+)
+@click.option(
+    "--ticker", "tickers", multiple=True,
+    help="Ticker to study; repeat for several (overrides data.tickers).",
+)
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
+)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
+@plugin_options
 def run(
     scenario: str,
     output: Path | None,
@@ -54,8 +69,14 @@ def run(
     params: tuple[str, ...],
     tracking_uri: str | None,
     no_tracking: bool,
+    source: str | None,
+    tickers: tuple[str, ...],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
     quiet: bool,
     verbose: bool,
+    plugins: tuple[str, ...],
+    add_features: str | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
 
@@ -71,18 +92,25 @@ def run(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         from alphacheck import pipeline
+        from alphacheck.features import load_plugins
         from alphacheck.report import format_metrics_table
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
         from alphacheck.walkforward.progress import make_progress
 
+        load_plugins(plugins)
+        config = load_scenario(scenario)
         flags = {
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
+            "data.source": source, "data.tickers": list(tickers) or None,
+            "data.start": start and start.date(), "data.end": end and end.date(),
         }
-        config = apply_overrides(load_scenario(scenario), flags)
+        if add_features:
+            flags["features.add"] = [*config.features.add, *split_names(add_features)]
+        config = apply_overrides(config, flags)
         if params:
             config = _apply_params(config, params)
         recorder = None

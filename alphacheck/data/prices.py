@@ -8,17 +8,14 @@ source gives an adjusted close, open, high and low are scaled by
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from alphacheck.data.validation import check_prices
 from alphacheck.exceptions import DataError
 
 __all__ = ["PRICE_COLUMNS", "normalise_ohlcv", "validate_prices"]
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
-
-# Relative slack for high/low consistency checks: sources round to a few decimals.
-_OHLC_TOLERANCE = 1e-6
 
 
 def normalise_ohlcv(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:
@@ -64,36 +61,8 @@ def validate_prices(prices: pd.DataFrame, ticker: str) -> None:
     """Raise :class:`DataError` for structural problems, naming the dates.
 
     Checks: sorted unique dates, no missing values, positive prices,
-    ``high >= max(open, close)`` and ``low <= min(open, close)``.
+    non-negative volume, ``high >= max(open, close)`` and
+    ``low <= min(open, close)``. Suspicious-but-possible data is reported by
+    :func:`alphacheck.data.validation.check_prices`, not here.
     """
-    index = prices.index
-    if len(prices) == 0:
-        raise DataError(f"{ticker}: no price rows")
-    if index.has_duplicates:
-        dup = index[index.duplicated()].unique()
-        raise DataError(f"{ticker}: duplicate dates {_dates(dup)}")
-    if not index.is_monotonic_increasing:
-        bad = index[1:][np.diff(index.asi8) < 0]
-        raise DataError(f"{ticker}: dates not sorted, first out of order at {_dates(bad)}")
-    values = prices.loc[:, list(PRICE_COLUMNS)]
-    if values.isna().any().any():
-        rows = values.index[values.isna().any(axis=1)]
-        raise DataError(f"{ticker}: missing values on {_dates(rows)}")
-    ohlc = values[["open", "high", "low", "close"]]
-    if (ohlc <= 0).any().any():
-        rows = ohlc.index[(ohlc <= 0).any(axis=1)]
-        raise DataError(f"{ticker}: zero or negative prices on {_dates(rows)}")
-    slack = 1 + _OHLC_TOLERANCE
-    high_low = (ohlc["high"] * slack < ohlc[["open", "close"]].max(axis=1)) | (
-        ohlc["low"] > ohlc[["open", "close"]].min(axis=1) * slack
-    )
-    if high_low.any():
-        raise DataError(
-            f"{ticker}: high below open/close or low above them on {_dates(ohlc.index[high_low])}"
-        )
-
-
-def _dates(index: pd.Index, limit: int = 5) -> str:
-    shown = ", ".join(str(pd.Timestamp(d).date()) for d in index[:limit])
-    more = f" and {len(index) - limit} more" if len(index) > limit else ""
-    return shown + more
+    check_prices(prices, ticker).raise_errors()

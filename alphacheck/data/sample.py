@@ -13,9 +13,14 @@ import pandas as pd
 from alphacheck.data.prices import normalise_ohlcv
 from alphacheck.exceptions import DataError, did_you_mean
 
-__all__ = ["SAMPLE_TICKERS", "load_sample"]
+__all__ = ["SAMPLE_KNOWN_FINDINGS", "SAMPLE_TICKERS", "load_sample"]
 
 SAMPLE_TICKERS = {"SP500": "arch.data.sp500", "NASDAQ": "arch.data.nasdaq"}
+
+#: Validation findings the embedded data is known to have, per ticker and rule. They are
+#: listed by ``alphacheck data show`` and logged, not warned about on every run: they are
+#: documented here and a user cannot fix the package's data. Any other finding still warns.
+SAMPLE_KNOWN_FINDINGS = {"NASDAQ": {"zero_volume": ("2015-05-12", "2018-01-09")}}
 
 
 def load_sample(ticker: str) -> pd.DataFrame:

@@ -10,22 +10,29 @@ _COLUMNS = (
     ("ticker", "ticker", "{}"),
     ("strategy", "strategy", "{}"),
     ("accuracy", "acc", "{:.1%}"),
-    ("f1", "f1", "{:.3f}"),
+    ("accuracy_ci", "acc_95ci", "ci"),
+    ("share_up", "up%", "{:.0%}"),
     ("total_return", "return", "{:+.1%}"),
+    ("excess_return_vs_buy_and_hold", "vs_b&h", "{:+.1%}"),
     ("sharpe", "sharpe", "{:.2f}"),
     ("max_drawdown", "max_dd", "{:.1%}"),
-    ("win_rate", "win_rate", "{:.1%}"),
     ("n_trades", "trades", "{:d}"),
     ("n_predictions", "n_pred", "{:d}"),
 )
 
 
 def format_metrics_table(metrics: dict[str, dict[str, dict[str, float]]]) -> str:
-    """Render ``metrics[ticker][strategy]`` as an aligned text table ("-" for undefined)."""
+    """Render ``metrics[ticker][strategy]`` as an aligned text table ("-" for undefined).
+
+    ``up%`` is the share of "up" predictions (100% or 0% is a constant
+    predictor); ``vs_b&h`` the total return minus buy-and-hold's on the same
+    bars; ``acc_95ci`` the Wilson interval of the accuracy.
+    """
     rows = [[title for _, title, _ in _COLUMNS]]
     for ticker, strategies in metrics.items():
         for strategy, values in strategies.items():
             record = {"ticker": ticker, "strategy": strategy, **values}
+            record["accuracy_ci"] = (values.get("accuracy_ci_low"), values.get("accuracy_ci_high"))
             rows.append([_cell(record.get(key), fmt) for key, _, fmt in _COLUMNS])
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
@@ -34,6 +41,11 @@ def format_metrics_table(metrics: dict[str, dict[str, dict[str, float]]]) -> str
 
 
 def _cell(value: object, fmt: str) -> str:
+    if fmt == "ci":
+        low, high = value
+        if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
+            return "-"
+        return f"{low:.0%}-{high:.0%}"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if fmt == "{:d}":

@@ -8,9 +8,10 @@ Every default of a run lives here. A scenario YAML file is parsed into
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 __all__ = [
     "BacktestConfig",
@@ -30,22 +31,61 @@ class _Frozen(BaseModel):
 class DataConfig(_Frozen):
     """Where the prices come from."""
 
-    source: Literal["sample"] = "sample"
+    source: Literal["sample", "yahoo", "csv"] = "sample"
     tickers: list[str] = Field(default_factory=lambda: ["SP500"], min_length=1)
     start: dt.date | None = None
     end: dt.date | None = None
+    # How several tickers' calendars are aligned: "common" keeps the days every
+    # ticker traded (and logs what was dropped); "none" keeps each ticker's own days.
+    align: Literal["common", "none"] = "common"
+    # Source csv: a folder of <TICKER>.csv / <TICKER>.parquet files, and/or one file per ticker.
+    directory: Path | None = None
+    files: dict[str, Path] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _start_before_end(self) -> DataConfig:
         if self.start and self.end and self.start >= self.end:
             raise ValueError(f"start {self.start} must be before end {self.end}")
+        if self.source != "csv" and (self.directory or self.files):
+            raise ValueError(f"directory and files are read only with source 'csv', not {self.source!r}")
+        if self.source == "csv" and not self.directory:
+            named = {t.upper() for t in self.files}
+            unnamed = [t for t in self.tickers if t.upper() not in named]
+            if unnamed:
+                raise ValueError(f"source 'csv' needs data.directory, or data.files entries for {unnamed}")
+        if self.source == "yahoo" and self.start is None:
+            raise ValueError("source 'yahoo' needs data.start (the first date to download), e.g. 2018-01-01")
         return self
 
 
 class FeatureConfig(_Frozen):
-    """Which causal feature set feeds the models."""
+    """Which causal features feed the models: a named set, plus or minus features by name.
 
-    set: Literal["basic"] = "basic"
+    ``windows`` changes a feature's windows in bars: ``{rsi_14: 10}`` for a
+    one-window feature, ``{macd: {fast: 8, slow: 21}}`` by window name. Names
+    are checked against the feature registry (custom features come from
+    ``--plugin MODULE`` or entry points, never from a path written here).
+    """
+
+    set: Literal["basic", "advanced"] = "basic"
+    add: list[str] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+    windows: dict[str, PositiveInt | dict[str, PositiveInt]] = Field(default_factory=dict)
+
+    @field_validator("add", "drop", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        # `add: rsi_9, atr_14` is shorthand for `add: [rsi_9, atr_14]`.
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _add_drop_disjoint(self) -> FeatureConfig:
+        both = sorted(set(self.add) & set(self.drop))
+        if both:
+            raise ValueError(f"features {both} are both added and dropped; keep them in one list")
+        return self
 
 
 class WalkForwardConfig(_Frozen):
@@ -144,6 +184,12 @@ class BacktestConfig(_Frozen):
     the signal at close t is filled at the open of t+1 and the position earns
     open t+1 -> open t+2; with ``next_close`` it is filled at the close of t+1
     and earns close t+1 -> close t+2.
+
+    Costs are charged per side: ``fees_bps`` and ``slippage_bps`` of the traded
+    value plus ``fixed_fee`` (cash) per order; ``cost_levels_bps`` is the sweep
+    of total cost per side behind the break-even cost. ``trials`` is the number
+    of variants and settings tried for this study (for the deflated Sharpe
+    ratio), never fewer than the variants in the run; unset, it is their number.
     """
 
     execution: Literal["next_open", "next_close"] = "next_open"
@@ -151,6 +197,46 @@ class BacktestConfig(_Frozen):
     fees_bps: float = Field(5.0, ge=0)
     slippage_bps: float = Field(5.0, ge=0)
     init_cash: float = Field(100_000.0, gt=0)
+    # Position policy: P(up) above upper_threshold reads "up", below lower_threshold "down",
+    # in between is the neutral band (flat, or hold the previous position).
+    policy: Literal["long_only", "long_short", "short_only"] = "long_only"
+    upper_threshold: float | None = Field(None, gt=0, lt=1)
+    lower_threshold: float | None = Field(None, gt=0, lt=1)
+    neutral: Literal["flat", "hold"] = "flat"
+    min_holding_days: int = Field(1, ge=1)
+    # Sizing, fixed at each entry: a fraction of equity, or the fraction that
+    # targets an annualised volatility (trailing close-to-close, capped).
+    sizing: Literal["fixed", "volatility"] = "fixed"
+    fraction: float = Field(1.0, gt=0, le=1)
+    target_volatility: float = Field(0.10, gt=0)
+    volatility_days: int = Field(20, ge=2)
+    max_leverage: float = Field(1.0, gt=0)
+    fixed_fee: float = Field(0.0, ge=0)
+    cost_levels_bps: list[float] = Field(default_factory=lambda: [0.0, 2.0, 5.0, 10.0, 20.0, 50.0])
+    random_draws: int = Field(100, ge=2)
+    bootstrap_reps: int = Field(1000, ge=100)
+    trials: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self) -> BacktestConfig:
+        if self.lower > self.upper:
+            raise ValueError(
+                f"lower_threshold ({self.lower}) is above upper_threshold ({self.upper}); "
+                "set lower_threshold <= upper_threshold (equal means no neutral band)"
+            )
+        if any(level < 0 for level in self.cost_levels_bps):
+            raise ValueError(f"cost_levels_bps must be >= 0, got {self.cost_levels_bps}")
+        return self
+
+    @property
+    def upper(self) -> float:
+        """P(up) above which the model says "up" (``threshold`` when unset)."""
+        return self.threshold if self.upper_threshold is None else self.upper_threshold
+
+    @property
+    def lower(self) -> float:
+        """P(up) below which the model says "down" (``threshold`` when unset)."""
+        return self.threshold if self.lower_threshold is None else self.lower_threshold
 
 
 class Scenario(_Frozen):

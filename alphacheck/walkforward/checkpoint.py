@@ -25,12 +25,10 @@ __all__ = ["FoldStore", "cache_root", "data_fingerprint", "run_key"]
 
 
 def cache_root() -> Path:
-    """``$ALPHACHECK_HOME``, else ``$XDG_CACHE_HOME/alphacheck``, else ``~/.cache/alphacheck``."""
-    home = os.environ.get("ALPHACHECK_HOME")
-    if home:
-        return Path(home).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "alphacheck"
+    """alphacheck's home folder: ``$ALPHACHECK_HOME``, else the user cache dir (:mod:`alphacheck.paths`)."""
+    from alphacheck.paths import alphacheck_home
+
+    return alphacheck_home()
 
 
 def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:

@@ -109,7 +109,8 @@ def run_walkforward(
         progress.start_variant(variant.name, len(folds))
         state, last = None, None
         for fold in folds:
-            parts, scaler = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length)
+            scaler = _fit_scaler(datasets, fold)
+            parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length, scaler)
             proba, record, state, module = _run_fold(
                 scenario, variant, fold, parts, device, store, state, progress
             )
@@ -205,15 +206,8 @@ def _trained_model(scenario, variant, datasets, fold, parts, scaler, module, sta
     )
 
 
-def _fold_arrays(
-    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Fold, length: int
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray, pd.DataFrame]], tuple[np.ndarray, np.ndarray]]:
-    """Sequences, labels and row metadata for the fit, validation and test rows; and the scaler."""
-    ranges = {
-        "fit": (fold.fit_start, fold.fit_end),
-        "val": (fold.val_start, fold.val_end),
-        "test": (fold.test_start, fold.test_end),
-    }
+def _fit_scaler(datasets: dict[str, pd.DataFrame], fold: Fold) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each feature over the fold's fitting rows, pooled over tickers."""
     feature_columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
     fit_rows = pd.concat(
         [d.loc[fold.fit_start : fold.fit_end, feature_columns] for d in datasets.values()]
@@ -221,6 +215,27 @@ def _fold_arrays(
     mean = fit_rows.mean(axis=0)
     scale = fit_rows.std(axis=0)
     scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def _fold_arrays(
+    datasets: dict[str, pd.DataFrame],
+    calendar: pd.DatetimeIndex,
+    fold: Fold,
+    length: int,
+    scaler: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
+    """Sequences, labels and row metadata for the fit, validation and test rows.
+
+    Features are standardised with ``scaler`` (default: :func:`_fit_scaler` of the fold).
+    """
+    ranges = {
+        "fit": (fold.fit_start, fold.fit_end),
+        "val": (fold.val_start, fold.val_end),
+        "test": (fold.test_start, fold.test_end),
+    }
+    feature_columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
+    mean, scale = scaler if scaler is not None else _fit_scaler(datasets, fold)
 
     out: dict[str, list] = {role: [[], [], []] for role in ranges}
     for ticker, data in datasets.items():
@@ -236,8 +251,7 @@ def _fold_arrays(
             out[role][1].append(data["label"].to_numpy()[idx])
             meta = data.iloc[idx][list(_META_COLUMNS)].reset_index()
             out[role][2].append(meta.assign(ticker=ticker))
-    parts = {
+    return {
         role: (np.concatenate(x), np.concatenate(y).astype("float32"), pd.concat(m, ignore_index=True))
         for role, (x, y, m) in out.items()
     }
-    return parts, (mean, scale)

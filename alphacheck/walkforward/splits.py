@@ -84,10 +84,10 @@ def make_folds(calendar: pd.DatetimeIndex, config: Any) -> list[Fold]:
     gap = purge + getattr(config, "embargo_days", 0)
     windows = test_windows(calendar, config)
     if not windows:
+        terms = "train_days + purge_days" + (" + embargo_days" if gap > purge else "")
         raise ConfigError(
-            f"walkforward needs more than train_days + purge_days + embargo_days = "
-            f"{config.train_days + gap} trading days of labelled data; the data has {n}. "
-            "Lower walkforward.train_days or widen the dates"
+            f"walkforward needs more than {terms} = {config.train_days + gap} trading days "
+            f"of labelled data; the data has {n}. Lower walkforward.train_days or widen the dates"
         )
     expanding = getattr(config, "mode", "rolling") == "expanding"
     folds = []

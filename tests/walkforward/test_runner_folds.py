@@ -83,7 +83,8 @@ def test_folds_pool_tickers_and_record_what_happened(datasets, tmp_path):
     assert record["n_test"] == 2 * 60  # both tickers, one model
     assert record["device"] == "cpu" and record["resumed"] is False
     trained = result.models["lightweight"]
-    assert trained.fold == len(result.folds) - 1 and trained.n_features == 11
+    assert trained.fold == len(result.folds) - 1
+    assert trained.n_features == datasets["AAA"].shape[1] - 2  # all but fwd_return and label
 
 
 def test_a_rerun_resumes_every_fold_from_checkpoints(datasets, tmp_path):
@@ -91,7 +92,7 @@ def test_a_rerun_resumes_every_fold_from_checkpoints(datasets, tmp_path):
     again = run_walkforward(datasets, _scenario(), "cpu", checkpoint_dir=tmp_path)
     assert all(r["resumed"] for r in again.folds)
     pd.testing.assert_frame_equal(first.predictions, again.predictions)
-    x = np.zeros((3, 5, 11), dtype="float32")
+    x = np.zeros((3, 5, first.models["lightweight"].n_features), dtype="float32")
     with torch.no_grad():
         a = first.models["lightweight"].module(torch.as_tensor(x))
         b = again.models["lightweight"].module(torch.as_tensor(x))
@@ -145,7 +146,7 @@ def test_same_config_and_seed_give_bit_identical_predictions(datasets, tmp_path)
 
 
 def test_no_sequence_mixes_two_tickers(datasets):
-    from alphacheck.walkforward.runner import _fold_arrays, common_calendar
+    from alphacheck.walkforward.runner import _fit_scaler, _fold_arrays, common_calendar
     from alphacheck.walkforward.splits import make_folds
 
     # every feature of AAA is 1 and of BBB is 3: after the pooled scaler, AAA rows are -1 and BBB rows +1
@@ -155,7 +156,8 @@ def test_no_sequence_mixes_two_tickers(datasets):
     }
     calendar = common_calendar(marked)
     fold = make_folds(calendar, _scenario().walkforward)[1]
-    parts, (mean, scale) = _fold_arrays(marked, calendar, fold, 5)
+    parts = _fold_arrays(marked, calendar, fold, 5)
+    mean, scale = _fit_scaler(marked, fold)
     np.testing.assert_allclose(mean, 2.0)
     for role in ("fit", "val", "test"):
         x, _, meta = parts[role]
@@ -166,12 +168,12 @@ def test_no_sequence_mixes_two_tickers(datasets):
 
 
 def test_the_scaler_sees_only_the_fitting_rows(datasets):
-    from alphacheck.walkforward.runner import _fold_arrays, common_calendar
+    from alphacheck.walkforward.runner import _fit_scaler, common_calendar
     from alphacheck.walkforward.splits import make_folds
 
     calendar = common_calendar(datasets)
     fold = make_folds(calendar, _scenario().walkforward)[0]
-    _, (mean, scale) = _fold_arrays(datasets, calendar, fold, 5)
+    mean, scale = _fit_scaler(datasets, fold)
     features = [c for c in datasets["AAA"].columns if c not in ("fwd_return", "label")]
     rows = pd.concat([d.loc[fold.fit_start : fold.fit_end, features] for d in datasets.values()])
     np.testing.assert_allclose(mean, rows.mean().to_numpy(), rtol=1e-12)
@@ -180,5 +182,5 @@ def test_the_scaler_sees_only_the_fitting_rows(datasets):
         t: d.assign(**{c: d[c].where(d.index <= fold.fit_end, 1e6) for c in features})
         for t, d in datasets.items()
     }
-    _, (mean_later, scale_later) = _fold_arrays(later, calendar, fold, 5)
+    mean_later, scale_later = _fit_scaler(later, fold)
     assert np.array_equal(mean, mean_later) and np.array_equal(scale, scale_later)

@@ -1,0 +1,174 @@
+"""``alphacheck features list|compute``: the feature sets, and feature matrices for users' own models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from alphacheck.exceptions import AlphacheckError
+
+__all__ = ["features", "plugin_options", "split_names"]
+
+_SETS = ["basic", "advanced", "all"]
+
+
+def split_names(value: str | None) -> list[str]:
+    """``"a, b,c"`` -> ``["a", "b", "c"]``; ``None`` -> ``[]``."""
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+def plugin_options(command):
+    """Add ``--plugin MODULE`` (repeatable) and ``--add-features a,b`` to a click command."""
+    command = click.option(
+        "--add-features",
+        metavar="NAME[,NAME...]",
+        envvar="ALPHACHECK_ADD_FEATURES",
+        help="Add registered features (built-in or from a plugin) to the set, comma-separated.",
+    )(command)
+    return click.option(
+        "--plugin",
+        "plugins",
+        metavar="MODULE",
+        multiple=True,
+        envvar="ALPHACHECK_PLUGINS",
+        help="Import MODULE (from the working directory or installed) to register custom features; repeatable.",
+    )(command)
+
+
+@click.group()
+def features() -> None:
+    """List the feature sets and compute feature matrices."""
+
+
+@features.command("list")
+@click.option(
+    "--set",
+    "set_name",
+    type=click.Choice(_SETS),
+    default="all",
+    show_default=True,
+    help="Which feature set to list (all: every registered feature).",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    metavar="MODULE",
+    multiple=True,
+    envvar="ALPHACHECK_PLUGINS",
+    help="Import MODULE to list its custom features too; repeatable.",
+)
+def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
+    """Print every feature of a set with its window(s) and formula."""
+    try:
+        from alphacheck.features import FEATURE_SETS, FEATURES, get_feature, load_plugins
+
+        load_plugins(plugins)
+        names = list(FEATURES) if set_name == "all" else list(FEATURE_SETS[set_name])
+        rows = [get_feature(name) for name in names]
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    width = max(len(f.name) for f in rows)
+    window_width = max(len(f.window_text()) for f in rows)
+    click.echo(f"{'feature':<{width}}  {'window':<{window_width}}  formula")
+    for feature in rows:
+        source = "" if feature.builtin else f"  [plugin {feature.function.__module__}]"
+        click.echo(
+            f"{feature.name:<{width}}  {feature.window_text():<{window_width}}  {feature.formula}{source}"
+        )
+    click.echo(f"\n{len(rows)} features" + ("" if set_name == "all" else f" in set {set_name!r}"), err=True)
+
+
+@features.command("compute")
+@click.argument("tickers", nargs=-1, required=True, metavar="TICKER...")
+@click.option(
+    "--set",
+    "set_name",
+    type=click.Choice(_SETS[:-1]),
+    default="basic",
+    show_default=True,
+    help="The named feature set.",
+)
+@click.option(
+    "--source", default="sample", show_default=True, help="Where the prices come from (data.source)."
+)
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --source csv: folder of <TICKER>.csv or .parquet files (data.directory).",
+)
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
+@click.option("--drop-features", metavar="NAME[,NAME...]", help="Drop features of the set, comma-separated.")
+@plugin_options
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet file to write (index date, plus ticker when there are several).",
+)
+def compute(
+    tickers: tuple[str, ...],
+    set_name: str,
+    source: str,
+    directory: Path | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    drop_features: str | None,
+    plugins: tuple[str, ...],
+    add_features: str | None,
+    output: Path,
+) -> None:
+    """Compute the feature matrix of TICKER... and write it to a parquet file.
+
+    Warm-up rows (before every feature has its full window) are dropped and
+    counted, never back-filled.
+    """
+    try:
+        from alphacheck.data import load_prices
+        from alphacheck.features import compute_features, load_plugins
+        from alphacheck.scenarios.loader import validate_scenario
+
+        load_plugins(plugins)
+        data = {"source": source, "tickers": list(tickers)}
+        data.update({k: v.date() for k, v in {"start": start, "end": end}.items() if v is not None})
+        if directory is not None:
+            data["directory"] = str(directory)
+        feature_config = {
+            "set": set_name,
+            "add": split_names(add_features),
+            "drop": split_names(drop_features),
+        }
+        scenario = validate_scenario({"name": "features", "data": data, "features": feature_config})
+        frames = {}
+        for ticker, prices in load_prices(scenario.data).items():
+            matrix = compute_features(prices, scenario.features)
+            frames[ticker] = _drop_warm_up(matrix, ticker)
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    import pandas as pd
+
+    if len(frames) == 1:
+        table = next(iter(frames.values()))
+    else:
+        table = pd.concat(frames, names=["ticker", "date"]).swaplevel().sort_index()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(output)
+    click.echo(f"wrote {len(table)} rows x {table.shape[1]} features to {output}", err=True)
+
+
+def _drop_warm_up(matrix, ticker: str):
+    import numpy as np
+
+    complete = np.isfinite(matrix.to_numpy(dtype="float64")).all(axis=1)
+    if not complete.any():
+        from alphacheck.exceptions import DataError
+
+        raise DataError(
+            f"{ticker}: {len(matrix)} bars are too few to warm up every feature; widen --start/--end"
+        )
+    first = int(np.argmax(complete))
+    click.echo(f"{ticker}: dropped {first} warm-up rows, kept {len(matrix) - first}", err=True)
+    return matrix.iloc[first:]

@@ -1,0 +1,201 @@
+"""Validation of a prices frame: structural errors and suspicious data, with dates.
+
+Structural problems (unsorted or duplicate dates, missing values, zero or
+negative prices, high below open/close or low above them, negative volume)
+make a frame unusable: :meth:`ValidationReport.raise_errors` raises
+:class:`DataError`. Suspicious but possible data (zero volume, gaps of more
+than :data:`MAX_GAP_WEEKDAYS` weekdays, one-day moves large enough to suggest
+a missed split) is reported as warnings: :meth:`ValidationReport.warn` emits
+one :class:`DataWarning` per ticker listing them all.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alphacheck.exceptions import DataError, DataWarning
+
+__all__ = [
+    "MAX_GAP_WEEKDAYS",
+    "SPLIT_LIKE_RATIO",
+    "Finding",
+    "ValidationReport",
+    "check_prices",
+    "format_dates",
+]
+
+#: Weekdays that may be missing in a row before a gap is reported (9/11 closed NYSE for 4).
+MAX_GAP_WEEKDAYS = 4
+#: A close-to-close ratio at or beyond this factor (up, or down by its inverse) looks like a missed split.
+SPLIT_LIKE_RATIO = 1.4
+# Relative slack for high/low consistency checks: sources round to a few decimals.
+_OHLC_TOLERANCE = 1e-6
+_OHLC = ["open", "high", "low", "close"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a prices frame: which rule, how bad, on which dates."""
+
+    rule: str
+    severity: str  # "error" or "warning"
+    message: str
+    dates: tuple[pd.Timestamp, ...] = ()
+
+
+@dataclass
+class ValidationReport:
+    """Every finding for one ticker's prices."""
+
+    ticker: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Structural findings: the frame cannot be used."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Suspicious but possible findings."""
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def raise_errors(self) -> None:
+        """Raise :class:`DataError` naming every structural problem, if any."""
+        if self.errors:
+            raise DataError(f"{self.ticker}: " + "; ".join(f.message for f in self.errors))
+
+    def warn(self, stacklevel: int = 2) -> None:
+        """Emit one :class:`DataWarning` listing every suspicious finding, if any."""
+        if self.warnings:
+            message = f"{self.ticker}: " + "; ".join(f.message for f in self.warnings)
+            warnings.warn(message, DataWarning, stacklevel=stacklevel + 1)
+
+
+def check_prices(prices: pd.DataFrame, ticker: str) -> ValidationReport:
+    """Run every validation rule on a frame in the Prices convention.
+
+    Parameters
+    ----------
+    prices
+        Indexed by date, with lowercase ``open high low close volume``, in the
+        order the source gave them (the order is checked, not fixed).
+    ticker
+        Name used in the messages.
+
+    Returns
+    -------
+    ValidationReport
+        Errors and warnings; the warning rules run only on structurally sound data.
+    """
+    report = ValidationReport(ticker)
+    report.findings.extend(_structural(prices))
+    if not report.errors:
+        report.findings.extend(_suspicious(prices))
+    return report
+
+
+def _structural(prices: pd.DataFrame) -> list[Finding]:
+    index = pd.DatetimeIndex(prices.index)
+    if len(prices) == 0:
+        return [Finding("empty", "error", "no price rows")]
+    found = []
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique()
+        found.append(Finding("duplicate_dates", "error", f"duplicate dates {format_dates(dup)}", tuple(dup)))
+    backwards = index[1:][np.diff(index.asi8) < 0]
+    if len(backwards):
+        found.append(
+            Finding(
+                "unsorted_dates",
+                "error",
+                f"dates not sorted, out of order at {format_dates(backwards)}",
+                tuple(backwards),
+            )
+        )
+    values = prices.loc[:, [*_OHLC, "volume"]]
+    rows = index[values.isna().any(axis=1).to_numpy()]
+    if len(rows):
+        found.append(
+            Finding("missing_values", "error", f"missing values on {format_dates(rows)}", tuple(rows))
+        )
+    ohlc = values[_OHLC]
+    rows = index[(ohlc <= 0).any(axis=1).to_numpy()]
+    if len(rows):
+        found.append(
+            Finding(
+                "nonpositive_prices", "error", f"zero or negative prices on {format_dates(rows)}", tuple(rows)
+            )
+        )
+    rows = index[(values["volume"] < 0).to_numpy()]
+    if len(rows):
+        found.append(
+            Finding("negative_volume", "error", f"negative volume on {format_dates(rows)}", tuple(rows))
+        )
+    slack = 1 + _OHLC_TOLERANCE
+    body_high = ohlc[["open", "close"]].max(axis=1)
+    body_low = ohlc[["open", "close"]].min(axis=1)
+    bad = (ohlc["high"] * slack < body_high) | (ohlc["low"] > body_low * slack)
+    rows = index[bad.to_numpy()]
+    if len(rows):
+        found.append(
+            Finding(
+                "high_low",
+                "error",
+                f"high below open/close or low above them on {format_dates(rows)}",
+                tuple(rows),
+            )
+        )
+    return found
+
+
+def _suspicious(prices: pd.DataFrame) -> list[Finding]:
+    index = pd.DatetimeIndex(prices.index)
+    found = []
+    rows = index[(prices["volume"] == 0).to_numpy()]
+    if len(rows):
+        found.append(Finding("zero_volume", "warning", f"zero volume on {format_dates(rows)}", tuple(rows)))
+    days = index.values.astype("datetime64[D]")
+    missing = np.busday_count(days[:-1], days[1:]) - 1
+    after = np.flatnonzero(missing > MAX_GAP_WEEKDAYS)
+    if len(after):
+        spans = ", ".join(
+            f"{index[i].date()} to {index[i + 1].date()} ({missing[i]} weekdays)" for i in after[:5]
+        )
+        more = f" and {len(after) - 5} more" if len(after) > 5 else ""
+        found.append(
+            Finding(
+                "gap",
+                "warning",
+                f"gaps of more than {MAX_GAP_WEEKDAYS} weekdays without prices: {spans}{more}",
+                tuple(index[after + 1]),
+            )
+        )
+    ratio = (prices["close"] / prices["close"].shift(1)).to_numpy()
+    with np.errstate(invalid="ignore"):
+        jump = np.abs(np.log(ratio)) >= math.log(SPLIT_LIKE_RATIO)
+    rows = index[jump]
+    if len(rows):
+        moves = ", ".join(f"{d.date()} ({ratio[index.get_loc(d)] - 1:+.0%})" for d in rows[:5])
+        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+        found.append(
+            Finding(
+                "split_like_move",
+                "warning",
+                f"one-day close moves large enough to suggest a missed split on {moves}{more}",
+                tuple(rows),
+            )
+        )
+    return found
+
+
+def format_dates(index: pd.Index, limit: int = 5) -> str:
+    """``"2020-01-02, 2020-01-03 and 4 more"``: the first dates of an index, for messages."""
+    shown = ", ".join(str(pd.Timestamp(d).date()) for d in index[:limit])
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return shown + more

@@ -1,0 +1,55 @@
+"""The backtest section of a scenario: new fields, their defaults and their errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from alphacheck.exceptions import ConfigError
+from alphacheck.scenarios.loader import validate_scenario
+from alphacheck.scenarios.schema import BacktestConfig
+
+
+def test_defaults_keep_the_skeleton_behaviour() -> None:
+    config = BacktestConfig()
+    assert (config.policy, config.neutral, config.sizing, config.execution) == (
+        "long_only",
+        "flat",
+        "fixed",
+        "next_open",
+    )
+    assert config.upper == config.lower == config.threshold == 0.5
+    assert config.min_holding_days == 1 and config.fraction == 1.0
+
+
+def test_band_from_yaml_mapping() -> None:
+    scenario = validate_scenario(
+        {
+            "name": "t",
+            "backtest": {
+                "policy": "long_short",
+                "upper_threshold": 0.55,
+                "lower_threshold": 0.45,
+                "neutral": "hold",
+                "sizing": "volatility",
+                "fixed_fee": 1.0,
+            },
+        }
+    )
+    assert (scenario.backtest.upper, scenario.backtest.lower) == (0.55, 0.45)
+
+
+def test_inverted_band_names_both_fields() -> None:
+    with pytest.raises(ConfigError, match=r"lower_threshold \(0.6\) is above upper_threshold \(0.4\)"):
+        validate_scenario({"name": "t", "backtest": {"upper_threshold": 0.4, "lower_threshold": 0.6}})
+
+
+def test_unknown_policy_and_key_are_refused() -> None:
+    with pytest.raises(ConfigError, match="backtest.policy = 'long_shrt'"):
+        validate_scenario({"name": "t", "backtest": {"policy": "long_shrt"}})
+    with pytest.raises(ConfigError, match="did you mean 'min_holding_days'"):
+        validate_scenario({"name": "t", "backtest": {"min_holding_day": 3}})
+
+
+def test_negative_cost_level_is_refused() -> None:
+    with pytest.raises(ConfigError, match="cost_levels_bps must be >= 0"):
+        validate_scenario({"name": "t", "backtest": {"cost_levels_bps": [0, -5]}})
