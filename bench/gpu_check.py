@@ -149,7 +149,7 @@ def _load(folder: Path):
     datasets = {}
     for ticker, frame in prices.groupby("ticker", sort=False):
         frame = frame.drop(columns="ticker").set_index("date").sort_index()
-        datasets[ticker] = build_dataset(frame, scenario.features.set, scenario.backtest.execution)
+        datasets[ticker] = build_dataset(frame, scenario.features, scenario.backtest.execution)
     return scenario, datasets
 
 
