@@ -106,7 +106,7 @@ def walkforward_times(variants: list[str], max_folds: int | None) -> list[dict[s
     scenario = load_scenario("default").override(**{"training.checkpoint": False})
     prices = load_prices(scenario.data)
     datasets = {
-        t: build_dataset(p, scenario.features.set, scenario.backtest.execution) for t, p in prices.items()
+        t: build_dataset(p, scenario.features, scenario.backtest.execution) for t, p in prices.items()
     }
     if max_folds:
         wf = scenario.walkforward
