@@ -58,6 +58,10 @@ def simulate(
     """
     import vectorbt as vbt
 
+    from alphacheck.scale.numba_cache import enable_numba_cache
+
+    enable_numba_cache()  # vectorbt's kernels compiled once, then read from disk
+
     first = prices.index.get_loc(signal.index[0])
     last = prices.index.get_loc(signal.index[-1]) + label_horizon(execution)
     if last >= len(prices):
@@ -158,6 +162,10 @@ def simulate_weights(
     Simulation
     """
     import vectorbt as vbt
+
+    from alphacheck.scale.numba_cache import enable_numba_cache
+
+    enable_numba_cache()  # vectorbt's kernels compiled once, then read from disk
 
     panel = prices if isinstance(prices, dict) else {None: prices}
     owners = (
