@@ -76,12 +76,14 @@ def test_local_tasks_equal_the_runner(datasets):
     _same(run_walkforward_scaled(datasets, scenario, "cpu", executor=LocalExecutor()), reference)
 
 
+@pytest.mark.slow
 def test_processes_equal_the_runner_with_warm_starts(datasets):
     scenario = _scenario(training={"warm_start": True})
     reference = _reference(datasets, scenario)
     _same(run_walkforward_scaled(datasets, scenario, "cpu", executor=ProcessExecutor(2, 1)), reference)
 
 
+@pytest.mark.slow
 def test_processes_resume_from_the_local_runs_checkpoints(datasets, tmp_path):
     scenario = _scenario(training={"checkpoint": True})
     reference = _reference(datasets, scenario)  # writes every fold's checkpoint
@@ -99,6 +101,7 @@ def test_processes_resume_from_the_local_runs_checkpoints(datasets, tmp_path):
     _same(result, reference)
 
 
+@pytest.mark.slow
 def test_scenario_compute_section_picks_the_executor(datasets):
     scenario = _scenario(compute={"executor": "processes", "workers": 2, "threads_per_worker": 1})
     reference = _reference(datasets, scenario)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 CHILD = r"""
@@ -51,6 +53,7 @@ def _child(tmp_path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_second_process_loads_the_compiled_kernels_from_the_alphacheck_cache(tmp_path):
     first = _child(tmp_path)
     assert first["folder"] == str(tmp_path / "home" / "numba")
