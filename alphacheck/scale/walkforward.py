@@ -70,7 +70,8 @@ def run_walkforward_scaled(
         name = compute.executor if compute else "local"
         if name == "local":
             return run_walkforward(datasets, scenario, device, on_fold, progress, checkpoint_dir)
-        executor = make_executor(name, compute.workers, compute.ray_address, compute.threads_per_worker)
+        threads = compute.threads_per_worker or getattr(scenario.training, "cpu_threads", None)
+        executor = make_executor(name, compute.workers, compute.ray_address, threads)
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
     tasks = plan_tasks(scenario, len(folds), compute.fold_group_size if compute else 1)

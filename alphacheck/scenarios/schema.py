@@ -251,7 +251,7 @@ class ComputeConfig(_Frozen):
     # (a local cluster on the loopback address unless ray_address names one).
     executor: Literal["local", "processes", "ray"] = "local"
     workers: int = Field(2, ge=1)
-    # Torch threads per worker; default: CPU cores / workers.
+    # Torch threads per worker; default: training.cpu_threads.
     threads_per_worker: int | None = Field(None, ge=1)
     ray_address: str | None = None
     # Folds per task when folds are independent (warm starts chain a variant's folds into one task).
