@@ -87,6 +87,7 @@ def stages(max_folds: int, epochs: int) -> dict:
 
 def executors(device: str, max_folds: int, epochs: int, workers: int) -> list[dict]:
     """The same walk-forward tasks run sequentially and through each executor; seconds and equality."""
+    import numpy as np
     import pandas as pd
 
     from alphacheck.data import load_prices
@@ -105,7 +106,19 @@ def executors(device: str, max_folds: int, epochs: int, workers: int) -> list[di
     calendar = common_calendar(datasets)
     last = calendar[min(wf.train_days + wf.purge_days + max_folds * wf.test_days, len(calendar)) - 1]
     datasets = {t: d.loc[:last] for t, d in datasets.items()}
-    runs = [("local (sequential, in-process)", None)]
+    import torch
+
+    # The sequential baseline gets the pipeline's thread setting and a warm process (the first
+    # optimiser step imports torch._dynamo, seconds), so the workers' start-up is what they pay extra.
+    torch.set_num_threads(scenario.training.cpu_threads)
+    from alphacheck.scenarios.schema import TrainingConfig
+    from alphacheck.walkforward.trainer import SequenceClassifier
+
+    x = np.random.default_rng(0).normal(size=(64, 20, 14)).astype("float32")
+    y = (np.arange(64) % 2).astype("float32")
+    SequenceClassifier("lightweight", {}, TrainingConfig(epochs=1), device).fit(x, y, x, y)
+    threads = torch.get_num_threads()
+    runs = [(f"local (sequential, in-process, {threads} thread)", None)]
     runs.append((f"processes, {workers} workers x 1 thread", lambda: ProcessExecutor(workers, 1)))
     try:
         import ray  # noqa: F401
@@ -217,13 +230,16 @@ def main() -> None:
     parser.add_argument("--device", default=None, help="cpu or cuda for the executor rows (default: cuda if present)")
     parser.add_argument("--stage-folds", type=int, default=3)
     parser.add_argument("--stage-epochs", type=int, default=5)
-    parser.add_argument("--exec-folds", type=int, default=4)
-    parser.add_argument("--exec-epochs", type=int, default=3)
+    parser.add_argument("--exec-folds", type=int, default=16)
+    parser.add_argument("--exec-epochs", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sps-epochs", type=int, default=2)
     args = parser.parse_args()
     import torch
 
+    from alphacheck.scenarios.schema import TrainingConfig
+
+    torch.set_num_threads(TrainingConfig().cpu_threads)  # what `alphacheck run` trains with on the CPU
     cuda = torch.cuda.is_available()
     device = args.device or ("cuda" if cuda else "cpu")
     sps = samples_per_second("cpu", epochs=args.sps_epochs)

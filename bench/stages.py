@@ -116,6 +116,9 @@ def measure_default_scenario(max_folds: int | None, epochs: int | None, tracking
         total = time.perf_counter() - started
     return {
         "folds": len(result.metrics["folds"]),
+        "epochs_run": sum(r["epochs_run"] for r in result.metrics["folds"]),
+        "fit_seconds": round(sum(r["seconds"] for r in result.metrics["folds"]), 1),
+        "resumed": sum(bool(r.get("resumed")) for r in result.metrics["folds"]),
         "epochs": scenario.training.epochs,
         "end": str(scenario.data.end),
         "total_seconds": round(total, 1),
