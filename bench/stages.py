@@ -134,12 +134,15 @@ def _sample_end(years: float):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--max-folds", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as store:
-        print(json.dumps(measure_default_scenario(args.max_folds, args.epochs, f"sqlite:///{store}/mlflow.db")))
+        uri = f"sqlite:///{store}/mlflow.db"
+        print(json.dumps(measure_default_scenario(args.max_folds, args.epochs, uri)))
 
 
 if __name__ == "__main__":

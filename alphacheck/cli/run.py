@@ -63,7 +63,9 @@ __all__ = ["run"]
     help="Where the (variant, fold-group) tasks run: in-process, in worker processes, or on Ray "
     "(compute.executor). Predictions do not depend on it.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes, or CPUs of a local Ray cluster.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Worker processes, or CPUs of a local Ray cluster."
+)
 @click.option(
     "--ray-address", metavar="ADDR", envvar="RAY_ADDRESS",
     help="A running Ray cluster (default: start a local one); implies --executor ray.",

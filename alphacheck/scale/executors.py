@@ -61,7 +61,8 @@ def _init_worker(datasets, scenario, device, checkpoint_dir, threads) -> None:
 
 
 def _worker_task(task: FoldTask) -> TaskResult:
-    return run_task(task, _WORKER["datasets"], _WORKER["scenario"], _WORKER["device"], _WORKER["checkpoint_dir"])
+    worker = _WORKER
+    return run_task(task, worker["datasets"], worker["scenario"], worker["device"], worker["checkpoint_dir"])
 
 
 class ProcessExecutor:
@@ -91,7 +92,8 @@ class ProcessExecutor:
 
         args = (datasets, scenario, str(device), checkpoint_dir, self.threads)
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=args) as pool:
+        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=args)
+        with pool:
             pending = {pool.submit(_worker_task, task) for task in tasks}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -154,7 +156,9 @@ class RayExecutor:
             ray.shutdown()
 
 
-def _ray_task(task: FoldTask, shared: Any, device: str, checkpoint_dir: Path | None, threads: int) -> TaskResult:
+def _ray_task(
+    task: FoldTask, shared: Any, device: str, checkpoint_dir: Path | None, threads: int
+) -> TaskResult:
     datasets, scenario = shared
     _init_worker(datasets, scenario, device, checkpoint_dir, threads)
     return _worker_task(task)
@@ -178,4 +182,6 @@ def make_executor(
         return RayExecutor(ray_address, workers, threads_per_worker)
     from alphacheck.exceptions import did_you_mean
 
-    raise ConfigError(f"compute.executor {name!r} is unknown{did_you_mean(name, EXECUTORS)}; pick one of {EXECUTORS}")
+    raise ConfigError(
+        f"compute.executor {name!r} is unknown{did_you_mean(name, EXECUTORS)}; pick one of {EXECUTORS}"
+    )

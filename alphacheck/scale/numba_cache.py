@@ -75,7 +75,7 @@ def enable_numba_cache() -> dict[str, object]:
         if new is not old:
             replaced[id(old)] = new
     kernels: dict[str, object] = {}
-    located: set[int] = set()
+    seen: set[int] = set()
     for module in modules:
         for attribute, value in list(vars(module).items()):
             if not isinstance(value, CPUDispatcher):
@@ -83,9 +83,9 @@ def enable_numba_cache() -> dict[str, object]:
             new = replaced.get(id(value), value)
             if new is not value:
                 setattr(module, attribute, new)
-            elif not isinstance(value._cache, NullCache) and not value.signatures and id(value) not in located:
+            elif not isinstance(value._cache, NullCache) and not value.signatures and id(value) not in seen:
                 value.enable_caching()  # its cache was located at import, before CACHE_DIR was set
-                located.add(id(value))
+                seen.add(id(value))
             if not isinstance(new._cache, NullCache):
                 kernels[f"{value.py_func.__module__}.{value.py_func.__qualname__}"] = new
     rewrapped = sorted(f"{d.py_func.__module__}.{d.py_func.__qualname__}" for d in replaced.values())

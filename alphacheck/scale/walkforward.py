@@ -76,7 +76,9 @@ def run_walkforward_scaled(
     folds = make_folds(calendar, scenario.walkforward)
     tasks = plan_tasks(scenario, len(folds), compute.fold_group_size if compute else 1)
     try:
-        results = _collect(executor, tasks, datasets, scenario, device, checkpoint_dir, folds, on_fold, progress)
+        results = _collect(
+            executor, tasks, datasets, scenario, device, checkpoint_dir, folds, on_fold, progress
+        )
     finally:
         if owned:
             executor.close()
@@ -88,13 +90,16 @@ def run_walkforward_scaled(
         )
         for outcome in outcomes:
             test_meta = _fold_arrays(datasets, calendar, folds[outcome.fold], length)["test"][2]
-            rows.append(test_meta.assign(variant=variant.name, fold=folds[outcome.fold].index, proba=outcome.proba))
+            index = folds[outcome.fold].index
+            rows.append(test_meta.assign(variant=variant.name, fold=index, proba=outcome.proba))
             records.append(outcome.record)
         last = max((r for r in results if r.task.variant == position), key=lambda r: r.task.folds[-1])
         fold = folds[last.task.folds[-1]]
         scaler = _fit_scaler(datasets, fold)
         parts = _fold_arrays(datasets, calendar, fold, length, scaler)
-        models[variant.name] = _trained_model(scenario, variant, datasets, fold, parts, scaler, None, last.last_state)
+        models[variant.name] = _trained_model(
+            scenario, variant, datasets, fold, parts, scaler, None, last.last_state
+        )
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
     return WalkForwardResult(predictions, records, models)
