@@ -93,6 +93,7 @@ def run(
 
 def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.stress import stress_sections
     from alphacheck.walkforward import run_walkforward
 
     recorder.log_params({**flatten(scenario.model_dump(mode="json")), "device": str(device)})
@@ -127,6 +128,7 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
     }
+    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.walkforward.splits import Fold, make_folds
 
-__all__ = ["PREDICTION_COLUMNS", "WalkForwardResult", "common_calendar", "run_walkforward"]
+__all__ = ["PREDICTION_COLUMNS", "WalkForwardResult", "common_calendar", "fold_test_sequences", "run_walkforward"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class WalkForwardResult:
 
     predictions: pd.DataFrame
     folds: list[dict[str, object]]
+    # The trained model of every (variant, fold), for the stress shocks to predict again.
+    fold_models: dict[tuple[str, int], Any] = field(default_factory=dict)
 
 
 def common_calendar(datasets: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
@@ -67,7 +70,7 @@ def run_walkforward(
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
     length = scenario.walkforward.sequence_length
-    rows, records = [], []
+    rows, records, fold_models = [], [], {}
     for variant in scenario.variants:
         for fold in folds:
             parts = _fold_arrays(datasets, calendar, fold, length)
@@ -82,6 +85,7 @@ def run_walkforward(
             ).fit(*parts["fit"][:2], *parts["val"][:2])
             x_test, _, meta = parts["test"]
             proba = model.predict_proba(x_test)
+            fold_models[(variant.name, fold.index)] = model
             rows.append(meta.assign(variant=variant.name, fold=fold.index, proba=proba))
             record = {
                 "variant": variant.name,
@@ -100,7 +104,17 @@ def run_walkforward(
             if on_fold:
                 on_fold(variant.name, fold, record)
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
-    return WalkForwardResult(predictions.sort_values(["variant", "ticker", "date"], ignore_index=True), records)
+    return WalkForwardResult(
+        predictions.sort_values(["variant", "ticker", "date"], ignore_index=True), records, fold_models
+    )
+
+
+def fold_test_sequences(
+    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Fold, length: int
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """A fold's test sequences, scaled as in training, and their rows (date, ticker, fwd_return, label)."""
+    x_test, _, meta = _fold_arrays(datasets, calendar, fold, length)["test"]
+    return x_test, meta
 
 
 def _fold_arrays(
