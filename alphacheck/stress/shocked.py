@@ -53,7 +53,8 @@ def run_shocks(
     predictions
         The run's out-of-sample predictions.
     fold_models
-        The trained model of each ``(variant, fold)``, with ``predict_proba(x)``.
+        The trained model of each ``(variant, fold)``: an estimator with
+        ``predict_proba(x)`` or a torch module returning logits.
 
     Returns
     -------
@@ -128,7 +129,7 @@ def shocked_predictions(
                 raise ConfigError(
                     f"shock {shock.name!r}: the model of {variant.name} fold {fold.index} is not in memory"
                 )
-            rows.append(meta.assign(variant=variant.name, fold=fold.index, proba=model.predict_proba(x)))
+            rows.append(meta.assign(variant=variant.name, fold=fold.index, proba=_predict(model, x)))
     predictions = pd.concat(rows, ignore_index=True)
     for ticker, frame in path.items():
         mine = predictions["ticker"] == ticker
@@ -136,6 +137,21 @@ def shocked_predictions(
         predictions.loc[mine, "fwd_return"] = fwd.to_numpy()
         predictions.loc[mine, "label"] = (fwd.to_numpy() > 0).astype("int8")
     return predictions, path
+
+
+def _predict(model: Any, x: np.ndarray) -> np.ndarray:
+    """P(up) from a fitted estimator (``predict_proba``) or a trained torch module (logits)."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(x)
+    import torch
+
+    device = next(model.parameters()).device
+    model.eval()
+    with torch.no_grad():
+        logits = torch.cat(
+            [model(chunk) for chunk in torch.as_tensor(x, dtype=torch.float32, device=device).split(4096)]
+        )
+    return torch.sigmoid(logits).cpu().numpy().astype("float64")
 
 
 def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:
