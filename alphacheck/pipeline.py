@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.tracking.base import NullRecorder, Recorder, flatten
+from alphacheck.tracking.base import NullRecorder, Recorder
 
 __all__ = ["RunResult", "default_output_dir", "run"]
 
@@ -93,10 +93,12 @@ def run(
 
 def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.report.builder import build_report
+    from alphacheck.report.rundir import RunFolder
     from alphacheck.stress import stress_sections
+    from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
 
-    recorder.log_params({**flatten(scenario.model_dump(mode="json")), "device": str(device)})
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
@@ -132,40 +134,11 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
 
-    say("writing tearsheets")
-    tearsheets = _write_tearsheets(scenario, evaluation, output_dir)
-    recorder.log_metrics(
-        {
-            f"{strategy}.{ticker}.{name}": value
-            for ticker, strategies in evaluation.metrics.items()
-            for strategy, values in strategies.items()
-            for name, value in values.items()
-            if isinstance(value, int | float)
-        }
-    )
-    for path in (metrics_path, output_dir / "config.yaml", output_dir / "returns.parquet"):
-        recorder.log_artifact(path)
-    recorder.log_artifact(tearsheets, "tearsheets")
+    say("writing the report: plots, tearsheets, summary.md, index.html")
+    folder = RunFolder(output_dir, scenario, walk.predictions, _json_safe(metrics), evaluation.returns)
+    build_report(folder, on_progress=say)
+    record_run(recorder, folder, prices, str(device))
     return RunResult(output_dir, metrics, walk.predictions, recorder.location)
-
-
-def _write_tearsheets(scenario: Scenario, evaluation, output_dir: Path) -> Path:
-    from alphacheck.report.tearsheet import write_tearsheet
-
-    folder = output_dir / "tearsheets"
-    costs = scenario.backtest.fees_bps + scenario.backtest.slippage_bps
-    for ticker in evaluation.metrics:
-        benchmark = evaluation.returns[(ticker, "buy_and_hold")]
-        for variant in (v.name for v in scenario.variants):
-            write_tearsheet(
-                evaluation.returns[(ticker, variant)],
-                benchmark,
-                folder / f"{ticker}-{variant}.html",
-                title=f"{scenario.name}: {variant} on {ticker}, {costs:g} bps per side",
-                strategy_name=f"{variant} strategy",
-                benchmark_name=f"{ticker} buy-and-hold",
-            )
-    return folder
 
 
 def _json_safe(value: Any) -> Any:

@@ -19,6 +19,10 @@ _COMMANDS = {
     "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
     "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
     "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
+    "report": ("alphacheck.cli.report", "report", "Rebuild a run folder's report from its saved files."),
+    "runs": ("alphacheck.cli.runs", "runs", "List recent runs logged to MLflow, with headline metrics."),
+    "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),
+    "reproduce": ("alphacheck.cli.reproduce", "reproduce", "Re-run a logged run and check its predictions."),
     "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
 }
 

@@ -31,6 +31,11 @@ __all__ = ["run"]
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
 @click.option(
+    "--tracking", "tracking_mode", type=click.Choice(["strict", "fallback"]), default="strict", show_default=True,
+    help="When the tracking server cannot be reached: stop before training (strict) or log to "
+    "sqlite:///mlflow.db here and say so (fallback).",
+)
+@click.option(
     "--source", type=click.Choice(["sample", "yahoo", "csv"]),
     help="Price source (overrides data.source).",
 )
@@ -52,6 +57,7 @@ def run(
     device: str | None,
     tracking_uri: str | None,
     no_tracking: bool,
+    tracking_mode: str,
     source: str | None,
     tickers: tuple[str, ...],
     start: dt.datetime | None,
@@ -63,8 +69,9 @@ def run(
 ) -> None:
     """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
 
-    The folder holds config.yaml, predictions.parquet, metrics.json and one
-    quantstats tearsheet per ticker and variant; the run is also logged to MLflow.
+    The folder holds config.yaml, predictions.parquet, returns.parquet,
+    metrics.json, plots/, summary.md, index.html and one quantstats tearsheet
+    per ticker and variant; the run is also logged to MLflow.
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
@@ -89,7 +96,9 @@ def run(
         if not no_tracking:
             from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-            recorder = MlflowRecorder(tracking_uri)
+            recorder = MlflowRecorder(
+                tracking_uri, fallback=tracking_mode == "fallback", on_notice=lambda line: click.echo(line, err=True)
+            )
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(config, output, recorder, on_progress=say)
     except AlphacheckError as exc:

@@ -68,7 +68,7 @@ def test_mlflow_run_exists_with_params_metrics_and_artifacts(quick_run):
     run_dir, uri, _ = quick_run
     client = MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name("quick")
-    runs = client.search_runs([experiment.experiment_id])
+    runs = client.search_runs([experiment.experiment_id], "tags.`alphacheck.role` = 'parent'")  # not the children
     assert len(runs) == 1
     run = runs[0]
     assert run.info.status == "FINISHED"
