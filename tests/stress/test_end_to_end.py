@@ -20,8 +20,10 @@ def isolated_home(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_quick_ends_with_the_stress_tables_and_writes_the_sections(tmp_path, isolated_home):
-    result = CliRunner().invoke(cli, ["run", "quick", "--no-tracking", "-q", "-o", str(tmp_path / "run")])
+def test_quick_ends_with_the_stress_tables_and_writes_the_sections(tmp_path, isolated_home, tracking_uri):
+    result = CliRunner().invoke(
+        cli, ["run", "quick", "--tracking-uri", tracking_uri, "-q", "-o", str(tmp_path / "run")]
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert (
@@ -48,6 +50,17 @@ def test_quick_ends_with_the_stress_tables_and_writes_the_sections(tmp_path, iso
         whole["total_return"], rel=1e-9
     )
     assert costs["n_predictions"] == whole["n_predictions"]
+    summary = (tmp_path / "run" / "summary.md").read_text()
+    assert "## Stress" in summary and "## Shocks" in summary
+    assert "| february_2018 | SP500 | baseline | 2018-01-26 | 2018-04-06 |" in summary
+    # MLflow: the variant's child run carries the window and shock figures under readable names.
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    runs = mlflow.search_runs(search_all_experiments=True)
+    names = {c.removeprefix("metrics.") for c in runs.columns if c.startswith("metrics.")}
+    assert {"stress.february_2018.sharpe", "shocks.crash_10pct_3d.sharpe_change"} <= names
+    assert not any("2018-01-26" in name for name in names)
 
 
 def _import(runner, folder, *tickers):
