@@ -46,6 +46,7 @@ def run(
     output_dir: Path | None = None,
     recorder: Recorder | None = None,
     on_progress: Callable[[str], None] | None = None,
+    progress: Any = None,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -59,6 +60,9 @@ def run(
         Experiment tracker; :class:`NullRecorder` when ``None``.
     on_progress
         Receives one line per finished stage or fold.
+    progress
+        Walk-forward progress bars (``alphacheck.walkforward.progress``); when
+        given, they replace the per-fold lines.
 
     Raises
     ------
@@ -83,7 +87,9 @@ def run(
     (output_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
-        result = _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything)
+        result = _train_and_report(
+            scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress
+        )
     except BaseException:
         recorder.end("FAILED")
         raise
@@ -91,8 +97,11 @@ def run(
     return result
 
 
-def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything) -> RunResult:
+def _train_and_report(
+    scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None
+) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.models.export import write_model_files
     from alphacheck.report.builder import build_report
     from alphacheck.report.rundir import RunFolder
     from alphacheck.stress import stress_sections
@@ -106,12 +115,14 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
         datasets,
         scenario,
         device,
-        on_fold=lambda variant, fold, rec: say(
+        on_fold=None if progress else lambda variant, fold, rec: say(
             f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
             f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
         ),
+        progress=progress,
     )
     walk.predictions.to_parquet(output_dir / "predictions.parquet", index=False)
+    write_model_files(walk.models, output_dir / "models")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
     evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)

@@ -17,6 +17,7 @@ __all__ = ["cli"]
 # name -> (module, attribute, one-line help shown by `alphacheck --help`)
 _COMMANDS = {
     "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
+    "models": ("alphacheck.cli.models", "models", "List the model variants, hyperparameters and sizes."),
     "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
     "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
     "report": ("alphacheck.cli.report", "report", "Rebuild a run folder's report from its saved files."),

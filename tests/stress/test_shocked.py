@@ -24,7 +24,7 @@ BASE = {
         "validation_days": 30,
         "sequence_length": 5,
     },
-    "training": {"epochs": 2, "batch_size": 32, "patience": 1},
+    "training": {"epochs": 2, "batch_size": 32, "patience": 1, "checkpoint": False},
     "backtest": {"fees_bps": 5, "slippage_bps": 5},
 }
 
@@ -116,4 +116,23 @@ def test_fold_models_may_be_plain_torch_modules(trained):
     rows, _ = shocked_predictions(scenario, prices, datasets, modules, scenario.stress.shocks[0])
     merged = rows.merge(walk.predictions, on=["date", "ticker", "variant"], suffixes=("", "_base"))
     assert len(merged) == len(walk.predictions)
+    np.testing.assert_allclose(merged["proba"], merged["proba_base"], rtol=0, atol=1e-6)
+
+
+def test_folds_resumed_from_checkpoints_still_predict_the_shocks(tmp_path):
+    scenario = Scenario.model_validate(
+        {
+            **BASE,
+            "training": {**BASE["training"], "checkpoint": True},
+            "stress": {"shocks": [{"kind": "volatility", "name": "same", "scale": 1.0}]},
+        }
+    )
+    prices = {"A": synthetic_prices(260, seed=1)}
+    datasets = {t: build_dataset(p, "basic", "next_open") for t, p in prices.items()}
+    first = run_walkforward(datasets, scenario, torch.device("cpu"), checkpoint_dir=tmp_path)
+    again = run_walkforward(datasets, scenario, torch.device("cpu"), checkpoint_dir=tmp_path)
+    assert all(record["resumed"] for record in again.folds)
+    rows, _ = shocked_predictions(scenario, prices, datasets, again.fold_models, scenario.stress.shocks[0])
+    merged = rows.merge(first.predictions, on=["date", "ticker", "variant"], suffixes=("", "_base"))
+    assert len(merged) == len(first.predictions)
     np.testing.assert_allclose(merged["proba"], merged["proba_base"], rtol=0, atol=1e-6)
