@@ -94,3 +94,12 @@ def test_validate_a_missing_file_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["scenarios", "validate", str(tmp_path / "none.yaml")])
     assert result.exit_code == 1
     assert "none.yaml' not found" in result.output
+
+
+def test_show_resolved_applies_the_environment_variables(monkeypatch):
+    monkeypatch.setenv("TICKERS", "spy,msft")
+    monkeypatch.setenv("EPOCHS", "3")
+    result = CliRunner().invoke(cli, ["scenarios", "show", "quick", "--resolved"])
+    assert result.exit_code == 0, result.output
+    assert "  tickers:\n  - SPY\n  - MSFT\n" in result.output
+    assert "  epochs: 3\n" in result.output
