@@ -24,7 +24,7 @@ from alphacheck.report.summary import fold_accuracy, section_frame
 from alphacheck.tracking.base import Recorder, flatten
 from alphacheck.tracking.provenance import git_commit, library_versions, prices_fingerprint
 
-__all__ = ["load_model", "record_run", "run_params"]
+__all__ = ["record_run", "run_params"]
 
 _ARTIFACTS = ("config.yaml", "metrics.json", "predictions.parquet", "returns.parquet", "summary.md", "index.html")
 _IDENTITY = ("ticker", "strategy", "variant")
@@ -140,66 +140,18 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
         recorder.log_metric_steps(name, steps)
 
 
-def load_model(path: Path, run: RunFolder, variant: str):
-    """Load ``models/<variant>.pt``: a TorchScript archive, a pickled module, or a checkpoint dict.
-
-    A checkpoint dict holds ``state_dict`` and ``n_features`` (and optionally
-    ``params``); the module is rebuilt from the variant registry.
-    """
-    import torch
-
-    from alphacheck.models.registry import get_variant
-
-    if _is_torchscript(path):
-        return torch.jit.load(str(path), map_location="cpu")
-    try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # a pickled module needs the full unpickler; the run folder is the user's own
-        loaded = torch.load(path, map_location="cpu", weights_only=False)
-    if isinstance(loaded, torch.nn.Module):
-        return loaded
-    if isinstance(loaded, dict) and "config" in loaded and "n_features" not in loaded:
-        from alphacheck.models.export import load_model_file  # the run's own models/<variant>.pt
-
-        return load_model_file(path)[0]
-    spec = get_variant(next(v.name for v in run.scenario.variants if v.name == variant))
-    params = spec.resolve(loaded.get("params") or next(v.params for v in run.scenario.variants if v.name == variant))
-    model = spec.build_model(int(loaded["n_features"]), params)
-    model.load_state_dict(loaded["state_dict"])
-    return model
-
-
-def _is_torchscript(path: Path) -> bool:
-    import zipfile
-
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(name.endswith("/constants.pkl") for name in archive.namelist())
-
-
 def _record_model(recorder: Recorder, run: RunFolder, variant: str) -> None:
     checkpoint = run.path / "models" / f"{variant}.pt"
     if not checkpoint.is_file():
         return
-    model = load_model(checkpoint, run, variant)
-    n_features = _input_size(model)
+    from alphacheck.models.export import load_model_file
+
+    model, config = load_model_file(checkpoint)
     rng = np.random.default_rng(run.scenario.seed)
     # Features are standardised before they reach the model, so a standard-normal window is a faithful example.
-    example = rng.standard_normal((1, run.scenario.walkforward.sequence_length, n_features)).astype("float32")
+    example = rng.standard_normal((1, config["sequence_length"], config["n_features"])).astype("float32")
     onnx = checkpoint.with_suffix(".onnx")
     recorder.log_model(model, example, onnx if onnx.is_file() else None)
-
-
-def _input_size(model) -> int:
-    import torch
-
-    for module in model.modules():
-        if isinstance(module, torch.nn.LSTM | torch.nn.GRU | torch.nn.RNN):
-            return int(module.input_size)
-        if isinstance(module, torch.nn.Linear | torch.nn.Conv1d):
-            return int(getattr(module, "in_features", getattr(module, "in_channels", 0)))
-    raise ValueError(f"cannot tell the input size of {type(model).__name__}")
 
 
 def _label(value: Any) -> str:

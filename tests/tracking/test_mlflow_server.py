@@ -13,11 +13,13 @@ import pytest
 import torch
 
 from alphacheck.exceptions import TrackingError
+from alphacheck.models.export import write_model_files
 from alphacheck.models.lstm import LSTMClassifier
 from alphacheck.report.builder import build_report
 from alphacheck.report.rundir import read_run_folder
 from alphacheck.tracking.mlflow_recorder import MlflowRecorder, recent_runs
 from alphacheck.tracking.record import record_run
+from alphacheck.walkforward.runner import TrainedModel
 
 _spec = importlib.util.spec_from_file_location("logged_runfolder", Path(__file__).parents[1] / "report" / "runfolder.py")
 runfolder = importlib.util.module_from_spec(_spec)
@@ -28,13 +30,16 @@ SEQUENCE_LENGTH = 5  # tests/report/runfolder.py
 
 
 def _write_models(run_dir):
-    """models/baseline.pt (a pickled module) and its ONNX export, as a trained run leaves them."""
+    """models/baseline.pt and baseline.onnx, written by the same code a trained run uses."""
     torch.manual_seed(0)
-    model = LSTMClassifier(N_FEATURES, hidden_size=8).eval()
-    (run_dir / "models").mkdir()
-    torch.save(model, run_dir / "models" / "baseline.pt")
-    torch.onnx.export(model, (torch.zeros(1, SEQUENCE_LENGTH, N_FEATURES),), str(run_dir / "models" / "baseline.onnx"),
-                      dynamo=False, input_names=["x"], output_names=["logit"])
+    params = {"hidden_size": 8, "num_layers": 1, "dropout": 0.1}
+    model = LSTMClassifier(N_FEATURES, **params).eval()
+    trained = TrainedModel(
+        module=model, variant="baseline", params=params, n_features=N_FEATURES, sequence_length=SEQUENCE_LENGTH,
+        feature_columns=[f"f{i}" for i in range(N_FEATURES)], scaler_mean=[0.0] * N_FEATURES,
+        scaler_scale=[1.0] * N_FEATURES, fold=0,
+    )
+    write_model_files({"baseline": trained}, run_dir / "models")
     return model
 
 
@@ -131,7 +136,7 @@ def test_the_final_model_is_logged_with_signature_example_and_onnx(logged, tmp_p
     path = client.download_artifacts(child.info.run_id, "onnx/baseline.onnx", str(tmp_path))
     proto = onnx.load(path)
     onnx.checker.check_model(proto)
-    assert [i.name for i in proto.graph.input] == ["x"]
+    assert [i.name for i in proto.graph.input] == ["sequences"]
 
 
 @pytest.mark.slow
