@@ -19,6 +19,7 @@ _COMMANDS = {
     "run": ("alphacheck.cli.run", "run", "Run a scenario walk-forward, backtest it and report."),
     "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
     "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
+    "audit": ("alphacheck.cli.audit", "audit", "Check a scenario for leakage and degenerate models."),
 }
 
 
