@@ -20,6 +20,7 @@ _COMMANDS = {
     "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
     "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
     "audit": ("alphacheck.cli.audit", "audit", "Check a scenario for leakage and degenerate models."),
+    "compare": ("alphacheck.cli.compare", "compare", "Paired tests, A/B test length and capital split of variants."),
 }
 
 
