@@ -8,7 +8,7 @@ from scipy import stats
 
 from alphacheck.audit.verdict import PASS, WARN, Check
 
-__all__ = ["MIN_TEST_ROWS", "PSI_SHIFT", "drift", "population_stability_index"]
+__all__ = ["KS_P_VALUE", "MIN_TEST_ROWS", "PSI_SHIFT", "drift", "population_stability_index"]
 
 PSI_SHIFT = 0.25
 """PSI above which a feature's distribution is usually called significantly shifted."""
@@ -16,6 +16,8 @@ _BINS = 10
 _FLOOR = 1e-4  # an empty bin would make the PSI infinite
 MIN_TEST_ROWS = 50
 """Folds with fewer test rows are skipped: PSI over a handful of rows is mostly noise."""
+KS_P_VALUE = 0.01
+"""A shift counts when the PSI is large and the KS test rejects equal distributions at this level."""
 
 
 def population_stability_index(expected: np.ndarray, actual: np.ndarray, bins: int = _BINS) -> float:
@@ -54,7 +56,7 @@ def drift(datasets: dict[str, pd.DataFrame], folds: list, feature_columns: list[
     if not rows:
         return Check("drift", PASS, "no fold with training and test rows to compare")
     rows.sort(reverse=True)
-    shifted = [r for r in rows if r[0] > PSI_SHIFT]
+    shifted = [r for r in rows if r[0] > PSI_SHIFT and r[2] < KS_P_VALUE]
     evidence = tuple(
         f"fold {fold}: {column} PSI={psi:.2f}, KS D={d:.2f} (p={p:.2g})"
         for psi, d, p, fold, column in rows[:top]
@@ -65,7 +67,7 @@ def drift(datasets: dict[str, pd.DataFrame], folds: list, feature_columns: list[
     if shifted:
         features = sorted({r[4] for r in shifted})
         summary = (
-            f"{len(features)} feature(s) shifted (PSI > {PSI_SHIFT}) between training and test in some fold: "
+            f"{len(features)} feature(s) shifted (PSI > {PSI_SHIFT}, KS p < {KS_P_VALUE}) between training and test: "
             + ", ".join(features[:top])
             + (" ..." if len(features) > top else "")
         )
@@ -73,7 +75,7 @@ def drift(datasets: dict[str, pd.DataFrame], folds: list, feature_columns: list[
     return Check(
         "drift",
         PASS,
-        f"no feature's PSI above {PSI_SHIFT} in {len(folds)} folds",
+        f"no feature shifted (PSI > {PSI_SHIFT} with KS p < {KS_P_VALUE}) in {len(folds)} folds",
         evidence,
         {"worst_per_feature": worst},
     )
