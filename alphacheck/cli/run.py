@@ -71,8 +71,8 @@ def run(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         from alphacheck import pipeline
-        from alphacheck.features import load_plugins
         from alphacheck.report import format_metrics_table
+        from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
 
         load_plugins(plugins)
