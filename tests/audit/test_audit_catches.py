@@ -149,3 +149,14 @@ def test_shipped_scenarios_pass(name, one_torch_thread, tmp_path):
         checks["feature_causality"]["verdict"] == "pass"
         and checks["prediction_causality"]["verdict"] == "pass"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["quick", "default"])
+def test_shipped_scenarios_pass_with_default_audit_settings(name, one_torch_thread, tmp_path):
+    report = tmp_path / "audit.json"
+    result = _audit(name, "--device", "cpu", "-o", str(report))
+    assert result.exit_code == 0, result.output
+    checks = _checks(report)
+    assert checks["split_hygiene"]["details"]["folds"] == 2
+    assert all(c["verdict"] != "fail" for c in checks.values())
