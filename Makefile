@@ -27,7 +27,12 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/alphacheck run scenarios/default.yaml
 
+# The browser tests open the HTML reports in headless Chromium, from the system's packages.
 test: install-dev
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else sudo apt-get update && sudo apt-get install -y chromium; fi; \
+	fi
 	$(BIN)/python -m pytest
 
 clean:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.tracking.base import NullRecorder, Recorder, flatten
+from alphacheck.tracking.base import NullRecorder, Recorder
 
 __all__ = ["RunResult", "default_output_dir", "run"]
 
@@ -46,6 +46,7 @@ def run(
     output_dir: Path | None = None,
     recorder: Recorder | None = None,
     on_progress: Callable[[str], None] | None = None,
+    progress: Any = None,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -59,6 +60,9 @@ def run(
         Experiment tracker; :class:`NullRecorder` when ``None``.
     on_progress
         Receives one line per finished stage or fold.
+    progress
+        Walk-forward progress bars (``alphacheck.walkforward.progress``); when
+        given, they replace the per-fold lines.
 
     Raises
     ------
@@ -83,7 +87,9 @@ def run(
     (output_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
-        result = _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything)
+        result = _train_and_report(
+            scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress
+        )
     except BaseException:
         recorder.end("FAILED")
         raise
@@ -91,11 +97,16 @@ def run(
     return result
 
 
-def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, say, seed_everything) -> RunResult:
+def _train_and_report(
+    scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None
+) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.models.export import write_model_files
+    from alphacheck.report.builder import build_report
+    from alphacheck.report.rundir import RunFolder
+    from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
 
-    recorder.log_params({**flatten(scenario.model_dump(mode="json")), "device": str(device)})
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
@@ -103,12 +114,14 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
         datasets,
         scenario,
         device,
-        on_fold=lambda variant, fold, rec: say(
+        on_fold=None if progress else lambda variant, fold, rec: say(
             f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
             f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
         ),
+        progress=progress,
     )
     walk.predictions.to_parquet(output_dir / "predictions.parquet", index=False)
+    write_model_files(walk.models, output_dir / "models")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
     evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
@@ -130,40 +143,11 @@ def _train_and_report(scenario, prices, datasets, device, output_dir, recorder, 
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
 
-    say("writing tearsheets")
-    tearsheets = _write_tearsheets(scenario, evaluation, output_dir)
-    recorder.log_metrics(
-        {
-            f"{strategy}.{ticker}.{name}": value
-            for ticker, strategies in evaluation.metrics.items()
-            for strategy, values in strategies.items()
-            for name, value in values.items()
-            if isinstance(value, int | float)
-        }
-    )
-    for path in (metrics_path, output_dir / "config.yaml", output_dir / "returns.parquet"):
-        recorder.log_artifact(path)
-    recorder.log_artifact(tearsheets, "tearsheets")
+    say("writing the report: plots, tearsheets, summary.md, index.html")
+    folder = RunFolder(output_dir, scenario, walk.predictions, _json_safe(metrics), evaluation.returns)
+    build_report(folder, on_progress=say)
+    record_run(recorder, folder, prices, str(device))
     return RunResult(output_dir, metrics, walk.predictions, recorder.location)
-
-
-def _write_tearsheets(scenario: Scenario, evaluation, output_dir: Path) -> Path:
-    from alphacheck.report.tearsheet import write_tearsheet
-
-    folder = output_dir / "tearsheets"
-    costs = scenario.backtest.fees_bps + scenario.backtest.slippage_bps
-    for ticker in evaluation.metrics:
-        benchmark = evaluation.returns[(ticker, "buy_and_hold")]
-        for variant in (v.name for v in scenario.variants):
-            write_tearsheet(
-                evaluation.returns[(ticker, variant)],
-                benchmark,
-                folder / f"{ticker}-{variant}.html",
-                title=f"{scenario.name}: {variant} on {ticker}, {costs:g} bps per side",
-                strategy_name=f"{variant} strategy",
-                benchmark_name=f"{ticker} buy-and-hold",
-            )
-    return folder
 
 
 def _json_safe(value: Any) -> Any:

@@ -25,11 +25,27 @@ __all__ = ["run"]
     "--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]),
     help="Where to train: auto picks CUDA, then MPS, then CPU. FORCE_CPU=1 forces the CPU.",
 )
+@click.option("--variants", metavar="A,B", help="Variants to run side by side, e.g. baseline,enhanced.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Maximum epochs per fold (training.epochs).")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Training batch size (training.batch_size).")
 @click.option(
-    "--tracking-uri", metavar="URI", envvar="MLFLOW_TRACKING_URI",
-    help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
+    "--learning-rate", type=click.FloatRange(min=0, min_open=True), help="Learning rate of every variant."
+)
+@click.option("--sequence-length", type=click.IntRange(min=1), help="Time steps per sequence.")
+@click.option(
+    "--param", "params", multiple=True, metavar="VARIANT.KEY=VALUE",
+    help="A variant hyperparameter, e.g. enhanced.hidden_size=64 (repeatable; VALUE is YAML).",
+)
+@click.option(
+    "--tracking-uri", metavar="URI",
+    help="MLflow tracking store or server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@click.option(
+    "--tracking", "tracking_mode", type=click.Choice(["strict", "fallback"]), default="strict", show_default=True,
+    help="When the tracking server cannot be reached: stop before training (strict) or log to "
+    "sqlite:///mlflow.db here and say so (fallback).",
+)
 @click.option(
     "--source", type=click.Choice(["sample", "yahoo", "csv"]),
     help="Price source (overrides data.source).",
@@ -50,8 +66,15 @@ def run(
     output: Path | None,
     seed: int | None,
     device: str | None,
+    variants: str | None,
+    epochs: int | None,
+    batch_size: int | None,
+    learning_rate: float | None,
+    sequence_length: int | None,
+    params: tuple[str, ...],
     tracking_uri: str | None,
     no_tracking: bool,
+    tracking_mode: str,
     source: str | None,
     tickers: tuple[str, ...],
     start: dt.datetime | None,
@@ -63,38 +86,81 @@ def run(
 ) -> None:
     """Run SCENARIO (a YAML file or a shipped scenario's name) and write a run folder.
 
-    The folder holds config.yaml, predictions.parquet, metrics.json and one
-    quantstats tearsheet per ticker and variant; the run is also logged to MLflow.
+    The folder holds config.yaml, predictions.parquet, returns.parquet,
+    metrics.json, plots/, summary.md, index.html, one quantstats tearsheet per
+    ticker and variant and models/<variant>.pt/.onnx; the run is also logged to
+    MLflow. Settings come from the scenario file, then the original project's
+    environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
+    Finished folds are checkpointed: the same command run again after an
+    interruption resumes from the next fold.
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         from alphacheck import pipeline
-        from alphacheck.report import format_metrics_table
         from alphacheck.features import load_plugins
+        from alphacheck.report import format_metrics_table
         from alphacheck.scenarios import load_scenario
+        from alphacheck.scenarios.overrides import apply_overrides
+        from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
+        from alphacheck.walkforward.progress import make_progress
 
         load_plugins(plugins)
         config = load_scenario(scenario)
-        overrides = {k: v for k, v in {"seed": seed, "device": device}.items() if v is not None}
-        data_flags = {"data.source": source, "data.tickers": list(tickers) or None,
-                      "data.start": start and start.date(), "data.end": end and end.date()}
-        overrides.update({k: v for k, v in data_flags.items() if v is not None})
+        flags = {
+            "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
+            "training.batch_size": batch_size, "training.learning_rate": learning_rate,
+            "walkforward.sequence_length": sequence_length,
+            "data.source": source, "data.tickers": list(tickers) or None,
+            "data.start": start and start.date(), "data.end": end and end.date(),
+        }
         if add_features:
-            overrides["features.add"] = [*config.features.add, *split_names(add_features)]
-        if overrides:
-            config = config.override(**overrides)
+            flags["features.add"] = [*config.features.add, *split_names(add_features)]
+        config = apply_overrides(config, flags)
+        if params:
+            config = _apply_params(config, params)
         recorder = None
         if not no_tracking:
             from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-            recorder = MlflowRecorder(tracking_uri)
+            recorder = MlflowRecorder(
+                resolve_tracking_uri(tracking_uri),
+                fallback=tracking_mode == "fallback",
+                on_notice=lambda line: click.echo(line, err=True),
+            )
         say = None if quiet else (lambda message: click.echo(message, err=True))
-        result = pipeline.run(config, output, recorder, on_progress=say)
+        result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_metrics_table(result.metrics["metrics"]))
     if not quiet:
         click.echo(f"\nrun folder: {result.output_dir}", err=True)
         click.echo(f"tracking:   {result.tracking}", err=True)
+
+
+def _split(text: str | None) -> list[str] | None:
+    return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _apply_params(config, params: tuple[str, ...]):
+    """Apply ``VARIANT.KEY=VALUE`` hyperparameters to the variants the run trains."""
+    import yaml
+
+    from alphacheck.scenarios.loader import validate_scenario
+
+    tree = config.model_dump(mode="json")
+    by_name = {v["name"]: v for v in tree["variants"]}
+    for item in params:
+        target, sep, text = item.partition("=")
+        name, dot, key = target.partition(".")
+        if not sep or not dot or not key:
+            raise click.BadParameter(f"{item!r} is not VARIANT.KEY=VALUE", param_hint="--param")
+        if name not in by_name:
+            raise click.BadParameter(
+                f"{item!r}: variant {name!r} is not in this run ({', '.join(by_name)}); "
+                "add it with --variants",
+                param_hint="--param",
+            )
+        by_name[name]["params"][key] = yaml.safe_load(text)
+    return validate_scenario(tree, source="--param")

@@ -103,6 +103,12 @@ class WalkForwardConfig(_Frozen):
     purge_days: int = Field(2, ge=0)
     validation_days: int = Field(150, ge=20)
     sequence_length: int = Field(20, ge=1)
+    # rolling: the last train_days before each test window; expanding: every day from the start.
+    mode: Literal["rolling", "expanding"] = "rolling"
+    # Calendar retraining: one fold per week/month/quarter/year of test dates (replaces test_days/step_days).
+    retrain_frequency: Literal["W", "M", "Q", "Y"] | None = None
+    # Extra trading days skipped after the purge, before each test window.
+    embargo_days: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _validation_inside_training(self) -> WalkForwardConfig:
@@ -132,6 +138,13 @@ class TrainingConfig(_Frozen):
     patience: int = Field(5, ge=1)
     weight_decay: float = Field(1e-4, ge=0)
     grad_clip: float = Field(1.0, gt=0)
+    # None keeps each variant's own default; a variant's params.learning_rate wins over this.
+    learning_rate: float | None = Field(None, gt=0)
+    lr_schedule: Literal["cosine", "constant"] = "cosine"
+    # Fold k starts from fold k-1's trained weights instead of a fresh initialisation.
+    warm_start: bool = False
+    # Keep each finished fold in the cache so an interrupted run resumes from the next fold.
+    checkpoint: bool = True
 
 
 class VariantConfig(_Frozen):
@@ -139,6 +152,29 @@ class VariantConfig(_Frozen):
 
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
+    # Per-variant changes to the shared training recipe, e.g. {epochs: 10}.
+    training: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_variant_and_params(self) -> VariantConfig:
+        from alphacheck.exceptions import ConfigError
+        from alphacheck.models.registry import get_variant
+
+        try:
+            get_variant(self.name).resolve(self.params)
+        except ConfigError as exc:  # as ValueError, so the loader names the file and key
+            raise ValueError(str(exc)) from None
+        unknown = sorted(set(self.training) - set(TrainingConfig.model_fields))
+        if unknown:
+            raise ValueError(
+                f"variant {self.name!r}: unknown training keys {unknown}; "
+                f"allowed: {', '.join(TrainingConfig.model_fields)}"
+            )
+        return self
+
+    def training_config(self, shared: TrainingConfig) -> TrainingConfig:
+        """The shared training recipe with this variant's changes applied."""
+        return TrainingConfig.model_validate({**shared.model_dump(), **self.training})
 
 
 class BacktestConfig(_Frozen):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +21,21 @@ class Recorder(Protocol):
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None: ...
 
     def end(self, status: str = "FINISHED") -> None: ...
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Tag the active run (parent or child)."""
+
+    def start_child(self, run_name: str) -> None:
+        """Open a child run of the parent; logging goes to it until :meth:`end_child`."""
+
+    def end_child(self, status: str = "FINISHED") -> None:
+        """Close the child run; logging goes to the parent again."""
+
+    def log_metric_steps(self, name: str, values: Sequence[tuple[int, float]]) -> None:
+        """Log one metric at several steps (a fold index, for example)."""
+
+    def log_model(self, model: Any, input_example: Any, onnx_path: Path | None = None) -> None:
+        """Log a torch module as a model with its signature and input example, and its ONNX file."""
 
     @property
     def location(self) -> str:
@@ -45,6 +60,21 @@ class NullRecorder:
         pass
 
     def end(self, status: str = "FINISHED") -> None:
+        pass
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        pass
+
+    def start_child(self, run_name: str) -> None:
+        pass
+
+    def end_child(self, status: str = "FINISHED") -> None:
+        pass
+
+    def log_metric_steps(self, name: str, values: Sequence[tuple[int, float]]) -> None:
+        pass
+
+    def log_model(self, model: Any, input_example: Any, onnx_path: Path | None = None) -> None:
         pass
 
 

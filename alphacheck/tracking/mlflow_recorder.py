@@ -2,48 +2,119 @@
 
 With no URI, MLflow's own default store is used (it honours
 ``MLFLOW_TRACKING_URI``; otherwise a ``sqlite:///mlflow.db`` database in the
-working directory).
+working directory). A server URI (``http://`` or ``https://``) is checked with
+one short request before anything else, because MLflow's own client retries an
+unreachable server for minutes.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import TrackingError
 
-__all__ = ["MlflowRecorder"]
+__all__ = [
+    "LOCAL_STORE",
+    "LoggedRun",
+    "MlflowRecorder",
+    "check_reachable",
+    "default_tracking_uri",
+    "fetch_run",
+    "recent_runs",
+]
+
+log = logging.getLogger(__name__)
 
 _MAX_PARAM_LENGTH = 6000
+#: Where ``--tracking fallback`` logs when the server cannot be reached.
+LOCAL_STORE = "sqlite:///mlflow.db"
+
+
+def default_tracking_uri() -> str:
+    """The store MLflow uses when none is given (``MLFLOW_TRACKING_URI`` or its local default)."""
+    import mlflow
+
+    return mlflow.get_tracking_uri()
+
+
+def check_reachable(uri: str, timeout_s: float = 5.0) -> None:
+    """Raise :class:`TrackingError` when an ``http(s)://`` tracking server does not answer.
+
+    Other URIs (a database, a folder) are local and not checked here.
+    """
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout_s) as response:
+            if response.status == 200:
+                return
+            reason = f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        reason = f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        reason = str(getattr(exc, "reason", exc))
+    raise TrackingError(
+        f"MLflow tracking server {uri!r} cannot be reached ({reason}); start it, fix "
+        "--tracking-uri / MLFLOW_TRACKING_URI, or pass --tracking fallback to log locally "
+        "or --no-tracking"
+    )
 
 
 class MlflowRecorder:
-    """Log a run to MLflow.
+    """Log a run to MLflow: a parent run, and child runs opened with :meth:`start_child`.
 
     Parameters
     ----------
     tracking_uri
         Store or server URI; ``None`` keeps MLflow's default.
+    fallback
+        When the server cannot be reached, log to :data:`LOCAL_STORE` instead of failing.
+    on_notice
+        Receives a line when the recorder falls back to the local store.
     """
 
-    def __init__(self, tracking_uri: str | None = None) -> None:
+    def __init__(
+        self, tracking_uri: str | None = None, fallback: bool = False,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
         self.tracking_uri = tracking_uri
+        self.fallback = fallback
+        self.on_notice = on_notice
         self.run_id: str | None = None
+        self.child_run_ids: dict[str, str] = {}
+        self.unreachable: str | None = None
 
     @property
     def location(self) -> str:
         import mlflow
 
-        return f"{mlflow.get_tracking_uri()} (run {self.run_id})"
+        where = f"{mlflow.get_tracking_uri()} (run {self.run_id})"
+        if self.unreachable:
+            where += f"; server {self.unreachable} was unreachable, logged locally"
+        return where
 
     def start(self, experiment: str, run_name: str) -> None:
-        """Create or reuse the experiment and open a run; fails before any training."""
+        """Create or reuse the experiment and open the parent run; fails before any training."""
         import mlflow
 
-        if self.tracking_uri:
-            mlflow.set_tracking_uri(self.tracking_uri)
+        uri = self.tracking_uri or default_tracking_uri()
+        try:
+            check_reachable(uri)
+        except TrackingError as exc:
+            if not self.fallback:
+                raise
+            self.unreachable, uri = uri, LOCAL_STORE
+            log.warning("%s", exc)
+            if self.on_notice:
+                self.on_notice(f"tracking server {self.unreachable} unreachable; logging locally to {uri}")
+        mlflow.set_tracking_uri(uri)
         try:
             mlflow.set_experiment(experiment)
             self.run_id = mlflow.start_run(run_name=run_name).info.run_id
@@ -66,6 +137,18 @@ class MlflowRecorder:
         finite = {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(float(v))}
         mlflow.log_metrics(finite)
 
+    def log_metric_steps(self, name: str, values: Sequence[tuple[int, float]]) -> None:
+        """Log ``name`` once per ``(step, value)``; undefined values are skipped."""
+        import mlflow
+        from mlflow.entities import Metric
+
+        run_id = mlflow.active_run().info.run_id
+        stamp = _now_ms()
+        metrics = [Metric(name, float(v), stamp, int(step)) for step, v in values
+                   if v is not None and math.isfinite(float(v))]
+        if metrics:
+            mlflow.MlflowClient().log_batch(run_id, metrics=metrics)
+
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         import mlflow
 
@@ -74,8 +157,127 @@ class MlflowRecorder:
         else:
             mlflow.log_artifact(str(path), artifact_path)
 
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        import mlflow
+
+        mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+    def start_child(self, run_name: str) -> None:
+        import mlflow
+
+        self.child_run_ids[run_name] = mlflow.start_run(run_name=run_name, nested=True).info.run_id
+
+    def end_child(self, status: str = "FINISHED") -> None:
+        import mlflow
+
+        mlflow.end_run(status=status)
+
+    def log_model(self, model: Any, input_example: Any, onnx_path: Path | None = None) -> None:
+        """Log ``model`` as an MLflow PyTorch model with signature and input example; the ONNX file as artifact."""
+        import mlflow
+        import mlflow.pytorch
+        import torch
+        from mlflow.models import infer_signature
+
+        model.eval()
+        with torch.no_grad():
+            output = model(torch.as_tensor(input_example)).numpy()
+        # MLflow warns on every pickled model; the choice is deliberate (see below), the line is noise.
+        logging.getLogger("mlflow.pytorch").setLevel(logging.ERROR)
+        mlflow.pytorch.log_model(
+            model,
+            name="model",
+            signature=infer_signature(input_example, output),
+            input_example=input_example,
+            # Pickle loads back as the same nn.Module; "pt2" (torch.export) loads as an ExportedProgram.
+            serialization_format="pickle",
+            # Naming the requirement avoids MLflow's slow inference of it in a subprocess.
+            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
+        )
+        if onnx_path is not None:
+            mlflow.log_artifact(str(onnx_path), "onnx")
+
     def end(self, status: str = "FINISHED") -> None:
         import mlflow
 
         if self.run_id is not None:
-            mlflow.end_run(status=status)
+            while mlflow.active_run() is not None:  # children left open by a failure first
+                mlflow.end_run(status=status)
+
+
+@dataclass
+class LoggedRun:
+    """A parent run read back from the store."""
+
+    run_id: str
+    experiment: str
+    run_name: str
+    status: str
+    start_time_ms: int
+    params: dict[str, str]
+    metrics: dict[str, float]
+
+
+def _client(tracking_uri: str | None):
+    from mlflow import MlflowClient
+
+    uri = tracking_uri or default_tracking_uri()
+    check_reachable(uri)
+    return MlflowClient(tracking_uri=uri)
+
+
+def recent_runs(tracking_uri: str | None = None, limit: int = 10) -> list[LoggedRun]:
+    """The most recent alphacheck parent runs of every experiment, newest first.
+
+    Raises
+    ------
+    TrackingError
+        When the store cannot be reached.
+    """
+    client = _client(tracking_uri)
+    try:
+        experiments = {e.experiment_id: e.name for e in client.search_experiments()}
+        runs = client.search_runs(
+            list(experiments), filter_string="tags.`alphacheck.role` = 'parent'",
+            order_by=["attributes.start_time DESC"], max_results=limit,
+        ) if experiments else []
+    except Exception as exc:  # mlflow raises many types for an unusable store
+        raise TrackingError(f"cannot read runs from {client.tracking_uri!r}: {str(exc).splitlines()[0]}") from None
+    return [
+        LoggedRun(r.info.run_id, experiments.get(r.info.experiment_id, "?"), r.info.run_name or "", r.info.status,
+                  r.info.start_time or 0, dict(r.data.params), dict(r.data.metrics))
+        for r in runs
+    ]
+
+
+def fetch_run(run_id: str, destination: Path, tracking_uri: str | None = None) -> LoggedRun:
+    """Read a run's params and download its ``config.yaml`` and ``predictions.parquet`` into ``destination``.
+
+    Raises
+    ------
+    TrackingError
+        When the store cannot be reached, the run does not exist or lacks those artifacts.
+    """
+    client = _client(tracking_uri)
+    try:
+        run = client.get_run(run_id)
+    except Exception as exc:
+        raise TrackingError(
+            f"run {run_id!r} not found in {client.tracking_uri!r} ({str(exc).splitlines()[0]}); "
+            "list runs with `alphacheck runs list`"
+        ) from None
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("config.yaml", "predictions.parquet"):
+        try:
+            client.download_artifacts(run_id, name, str(destination))
+        except Exception:
+            raise TrackingError(f"run {run_id!r} has no artifact {name!r}; was it logged by `alphacheck run`?") from None
+    experiment = client.get_experiment(run.info.experiment_id).name
+    return LoggedRun(run_id, experiment, run.info.run_name or "", run.info.status, run.info.start_time or 0,
+                     dict(run.data.params), dict(run.data.metrics))
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)

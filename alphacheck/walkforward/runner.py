@@ -3,23 +3,34 @@
 Per fold, features are standardised with a scaler fitted on the fold's fitting
 rows only (pooled over tickers), sequences are cut within each ticker (a
 sequence never mixes two tickers), one model is trained on the pooled
-sequences, and it predicts the fold's test dates.
+sequences, and it predicts the fold's test dates. Finished folds are
+checkpointed (see :mod:`alphacheck.walkforward.checkpoint`), so running the
+same configuration again resumes after the last finished fold.
+
+Configuration is read by attribute only: this module, the splits and the
+trainer import neither pydantic nor any of the backtest or tracking libraries.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError
-from alphacheck.scenarios.schema import Scenario
+from alphacheck.walkforward.checkpoint import FoldStore, cache_root, data_fingerprint, run_key
+from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
 
-__all__ = ["PREDICTION_COLUMNS", "WalkForwardResult", "common_calendar", "run_walkforward"]
+if TYPE_CHECKING:
+    from alphacheck.scenarios.schema import Scenario
+
+__all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "common_calendar", "run_walkforward"]
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +39,27 @@ _META_COLUMNS = ("fwd_return", "label")
 
 
 @dataclass
+class TrainedModel:
+    """The last fold's model of a variant, with what it takes to rebuild and use it."""
+
+    module: Any  # torch.nn.Module, in eval mode, on the CPU
+    variant: str
+    params: dict[str, Any]
+    n_features: int
+    sequence_length: int
+    feature_columns: list[str]
+    scaler_mean: list[float]
+    scaler_scale: list[float]
+    fold: int
+
+
+@dataclass
 class WalkForwardResult:
-    """Predictions (one row per date, ticker, variant) and a record per trained fold."""
+    """Predictions (one row per date, ticker, variant), a record per fold, the last models."""
 
     predictions: pd.DataFrame
     folds: list[dict[str, object]]
+    models: dict[str, TrainedModel] = field(default_factory=dict)
 
 
 def common_calendar(datasets: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
@@ -48,6 +75,8 @@ def run_walkforward(
     scenario: Scenario,
     device: object,
     on_fold: Callable[[str, Fold, dict[str, object]], None] | None = None,
+    progress: NullProgress | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> WalkForwardResult:
     """Train every variant on every fold and collect out-of-sample predictions.
 
@@ -61,57 +90,124 @@ def run_walkforward(
         ``torch.device`` to train on.
     on_fold
         Called after each fold with ``(variant, fold, record)``, for progress.
+    progress
+        Progress display (bars); nothing is shown when ``None``.
+    checkpoint_dir
+        Root of the fold checkpoints (default: ``cache_root() / "folds"``);
+        ignored when ``scenario.training.checkpoint`` is false.
     """
-    from alphacheck.walkforward.trainer import SequenceClassifier
-
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
-    length = scenario.walkforward.sequence_length
-    rows, records = [], []
+    progress = progress or NullProgress()
+    root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
+    fingerprint = data_fingerprint(datasets) if scenario.training.checkpoint else ""
+    rows, records, models = [], [], {}
     for variant in scenario.variants:
+        store = None
+        if scenario.training.checkpoint:
+            store = FoldStore(root / run_key(fingerprint, scenario, variant, device))
+        progress.start_variant(variant.name, len(folds))
+        state, last = None, None
         for fold in folds:
-            parts = _fold_arrays(datasets, calendar, fold, length)
-            for role in ("fit", "val"):
-                if len(parts[role][1]) == 0 or len(np.unique(parts[role][1])) < 2:
-                    raise ConfigError(
-                        f"fold {fold.index}: the {role} rows hold fewer than two classes; "
-                        "lengthen walkforward.train_days or validation_days"
-                    )
-            model = SequenceClassifier(
-                variant.name, variant.params, scenario.training, device, seed=scenario.seed + fold.index
-            ).fit(*parts["fit"][:2], *parts["val"][:2])
-            x_test, _, meta = parts["test"]
-            proba = model.predict_proba(x_test)
-            rows.append(meta.assign(variant=variant.name, fold=fold.index, proba=proba))
-            record = {
-                "variant": variant.name,
-                **fold.as_dict(),
-                "n_fit": len(parts["fit"][1]),
-                "n_val": len(parts["val"][1]),
-                "n_test": len(proba),
-                "epochs_run": model.epochs_run_,
-                "best_epoch": model.best_epoch_,
-                "best_val_loss": model.best_val_loss_,
-                "seconds": round(model.fit_seconds_, 3),
-                "device": str(device),
-            }
+            scaler = _fit_scaler(datasets, fold)
+            parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length, scaler)
+            proba, record, state, module = _run_fold(
+                scenario, variant, fold, parts, device, store, state, progress
+            )
+            rows.append(parts["test"][2].assign(variant=variant.name, fold=fold.index, proba=proba))
             records.append(record)
-            log.info("%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba), model.epochs_run_)
+            last = (fold, parts, scaler, module, state)
+            progress.end_fold(record)
             if on_fold:
                 on_fold(variant.name, fold, record)
+        progress.end_variant()
+        models[variant.name] = _trained_model(scenario, variant, datasets, *last)
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
-    return WalkForwardResult(predictions.sort_values(["variant", "ticker", "date"], ignore_index=True), records)
+    predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
+    return WalkForwardResult(predictions, records, models)
 
 
-def _fold_arrays(
-    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Fold, length: int
-) -> dict[str, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
-    """Sequences, labels and row metadata for the fit, validation and test rows."""
-    ranges = {
-        "fit": (fold.fit_start, fold.fit_end),
-        "val": (fold.val_start, fold.val_end),
-        "test": (fold.test_start, fold.test_end),
+def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
+    """Train one fold (or load its checkpoint); returns proba, record, weights and the module if trained."""
+    saved = store.load(fold.index) if store is not None else None
+    if saved is not None and len(saved["proba"]) == len(parts["test"][1]):
+        log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
+        return saved["proba"], {**saved["record"], "resumed": True}, saved["state"], None
+    from alphacheck.walkforward.trainer import SequenceClassifier
+
+    for role in ("fit", "val"):
+        if len(parts[role][1]) == 0 or len(np.unique(parts[role][1])) < 2:
+            raise ConfigError(
+                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
+                "lengthen walkforward.train_days or validation_days"
+            )
+    training = (
+        variant.training_config(scenario.training)
+        if hasattr(variant, "training_config")
+        else scenario.training
+    )
+    progress.start_fold(fold.index, training.epochs)
+    model = SequenceClassifier(
+        variant.name,
+        variant.params,
+        training,
+        device,
+        seed=scenario.seed + fold.index,
+        on_epoch=progress.epoch,
+    )
+    init = state if training.warm_start else None
+    model.fit(*parts["fit"][:2], *parts["val"][:2], init_state=init)
+    proba = model.predict_proba(parts["test"][0])
+    record = _record(variant.name, fold, parts, model, device)
+    state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
+    if store is not None:
+        store.save(fold.index, proba, record, state)
+    log.info("%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba), model.epochs_run_)
+    return proba, {**record, "resumed": False}, state, model.model_
+
+
+def _record(name: str, fold: Fold, parts: dict, model: Any, device: Any) -> dict[str, object]:
+    return {
+        "variant": name,
+        **fold.as_dict(),
+        "n_fit": len(parts["fit"][1]),
+        "n_val": len(parts["val"][1]),
+        "n_test": len(parts["test"][1]),
+        "epochs_run": model.epochs_run_,
+        "best_epoch": model.best_epoch_,
+        "best_val_loss": model.best_val_loss_,
+        "seconds": round(model.fit_seconds_, 3),
+        "device": str(device),
     }
+
+
+def _trained_model(scenario, variant, datasets, fold, parts, scaler, module, state) -> TrainedModel:
+    """The last fold's module on the CPU (rebuilt from its weights when the fold was resumed)."""
+    from alphacheck.models.registry import get_variant
+
+    spec = get_variant(variant.name)
+    params = spec.resolve(variant.params)
+    n_features = parts["fit"][0].shape[2]
+    if module is None:
+        module = spec.build_model(n_features, params)
+        module.load_state_dict(state)
+    module = module.cpu().eval()
+    columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
+    return TrainedModel(
+        module,
+        variant.name,
+        params,
+        n_features,
+        scenario.walkforward.sequence_length,
+        columns,
+        [float(v) for v in scaler[0]],
+        [float(v) for v in scaler[1]],
+        fold.index,
+    )
+
+
+def _fit_scaler(datasets: dict[str, pd.DataFrame], fold: Fold) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each feature over the fold's fitting rows, pooled over tickers."""
     feature_columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
     fit_rows = pd.concat(
         [d.loc[fold.fit_start : fold.fit_end, feature_columns] for d in datasets.values()]
@@ -119,6 +215,27 @@ def _fold_arrays(
     mean = fit_rows.mean(axis=0)
     scale = fit_rows.std(axis=0)
     scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def _fold_arrays(
+    datasets: dict[str, pd.DataFrame],
+    calendar: pd.DatetimeIndex,
+    fold: Fold,
+    length: int,
+    scaler: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
+    """Sequences, labels and row metadata for the fit, validation and test rows.
+
+    Features are standardised with ``scaler`` (default: :func:`_fit_scaler` of the fold).
+    """
+    ranges = {
+        "fit": (fold.fit_start, fold.fit_end),
+        "val": (fold.val_start, fold.val_end),
+        "test": (fold.test_start, fold.test_end),
+    }
+    feature_columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
+    mean, scale = scaler if scaler is not None else _fit_scaler(datasets, fold)
 
     out: dict[str, list] = {role: [[], [], []] for role in ranges}
     for ticker, data in datasets.items():

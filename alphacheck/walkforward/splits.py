@@ -1,22 +1,31 @@
-"""Rolling walk-forward folds on a trading calendar, with purge.
+"""Walk-forward folds on a trading calendar: rolling or expanding, with purge and embargo.
 
-Positions count trading days of the common calendar. For fold k the test
-window starts at ``s = train_days + purge_days + k * step``; the training range
-is the ``train_days`` days ending ``purge_days`` days before ``s``; its last
-``validation_days`` days (after another purge) are the validation tail used for
-early stopping, the rest are the rows the model and the scaler are fitted on.
+Positions count trading days of the common calendar. Test windows are either
+``test_days`` long and ``step`` apart, or (with ``retrain_frequency``) the
+trading days of each calendar week, month, quarter or year. Before a test
+window starting at position ``s`` lie ``purge_days + embargo_days`` skipped
+days; the training range ends just before them and holds the previous
+``train_days`` days (rolling) or every day from the start (expanding). Its
+last ``validation_days`` days, after another purge, are the validation tail
+used for early stopping; the rest are the rows the model and the scaler are
+fitted on.
+
+The config is read by attribute only, so this module runs without pydantic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError
-from alphacheck.scenarios.schema import WalkForwardConfig
 
-__all__ = ["Fold", "make_folds"]
+__all__ = ["Fold", "make_folds", "test_windows"]
+
+_PERIODS = {"W": "W", "M": "M", "Q": "Q", "Y": "Y"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,34 @@ class Fold:
         return {k: (str(v.date()) if isinstance(v, pd.Timestamp) else v) for k, v in self.__dict__.items()}
 
 
-def make_folds(calendar: pd.DatetimeIndex, config: WalkForwardConfig) -> list[Fold]:
-    """Cut a sorted calendar into rolling folds.
+def test_windows(calendar: pd.DatetimeIndex, config: Any) -> list[tuple[int, int]]:
+    """Test windows as ``(start, stop)`` positions (stop exclusive) of the calendar.
+
+    The first window starts no earlier than ``train_days + purge_days + embargo_days``.
+    """
+    n = len(calendar)
+    first = config.train_days + config.purge_days + getattr(config, "embargo_days", 0)
+    frequency = getattr(config, "retrain_frequency", None)
+    if frequency is None:
+        step = config.step_days or config.test_days
+        return [(start, min(start + config.test_days, n)) for start in range(first, n, step)]
+    periods = pd.DatetimeIndex(calendar).to_period(_PERIODS[frequency]).asi8
+    starts = np.flatnonzero(np.r_[True, periods[1:] != periods[:-1]])
+    stops = np.r_[starts[1:], n]
+    # A period that began before `first` is partly inside training territory: start at its first allowed day.
+    return [(max(int(a), first), int(b)) for a, b in zip(starts, stops, strict=True) if b > first]
+
+
+def make_folds(calendar: pd.DatetimeIndex, config: Any) -> list[Fold]:
+    """Cut a sorted calendar into walk-forward folds.
+
+    Parameters
+    ----------
+    calendar
+        Sorted trading dates with labelled data for every ticker.
+    config
+        A :class:`~alphacheck.scenarios.schema.WalkForwardConfig` (or any object
+        with the same attributes).
 
     Raises
     ------
@@ -45,17 +80,20 @@ def make_folds(calendar: pd.DatetimeIndex, config: WalkForwardConfig) -> list[Fo
         When the calendar is too short for even one fold.
     """
     n = len(calendar)
-    train, test, purge, val = config.train_days, config.test_days, config.purge_days, config.validation_days
-    first_test = train + purge
-    if n <= first_test:
+    purge, val = config.purge_days, config.validation_days
+    gap = purge + getattr(config, "embargo_days", 0)
+    windows = test_windows(calendar, config)
+    if not windows:
+        terms = "train_days + purge_days" + (" + embargo_days" if gap > purge else "")
         raise ConfigError(
-            f"walkforward needs more than train_days + purge_days = {first_test} trading days "
+            f"walkforward needs more than {terms} = {config.train_days + gap} trading days "
             f"of labelled data; the data has {n}. Lower walkforward.train_days or widen the dates"
         )
+    expanding = getattr(config, "mode", "rolling") == "expanding"
     folds = []
-    for k, start in enumerate(range(first_test, n, config.step)):
-        train_start = start - purge - train
-        train_end = start - purge  # exclusive
+    for k, (start, stop) in enumerate(windows):
+        train_end = start - gap  # exclusive
+        train_start = 0 if expanding else train_end - config.train_days
         val_start = train_end - val
         fit_end = val_start - purge  # exclusive
         folds.append(
@@ -66,7 +104,7 @@ def make_folds(calendar: pd.DatetimeIndex, config: WalkForwardConfig) -> list[Fo
                 val_start=calendar[val_start],
                 val_end=calendar[train_end - 1],
                 test_start=calendar[start],
-                test_end=calendar[min(start + test, n) - 1],
+                test_end=calendar[stop - 1],
             )
         )
     return folds

@@ -1,0 +1,36 @@
+"""``alphacheck report RUN_DIR``: rebuild a run's report without retraining."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from alphacheck.exceptions import AlphacheckError
+
+__all__ = ["report"]
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--no-tearsheets", is_flag=True, help="Skip the quantstats tearsheets (about 8 s each).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the path of index.html.")
+def report(run_dir: Path, no_tearsheets: bool, quiet: bool) -> None:
+    """Rebuild RUN_DIR's plots, tearsheets, summary.md and index.html.
+
+    Reads config.yaml, predictions.parquet, metrics.json and returns.parquet
+    (re-running the backtest from the predictions when it is missing); no
+    model is retrained.
+    """
+    from alphacheck.report.builder import build_report
+
+    say = None if quiet else (lambda message: click.echo(message, err=True))
+    try:
+        files = build_report(run_dir, tearsheets=not no_tearsheets, on_progress=say)
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not quiet:
+        click.echo(f"summary:    {files.summary}", err=True)
+        click.echo(f"plots:      {', '.join(p.name for p in files.plots.values())}", err=True)
+        click.echo(f"tearsheets: {len(files.tearsheets)}", err=True)
+    click.echo(str(files.index))

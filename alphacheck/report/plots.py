@@ -1,0 +1,168 @@
+"""PNG plots of a run (matplotlib, imported inside each function).
+
+Figures are built with ``matplotlib.figure.Figure`` (no pyplot state, no GUI
+backend) inside an rc context that names a font every matplotlib ships, so a
+machine without Arial (which quantstats asks for) prints no "findfont" lines.
+Equity is compounded: ``prod(1 + r)``, never a sum of returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "break_even_cost",
+    "cost_sensitivity_plot",
+    "drawdown_plot",
+    "equity_plot",
+    "fold_accuracy_plot",
+    "stress_plot",
+]
+
+_RC = {"font.family": "DejaVu Sans", "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100}
+_COST_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps")
+
+
+@contextmanager
+def _figure(path: Path, n_rows: int = 1, height: float = 3.2) -> Iterator[list]:
+    import logging
+
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(10, height * n_rows), layout="constrained")
+        axes = list(np.atleast_1d(figure.subplots(n_rows, 1, squeeze=False)[:, 0]))
+        yield axes
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, format="png")
+
+
+def equity_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], path: Path) -> Path:
+    """Compounded equity (start = 1) of every strategy, one panel per ticker."""
+    with _figure(path, len(tickers)) as axes:
+        for ax, ticker in zip(axes, tickers):
+            for (name, strategy), series in returns.items():
+                if name == ticker:
+                    ax.plot(series.index, (1.0 + series).cumprod(), label=strategy, **_style(strategy))
+            ax.set_title(f"{ticker}: equity, compounded, after costs")
+            ax.set_ylabel("growth of 1")
+            ax.legend(loc="upper left", fontsize=8)
+    return path
+
+
+def drawdown_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], path: Path) -> Path:
+    """Drawdown from the running peak of compounded equity, one panel per ticker."""
+    with _figure(path, len(tickers)) as axes:
+        for ax, ticker in zip(axes, tickers):
+            for (name, strategy), series in returns.items():
+                if name == ticker:
+                    equity = (1.0 + series).cumprod()
+                    peak = np.maximum(equity.cummax(), 1.0)
+                    ax.plot(series.index, equity / peak - 1.0, label=strategy, **_style(strategy))
+            ax.set_title(f"{ticker}: drawdown")
+            ax.yaxis.set_major_formatter(_percent())
+            ax.legend(loc="lower left", fontsize=8)
+    return path
+
+
+def fold_accuracy_plot(folds: pd.DataFrame, path: Path) -> Path:
+    """Accuracy per fold at the middle of its test dates, with its 95% interval."""
+    with _figure(path) as (ax,):
+        for (variant, ticker), group in folds.groupby(["variant", "ticker"], sort=False):
+            middle = group["test_start"] + (group["test_end"] - group["test_start"]) / 2
+            error = [group["accuracy"] - group["ci_low"], group["ci_high"] - group["accuracy"]]
+            ax.errorbar(middle, group["accuracy"], yerr=error, fmt="o-", capsize=3, label=f"{variant} {ticker}")
+        ax.axhline(0.5, color="grey", linestyle=":", label="coin flip")
+        ax.set_title("Out-of-sample accuracy per fold (Wilson 95% interval)")
+        ax.yaxis.set_major_formatter(_percent())
+        ax.legend(loc="best", fontsize=8)
+    return path
+
+
+def break_even_cost(costs_bps: np.ndarray, total_return: np.ndarray) -> float:
+    """Cost per side (bps) where a net metric (Sharpe, total return) crosses zero, by linear interpolation.
+
+    ``nan`` when the curve does not cross zero over the costs given.
+    """
+    order = np.argsort(costs_bps)
+    x = np.asarray(costs_bps, dtype="float64")[order]
+    y = np.asarray(total_return, dtype="float64")[order]
+    for i in range(len(x) - 1):
+        if y[i] == 0:
+            return float(x[i])
+        if y[i] * y[i + 1] < 0:
+            return float(x[i] + (x[i + 1] - x[i]) * y[i] / (y[i] - y[i + 1]))
+    return float(x[-1]) if len(x) and y[-1] == 0 else float("nan")
+
+
+def cost_sensitivity_plot(sweep: pd.DataFrame, path: Path) -> Path | None:
+    """Net Sharpe (else total return) against cost per side, zero crossing marked; ``None`` without the columns."""
+    cost = next((c for c in _COST_KEYS if c in sweep.columns), None)
+    metric = next((c for c in ("sharpe", "total_return") if c in sweep.columns), None)
+    if cost is None or metric is None:
+        return None
+    keys = [c for c in ("ticker", "strategy", "variant") if c in sweep.columns]
+    groups = sweep.groupby(keys, sort=False) if keys else [((), sweep)]
+    with _figure(path) as (ax,):
+        for name, group in groups:
+            x = pd.to_numeric(group[cost]).to_numpy(dtype="float64")
+            y = pd.to_numeric(group[metric]).to_numpy(dtype="float64")
+            order = np.argsort(x)
+            label = " ".join(str(n) for n in (name if isinstance(name, tuple) else (name,)))
+            line = ax.plot(x[order], y[order], "o-", label=label)[0]
+            even = break_even_cost(x, y)
+            if math.isfinite(even):
+                ax.axvline(even, color=line.get_color(), linestyle="--", alpha=0.7)
+                ax.annotate(f"break-even {even:.1f} bps", (even, 0), textcoords="offset points",
+                            xytext=(4, 6), fontsize=8, color=line.get_color())
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_title(f"Cost sensitivity: net {metric.replace('_', ' ')} against cost per side")
+        ax.set_xlabel("fees + slippage per side (bps)")
+        if metric == "total_return":
+            ax.yaxis.set_major_formatter(_percent())
+        ax.legend(loc="best", fontsize=8)
+    return path
+
+
+def stress_plot(stress: pd.DataFrame, path: Path, metric: str = "total_return") -> Path | None:
+    """Each stress window's ``metric`` per strategy, side by side; ``None`` without the columns."""
+    if stress.empty or "window" not in stress.columns or metric not in stress.columns:
+        return None
+    label_keys = [c for c in ("strategy", "ticker") if c in stress.columns]
+    windows = list(dict.fromkeys(stress["window"]))
+    series = list(stress.groupby(label_keys, sort=False)) if label_keys else [("all", stress)]
+    width = 0.8 / max(len(series), 1)
+    with _figure(path) as (ax,):
+        for i, (name, group) in enumerate(series):
+            values = group.set_index("window")[metric].reindex(windows).astype("float64")
+            label = " ".join(str(n) for n in (name if isinstance(name, tuple) else (name,)))
+            ax.bar(np.arange(len(windows)) + i * width, values.to_numpy(), width, label=label)
+        ax.set_xticks(np.arange(len(windows)) + width * (len(series) - 1) / 2, windows, fontsize=8)
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_title(f"Stress windows: {metric.replace('_', ' ')}")
+        if metric in ("total_return", "max_drawdown"):
+            ax.yaxis.set_major_formatter(_percent())
+        ax.legend(loc="best", fontsize=8)
+    return path
+
+
+def _style(strategy: str) -> dict[str, object]:
+    if strategy == "buy_and_hold":
+        return {"color": "black", "linewidth": 1.2}
+    if strategy == "always_long":
+        return {"color": "grey", "linestyle": "--", "linewidth": 1.0}
+    return {"linewidth": 1.2}
+
+
+def _percent():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0)

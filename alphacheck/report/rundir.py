@@ -1,0 +1,120 @@
+"""Read a run folder back: config, predictions, metrics and strategy returns.
+
+Everything a report shows is rebuilt from these files, so ``alphacheck report
+RUN_DIR`` never retrains. ``returns.parquet`` (long format: ``date, ticker,
+strategy, return``) is written by the pipeline; for an older folder without it
+the backtest is re-run from the saved predictions and the configured prices.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from alphacheck.exceptions import ConfigError
+from alphacheck.scenarios.schema import Scenario
+
+__all__ = ["RETURNS_FILE", "RunFolder", "read_run_folder", "returns_to_frame"]
+
+RETURNS_FILE = "returns.parquet"  # read in either layout, see _frame_to_returns
+_REQUIRED = ("config.yaml", "predictions.parquet", "metrics.json")
+
+
+@dataclass
+class RunFolder:
+    """The saved outputs of one run.
+
+    ``returns`` maps ``(ticker, strategy)`` to per-bar simple returns; strategy
+    is a variant name or a baseline (``buy_and_hold``, ``always_long``).
+    """
+
+    path: Path
+    scenario: Scenario
+    predictions: pd.DataFrame
+    metrics: dict[str, Any]
+    returns: dict[tuple[str, str], pd.Series]
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names in the order the scenario lists them."""
+        return [v.name for v in self.scenario.variants]
+
+    @property
+    def tickers(self) -> list[str]:
+        """Tickers in the order the scenario lists them."""
+        return list(self.scenario.data.tickers)
+
+    @property
+    def costs_bps(self) -> float:
+        """Fees plus slippage per side, in basis points."""
+        return self.scenario.backtest.fees_bps + self.scenario.backtest.slippage_bps
+
+
+def read_run_folder(path: Path) -> RunFolder:
+    """Load a run folder written by :func:`alphacheck.pipeline.run`.
+
+    Parameters
+    ----------
+    path
+        The run folder.
+
+    Raises
+    ------
+    ConfigError
+        When the folder or one of its required files is missing or unreadable.
+    """
+    from alphacheck.scenarios.loader import validate_scenario
+
+    path = Path(path)
+    missing = [name for name in _REQUIRED if not (path / name).is_file()]
+    if missing:
+        raise ConfigError(
+            f"run folder {str(path)!r} lacks {', '.join(missing)}; "
+            "give a folder written by `alphacheck run` (runs/<scenario>-<timestamp>/)"
+        )
+    config_path = path / "config.yaml"
+    scenario = validate_scenario(yaml.safe_load(config_path.read_text()), source=str(config_path))
+    predictions = pd.read_parquet(path / "predictions.parquet")
+    try:
+        metrics = json.loads((path / "metrics.json").read_text())
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path / 'metrics.json'}: not valid JSON ({exc}); re-run the scenario") from None
+    if (path / RETURNS_FILE).is_file():
+        returns = _frame_to_returns(pd.read_parquet(path / RETURNS_FILE))
+    else:
+        returns = _backtest_again(scenario, predictions)
+    return RunFolder(path, scenario, predictions, metrics, returns)
+
+
+def returns_to_frame(returns: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
+    """Long frame ``date, ticker, strategy, return`` of per-bar returns (for ``returns.parquet``)."""
+    parts = [
+        pd.DataFrame(
+            {"date": pd.DatetimeIndex(series.index), "ticker": ticker, "strategy": strategy,
+             "return": series.to_numpy(dtype="float64")}
+        )
+        for (ticker, strategy), series in returns.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _frame_to_returns(frame: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
+    # Two layouts: ``strategy, return`` (returns_to_frame) or the backtest's ``variant, net_return, ...``.
+    strategy, value = ("variant", "net_return") if "net_return" in frame.columns else ("strategy", "return")
+    returns = {}
+    for (ticker, strategy), rows in frame.groupby(["ticker", strategy], sort=False):
+        series = pd.Series(rows[value].to_numpy(), index=pd.DatetimeIndex(rows["date"], name="date"), name="return")
+        returns[(str(ticker), str(strategy))] = series.sort_index()
+    return returns
+
+
+def _backtest_again(scenario: Scenario, predictions: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
+    from alphacheck.backtest import evaluate
+    from alphacheck.data import load_prices
+
+    return evaluate(predictions, load_prices(scenario.data), scenario.backtest, seed=scenario.seed).returns

@@ -1,0 +1,223 @@
+"""Log a finished run folder to a :class:`Recorder`: a parent run and a child per variant.
+
+The parent gets the flattened config, the data fingerprint, seed, device,
+library versions and git commit as params; every overall metric; and the run
+folder's files as artifacts. Each child (one per variant, or per variant and
+ticker when there are several tickers) gets its own metrics, accuracy and
+training records per fold as steps, every other ``metrics.json`` section that
+names its strategy (stress windows, cost levels, ...), its tearsheet, and the
+variant's final model from ``models/<variant>.pt`` and ``.onnx`` when present.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alphacheck.report.rundir import RunFolder
+from alphacheck.report.summary import fold_accuracy, section_frame
+from alphacheck.tracking.base import Recorder, flatten
+from alphacheck.tracking.provenance import git_commit, library_versions, prices_fingerprint
+
+__all__ = ["load_model", "record_run", "run_params"]
+
+_ARTIFACTS = ("config.yaml", "metrics.json", "predictions.parquet", "returns.parquet", "summary.md", "index.html")
+_IDENTITY = ("ticker", "strategy", "variant")
+_STEP_KEYS = ("fold", "index")
+#: Record fields that name a row (a cost level, a window, a year) rather than measure it.
+_LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps", "window", "year")
+_SKIP_SECTIONS = ("metrics", "folds")
+
+
+def run_params(run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> dict[str, Any]:
+    """The parent run's params: flattened config, data fingerprint, device, versions, git commit."""
+    params = flatten(run.scenario.model_dump(mode="json"))
+    params.update({"data.fingerprint": prices_fingerprint(prices), "device": device})
+    params.update({f"version.{name}": version for name, version in library_versions().items()})
+    params["git.commit"] = git_commit() or "none"
+    return params
+
+
+def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> None:
+    """Log params, metrics and artifacts of a run folder to an already started recorder.
+
+    Parameters
+    ----------
+    recorder
+        Started (its parent run is open).
+    run
+        The run folder, read back with :func:`~alphacheck.report.rundir.read_run_folder`.
+    prices
+        The prices the run used, for the data fingerprint.
+    device
+        Where the models were trained.
+    """
+    recorder.set_tags({"alphacheck.role": "parent", "alphacheck.run_dir": str(run.path.resolve())})
+    recorder.log_params(run_params(run, prices, device))
+    recorder.log_metrics(
+        {
+            f"{strategy}.{ticker}.{name}": value
+            for ticker, strategies in run.metrics.get("metrics", {}).items()
+            for strategy, values in strategies.items()
+            for name, value in values.items()
+            if _is_number(value)
+        }
+    )
+    for name in _ARTIFACTS:
+        if (run.path / name).is_file():
+            recorder.log_artifact(run.path / name)
+    for folder in ("plots", "tearsheets"):
+        if (run.path / folder).is_dir():
+            recorder.log_artifact(run.path / folder, folder)
+    folds = fold_accuracy(run.predictions, run.scenario.backtest.threshold)
+    several = len(run.tickers) > 1
+    for variant in run.variants:
+        for ticker in run.tickers:
+            recorder.start_child(f"{variant}-{ticker}" if several else variant)
+            try:
+                _record_child(recorder, run, variant, ticker, folds)
+            except BaseException:
+                recorder.end_child("FAILED")
+                raise
+            recorder.end_child()
+
+
+def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str, folds: pd.DataFrame) -> None:
+    recorder.set_tags({"alphacheck.role": "variant", "alphacheck.variant": variant, "alphacheck.ticker": ticker})
+    spec = next(v for v in run.scenario.variants if v.name == variant)
+    recorder.log_params({"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in spec.params.items()}})
+    overall = {}
+    for strategy, values in run.metrics.get("metrics", {}).get(ticker, {}).items():
+        if strategy == variant or strategy not in run.variants:  # the variant and the baselines
+            prefix = "" if strategy == variant else f"{strategy}."
+            overall.update({f"{prefix}{k}": v for k, v in values.items() if _is_number(v)})
+    recorder.log_metrics(overall)
+    mine = folds[(folds["variant"] == variant) & (folds["ticker"] == ticker)]
+    for column in ("accuracy", "ci_low", "ci_high"):
+        recorder.log_metric_steps(f"fold.{column}", list(zip(mine["fold"], mine[column])))
+    for record_name in ("best_val_loss", "epochs_run", "seconds"):
+        steps = [(r["index"], r[record_name]) for r in run.metrics.get("folds", [])
+                 if r.get("variant") == variant and _is_number(r.get(record_name)) and _is_number(r.get("index"))]
+        recorder.log_metric_steps(f"fold.{record_name}", steps)
+    for key, section in run.metrics.items():
+        if key not in _SKIP_SECTIONS and isinstance(section, dict | list):
+            _record_section(recorder, key, section, variant, ticker)
+    tearsheet = run.path / "tearsheets" / f"{ticker}-{variant}.html"
+    if tearsheet.is_file():
+        recorder.log_artifact(tearsheet, "tearsheets")
+    _record_model(recorder, run, variant)
+
+
+def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ticker: str) -> None:
+    """Log a section's rows that name this variant: steps for folds, named metrics otherwise."""
+    frame = section_frame(key, section)
+    owner = next((c for c in ("strategy", "variant") if c in frame.columns), None)
+    if frame.empty or owner is None:
+        return
+    keys = frame.attrs.get("keys", [])
+    frame = frame[frame[owner].astype(str) == variant]
+    if "ticker" in frame.columns:
+        frame = frame[frame["ticker"].astype(str) == ticker]
+    rest = [c for c in frame.columns if c not in _IDENTITY and c not in _STEP_KEYS]
+    labels = [c for c in rest if c in keys or c in _LABEL_KEYS or _name_column(frame[c])]
+    values = [c for c in rest if c not in labels and _numeric_column(frame[c])]  # free text (warnings) is left out
+    step_key = next((c for c in _STEP_KEYS if c in frame.columns), None)
+    by_name: dict[str, list[tuple[int, float]]] = {}
+    for row in frame.to_dict("records"):
+        parts = [key, *(_label(row[c]) for c in labels if row.get(c) is not None)]
+        step = _step(row.get(step_key)) if step_key else 0
+        for column in values:
+            if _is_number(row.get(column)):
+                by_name.setdefault(".".join([*parts, column]), []).append((step, float(row[column])))
+    for name, steps in by_name.items():
+        recorder.log_metric_steps(name, steps)
+
+
+def load_model(path: Path, run: RunFolder, variant: str):
+    """Load ``models/<variant>.pt``: a TorchScript archive, a pickled module, or a checkpoint dict.
+
+    A checkpoint dict holds ``state_dict`` and ``n_features`` (and optionally
+    ``params``); the module is rebuilt from the variant registry.
+    """
+    import torch
+
+    from alphacheck.models.registry import get_variant
+
+    if _is_torchscript(path):
+        return torch.jit.load(str(path), map_location="cpu")
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # a pickled module needs the full unpickler; the run folder is the user's own
+        loaded = torch.load(path, map_location="cpu", weights_only=False)
+    if isinstance(loaded, torch.nn.Module):
+        return loaded
+    spec = get_variant(next(v.name for v in run.scenario.variants if v.name == variant))
+    params = spec.resolve(loaded.get("params") or next(v.params for v in run.scenario.variants if v.name == variant))
+    model = spec.build_model(int(loaded["n_features"]), params)
+    model.load_state_dict(loaded["state_dict"])
+    return model
+
+
+def _is_torchscript(path: Path) -> bool:
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith("/constants.pkl") for name in archive.namelist())
+
+
+def _record_model(recorder: Recorder, run: RunFolder, variant: str) -> None:
+    checkpoint = run.path / "models" / f"{variant}.pt"
+    if not checkpoint.is_file():
+        return
+    model = load_model(checkpoint, run, variant)
+    n_features = _input_size(model)
+    rng = np.random.default_rng(run.scenario.seed)
+    # Features are standardised before they reach the model, so a standard-normal window is a faithful example.
+    example = rng.standard_normal((1, run.scenario.walkforward.sequence_length, n_features)).astype("float32")
+    onnx = checkpoint.with_suffix(".onnx")
+    recorder.log_model(model, example, onnx if onnx.is_file() else None)
+
+
+def _input_size(model) -> int:
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.LSTM | torch.nn.GRU | torch.nn.RNN):
+            return int(module.input_size)
+        if isinstance(module, torch.nn.Linear | torch.nn.Conv1d):
+            return int(getattr(module, "in_features", getattr(module, "in_channels", 0)))
+    raise ValueError(f"cannot tell the input size of {type(model).__name__}")
+
+
+def _label(value: Any) -> str:
+    """A cost level or window as part of a metric name: 5.0 -> "5", 2.5 -> "2.5"."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _step(value: Any) -> int:
+    """A fold index as an MLflow step: JSON keys arrive as strings ("0")."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool) \
+        and math.isfinite(float(value))
+
+
+def _name_column(column: pd.Series) -> bool:
+    """Short identifiers ("covid-2020", "SPY"), usable inside a metric name."""
+    return bool(column.map(lambda v: isinstance(v, str) and re.fullmatch(r"[\w.\-]{1,40}", v) is not None).all())
+
+
+def _numeric_column(column: pd.Series) -> bool:
+    return bool(column.map(lambda v: v is None or _is_number(v)).all())

@@ -1,0 +1,112 @@
+"""Fold checkpoints: each finished fold is kept so an interrupted run resumes.
+
+A fold's checkpoint holds its out-of-sample probabilities, its record and the
+trained weights (needed by a warm start of the next fold and for the model
+files). It lives under ``<cache>/folds/<key>/fold-NNNN.pt`` where the key is a
+hash of the data (every value, date and column of every ticker's dataset), the
+feature set, the walk-forward and training settings, the variant, the seed and
+the device type: change any of them and nothing is reused. Files are written
+atomically (temporary file, then rename), so a kill leaves either a whole
+checkpoint or none. They load with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FoldStore", "cache_root", "data_fingerprint", "run_key"]
+
+
+def cache_root() -> Path:
+    """alphacheck's home folder: ``$ALPHACHECK_HOME``, else the user cache dir (:mod:`alphacheck.paths`)."""
+    from alphacheck.paths import alphacheck_home
+
+    return alphacheck_home()
+
+
+def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 over every ticker's name, columns, dates and values."""
+    digest = hashlib.sha256()
+    for ticker in sorted(datasets):
+        frame = datasets[ticker]
+        digest.update(ticker.encode())
+        digest.update(json.dumps([str(c) for c in frame.columns]).encode())
+        digest.update(np.ascontiguousarray(frame.index.asi8).tobytes())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
+    parts = {
+        "data": fingerprint,
+        "features": _plain(scenario.features),
+        "execution": _plain(scenario.backtest.execution),
+        "walkforward": _plain(scenario.walkforward),
+        "training": _plain(scenario.training),
+        "variant": _plain(variant),
+        "seed": scenario.seed,
+        "device": getattr(device, "type", str(device)),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+class FoldStore:
+    """Checkpoints of one variant's folds under one key.
+
+    Parameters
+    ----------
+    folder
+        Where the ``fold-NNNN.pt`` files live (created on first save).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, fold: int) -> Path:
+        return self.folder / f"fold-{fold:04d}.pt"
+
+    def load(self, fold: int) -> dict[str, Any] | None:
+        """The checkpoint of ``fold`` as ``{"proba", "record", "state"}``, or None when absent."""
+        import torch
+
+        path = self._path(fold)
+        if not path.is_file():
+            return None
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        return {
+            "proba": saved["proba"].numpy(),
+            "record": json.loads(saved["record"]),
+            "state": saved["state"],
+        }
+
+    def save(self, fold: int, proba: np.ndarray, record: dict[str, Any], state: dict[str, Any]) -> None:
+        """Write a fold's checkpoint atomically."""
+        import torch
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(fold)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        payload = {
+            "proba": torch.as_tensor(np.asarray(proba, dtype="float64")),
+            "record": json.dumps(record, default=str),
+            "state": {k: v.detach().cpu() for k, v in state.items()},
+        }
+        torch.save(payload, partial)
+        os.replace(partial, path)
+
+
+def _plain(value: Any) -> Any:
+    """A pydantic model, namespace or value as JSON-able data."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dict__"):
+        return {k: _plain(v) for k, v in vars(value).items()}
+    return value

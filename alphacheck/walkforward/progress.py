@@ -1,0 +1,95 @@
+"""Progress bars for the walk-forward: one per variant (folds, with ETA) and one for epochs.
+
+Bars go to stderr through tqdm when it is installed; :class:`NullProgress`
+prints nothing (``-q``, library use, or the bare-bones GPU check).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+__all__ = ["NullProgress", "TqdmProgress", "make_progress"]
+
+
+class NullProgress:
+    """Progress that shows nothing."""
+
+    def start_variant(self, variant: str, n_folds: int) -> None:
+        """A variant's walk-forward of ``n_folds`` folds begins."""
+
+    def start_fold(self, fold: int, epochs: int) -> None:
+        """Training of one fold begins; up to ``epochs`` epochs."""
+
+    def epoch(self, epoch: int, epochs: int, val_loss: float) -> None:
+        """An epoch finished with validation loss ``val_loss``."""
+
+    def end_fold(self, record: dict[str, Any]) -> None:
+        """A fold finished (trained or resumed from a checkpoint)."""
+
+    def end_variant(self) -> None:
+        """The variant's last fold finished."""
+
+
+class TqdmProgress(NullProgress):
+    """A tqdm bar of folds per variant (with ETA) and a transient bar of epochs below it."""
+
+    def __init__(self, stream: Any = None, mininterval: float = 0.1) -> None:
+        from tqdm.auto import tqdm
+
+        self._tqdm = tqdm
+        self._stream = stream or sys.stderr
+        self._mininterval = mininterval
+        self._folds = None
+        self._epochs = None
+
+    def start_variant(self, variant: str, n_folds: int) -> None:
+        self._folds = self._tqdm(
+            total=n_folds,
+            desc=f"{variant:>12}",
+            unit="fold",
+            file=self._stream,
+            position=0,
+            dynamic_ncols=True,
+            mininterval=self._mininterval,
+        )
+
+    def start_fold(self, fold: int, epochs: int) -> None:
+        self._epochs = self._tqdm(
+            total=epochs,
+            desc=f"{'fold ' + str(fold):>12}",
+            unit="epoch",
+            file=self._stream,
+            position=1,
+            leave=False,
+            dynamic_ncols=True,
+            mininterval=self._mininterval,
+        )
+
+    def epoch(self, epoch: int, epochs: int, val_loss: float) -> None:
+        if self._epochs is not None:
+            self._epochs.set_postfix(val_loss=f"{val_loss:.4f}", refresh=False)
+            self._epochs.update(1)
+
+    def end_fold(self, record: dict[str, Any]) -> None:
+        if self._epochs is not None:
+            self._epochs.close()
+            self._epochs = None
+        if self._folds is not None:
+            self._folds.set_postfix(epochs=record.get("epochs_run"), resumed=record.get("resumed", False))
+            self._folds.update(1)
+
+    def end_variant(self) -> None:
+        if self._folds is not None:
+            self._folds.close()
+            self._folds = None
+
+
+def make_progress(quiet: bool = False, stream: Any = None) -> NullProgress:
+    """Bars on stderr, or nothing when ``quiet`` or tqdm is not installed."""
+    if quiet:
+        return NullProgress()
+    try:
+        return TqdmProgress(stream)
+    except ImportError:
+        return NullProgress()

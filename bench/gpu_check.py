@@ -1,0 +1,164 @@
+"""Train the quick scenario's walk-forward on CUDA and on the CPU; compare predictions and speed.
+
+Needs only torch, numpy, pandas and pyarrow where it runs (no pydantic, yaml,
+vectorbt, quantstats, mlflow, arch or yfinance): the inputs are prepared first
+on a machine with alphacheck fully installed.
+
+Step 1, where alphacheck is installed (writes the quick scenario's prices and
+its resolved settings)::
+
+    .venv/bin/python bench/gpu_check.py --write-inputs gpu_inputs/
+
+Step 2, on the CUDA machine, from the repository root (alphacheck need not be
+installed; the script puts the repository on sys.path)::
+
+    python bench/gpu_check.py --inputs gpu_inputs/
+
+It trains every fold on CUDA and then on the CPU with the same seed, and
+prints: fold count, wall time per device, the speed ratio CPU/CUDA, the largest
+and mean absolute difference of P(up), the share of predictions on the same
+side of 0.5, and a verdict against the tolerance (--tolerance, default 0.05 on
+the largest difference: CUDA kernels, cuDNN's LSTM included, round differently
+from the CPU's, and training compounds those differences over epochs, so
+bit-identity across devices is not expected; within one device it is).
+Without CUDA it says so, runs the CPU only and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import types
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+DEFAULT_TOLERANCE = 0.05
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--write-inputs", type=Path, metavar="DIR", help="Step 1: write prices.parquet and scenario.json."
+    )
+    parser.add_argument(
+        "--inputs", type=Path, metavar="DIR", help="Step 2: folder written by --write-inputs."
+    )
+    parser.add_argument("--scenario", default="quick", help="Scenario for --write-inputs (default: quick).")
+    parser.add_argument(
+        "--tolerance", type=float, default=DEFAULT_TOLERANCE, help="Largest |P_cuda - P_cpu| accepted."
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="Also write the report as JSON.")
+    args = parser.parse_args(argv)
+    if args.write_inputs:
+        write_inputs(args.scenario, args.write_inputs)
+        return 0
+    if not args.inputs:
+        parser.error("give --write-inputs DIR (step 1) or --inputs DIR (step 2); see --help")
+    report = check(args.inputs, args.tolerance)
+    for key, value in report.items():
+        print(f"{key:>24}: {value}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0 if report["verdict"] in ("agree", "cuda unavailable") else 1
+
+
+def write_inputs(scenario_name: str, folder: Path) -> None:
+    """Prices of the scenario (long format) and its resolved settings as JSON."""
+    import pandas as pd
+
+    from alphacheck.data import load_prices
+    from alphacheck.scenarios import load_scenario
+
+    scenario = load_scenario(scenario_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = [frame.assign(ticker=ticker) for ticker, frame in load_prices(scenario.data).items()]
+    pd.concat(frames).reset_index().to_parquet(folder / "prices.parquet", index=False)
+    (folder / "scenario.json").write_text(json.dumps(scenario.model_dump(mode="json"), indent=2))
+    print(f"wrote {folder / 'prices.parquet'} and {folder / 'scenario.json'}")
+
+
+def check(folder: Path, tolerance: float) -> dict[str, object]:
+    """Run the walk-forward on each available device and compare."""
+    import numpy as np
+    import torch
+
+    from alphacheck.walkforward import run_walkforward
+
+    scenario, datasets = _load(folder)
+    report: dict[str, object] = {
+        "torch": torch.__version__,
+        "cuda_available": torch.cuda.is_available(),
+        "device_name": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
+        "tolerance": tolerance,
+    }
+    devices = (["cuda"] if torch.cuda.is_available() else []) + ["cpu"]
+    results = {}
+    for name in devices:
+        _seed(scenario.seed)
+        started = time.perf_counter()
+        results[name] = run_walkforward(datasets, scenario, torch.device(name))
+        report[f"{name}_seconds"] = round(time.perf_counter() - started, 2)
+    report["folds"] = len(results["cpu"].folds)
+    report["predictions"] = len(results["cpu"].predictions)
+    if "cuda" not in results:
+        report["verdict"] = "cuda unavailable"
+        return report
+    cpu, cuda = results["cpu"].predictions, results["cuda"].predictions
+    diff = np.abs(cuda["proba"].to_numpy() - cpu["proba"].to_numpy())
+    report["max_abs_proba_diff"] = float(diff.max())
+    report["mean_abs_proba_diff"] = float(diff.mean())
+    report["same_side_of_0.5"] = float(np.mean((cuda["proba"] > 0.5) == (cpu["proba"] > 0.5)))
+    report["speed_ratio_cpu_over_cuda"] = round(report["cpu_seconds"] / report["cuda_seconds"], 2)
+    report["verdict"] = "agree" if diff.max() <= tolerance else "differ"
+    return report
+
+
+def _seed(seed: int) -> None:
+    from alphacheck.models.seeding import seed_everything
+
+    seed_everything(seed)
+
+
+def _load(folder: Path):
+    """The scenario as plain attribute objects and the per-ticker datasets."""
+    import pandas as pd
+
+    from alphacheck.features import build_dataset
+
+    tree = json.loads((folder / "scenario.json").read_text())
+    scenario = types.SimpleNamespace(
+        **{
+            k: v
+            for k, v in tree.items()
+            if k not in ("data", "features", "walkforward", "training", "variants", "backtest")
+        },
+        data=types.SimpleNamespace(**tree["data"]),
+        features=types.SimpleNamespace(**tree["features"]),
+        walkforward=types.SimpleNamespace(**tree["walkforward"]),
+        training=types.SimpleNamespace(**{**tree["training"], "checkpoint": False}),
+        backtest=types.SimpleNamespace(**tree["backtest"]),
+        variants=[_Variant(**v) for v in tree["variants"]],
+    )
+    prices = pd.read_parquet(folder / "prices.parquet")
+    datasets = {}
+    for ticker, frame in prices.groupby("ticker", sort=False):
+        frame = frame.drop(columns="ticker").set_index("date").sort_index()
+        datasets[ticker] = build_dataset(frame, scenario.features, scenario.backtest.execution)
+    return scenario, datasets
+
+
+class _Variant(types.SimpleNamespace):
+    """A variant entry of the scenario JSON, with the schema's per-variant training merge."""
+
+    def training_config(self, shared: types.SimpleNamespace) -> types.SimpleNamespace:
+        return types.SimpleNamespace(**{**vars(shared), **(self.training or {})})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The report, runs, ui and reproduce commands: --help, real runs, one-line errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from alphacheck.cli.main import cli
+
+_spec = importlib.util.spec_from_file_location("cli_runfolder", Path(__file__).parents[1] / "report" / "runfolder.py")
+runfolder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(runfolder)
+
+
+def _closed_uri() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.fixture(autouse=True)
+def _restore_mlflow_uri(monkeypatch):
+    from mlflow.tracking._tracking_service import utils
+
+    monkeypatch.setattr(utils, "_tracking_uri", utils._tracking_uri)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["report", "--help"], "Rebuild RUN_DIR's plots, tearsheets, summary.md and index.html"),
+        (["runs", "--help"], "Browse runs logged to MLflow"),
+        (["runs", "list", "--help"], "--tracking-uri URI"),
+        (["ui", "--help"], "Start the MLflow UI on 127.0.0.1"),
+        (["reproduce", "--help"], "check the predictions are identical"),
+        (["run", "--help"], "--tracking [strict|fallback]"),
+        (["--help"], "reproduce"),
+    ],
+)
+def test_help(args, expected):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert expected in " ".join(result.output.split())
+
+
+def test_report_rebuilds_a_run_folder(tmp_path):
+    run_dir = runfolder.write_run_folder(tmp_path / "run")
+    result = CliRunner().invoke(cli, ["report", str(run_dir), "--no-tearsheets", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(run_dir / "index.html")
+    assert (run_dir / "summary.md").is_file() and (run_dir / "plots" / "equity.png").is_file()
+
+
+def test_report_on_a_folder_that_is_no_run_says_so_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: run folder {str(tmp_path)!r} lacks config.yaml, predictions.parquet, metrics.json; "
+        "give a folder written by `alphacheck run` (runs/<scenario>-<timestamp>/)"
+    ]
+
+
+def test_runs_list_on_an_empty_store(tracking_uri):
+    result = CliRunner().invoke(cli, ["runs", "list", "--tracking-uri", tracking_uri])
+    assert result.exit_code == 0, result.output
+    assert "no alphacheck runs in this store yet" in result.output
+
+
+@pytest.mark.parametrize("command", [["runs", "list"], ["reproduce", "0123abcd"]])
+def test_an_unreachable_server_is_one_line(command):
+    uri = _closed_uri()
+    result = CliRunner().invoke(cli, [*command, "--tracking-uri", uri])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: MLflow tracking server '{uri}' cannot be reached")
+
+
+def test_run_stops_before_training_when_the_server_is_unreachable(tmp_path):
+    uri = _closed_uri()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", "quick", "--tracking-uri", uri, "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: MLflow tracking server '{uri}' cannot be reached ([Errno 111] Connection refused); start it, fix "
+        "--tracking-uri / MLFLOW_TRACKING_URI, or pass --tracking fallback to log locally or --no-tracking"
+    ]
+    assert not (out / "predictions.parquet").exists()
+
+
+def test_ui_refuses_a_server_uri():
+    result = CliRunner().invoke(cli, ["ui", "--tracking-uri", "http://127.0.0.1:5000"])
+    assert result.exit_code == 1
+    assert "is a server, which has its own UI" in result.output

@@ -1,0 +1,84 @@
+"""Open an HTML file in headless Chromium and report script errors, tables and images.
+
+A collector script is injected at the top of a copy of the page (next to it, so
+relative links resolve); ``--dump-dom`` prints the DOM after the page loaded,
+including the JSON the collector appended.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+          "--disable-dev-shm-usage", "--virtual-time-budget=10000"]
+_COLLECTOR = """<script>
+window.__errors = [];
+window.addEventListener('error', function (e) {
+  var what = e.message || (e.target && (e.target.src || e.target.href)) || 'resource failed';
+  window.__errors.push('error: ' + what);
+}, true);
+window.addEventListener('unhandledrejection', function (e) { window.__errors.push('rejection: ' + e.reason); });
+var __consoleError = console.error;
+console.error = function () {
+  window.__errors.push('console: ' + Array.prototype.join.call(arguments, ' '));
+  __consoleError.apply(console, arguments);
+};
+window.addEventListener('load', function () {
+  var images = Array.prototype.slice.call(document.images);
+  var report = {
+    errors: window.__errors,
+    tables: document.querySelectorAll('table').length,
+    rows: document.querySelectorAll('table tr').length,
+    images: images.length,
+    broken: images.filter(function (i) { return !(i.complete && i.naturalWidth > 0); }).map(function (i) { return i.src; }),
+    svgs: document.querySelectorAll('svg').length,
+    links: Array.prototype.map.call(document.querySelectorAll('a[href]'), function (a) { return a.getAttribute('href'); })
+  };
+  var pre = document.createElement('pre');
+  pre.id = '__alphacheck_check';
+  pre.textContent = JSON.stringify(report);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def chromium() -> str:
+    """Path of Chromium; skips the test when it is missing (fails under CI=true)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"{CHROMIUM} not found: `make test` installs it (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def render(page: Path, timeout_s: float = 120) -> dict:
+    """Load ``page`` in headless Chromium; return the collector's report."""
+    text = page.read_text(encoding="utf-8")
+    head = re.search(r"<head[^>]*>", text, flags=re.IGNORECASE)
+    at = head.end() if head else 0
+    probe = page.with_name(f"__check__{page.name}")
+    probe.write_text(text[:at] + _COLLECTOR + text[at:], encoding="utf-8")
+    profile = tempfile.mkdtemp(prefix="alphacheck-chromium-")
+    try:
+        done = subprocess.run(
+            [chromium(), *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", probe.resolve().as_uri()],
+            capture_output=True, text=True, timeout=timeout_s, check=False,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+        probe.unlink()
+    found = re.search(r'<pre id="__alphacheck_check">(.*?)</pre>', done.stdout, flags=re.DOTALL)
+    assert found, f"chromium printed no check report (exit {done.returncode}): {done.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))
