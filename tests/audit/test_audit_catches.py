@@ -7,6 +7,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -94,20 +95,14 @@ def test_catches_next_day_return_and_centred_mean(clean_registry, one_torch_thre
 def test_catches_scaler_fitted_on_all_data(clean_registry, one_torch_thread, monkeypatch):
     from alphacheck.walkforward import runner
 
-    honest = runner._fold_arrays
+    honest = runner._fit_scaler
 
-    def scaler_on_all_rows(datasets, calendar, fold, length):
-        # Fit the scaler on every row (the fold's "fit" range widened to the whole calendar), then keep
-        # only the real fitting rows for training: the classic leak of scaling before splitting.
-        wide = dataclasses.replace(fold, fit_start=calendar[0], fit_end=calendar[-1])
-        out = honest(datasets, calendar, wide, length)
-        parts = out[0] if isinstance(out, tuple) else out
-        x, y, meta = parts["fit"]
-        keep = ((meta["date"] >= fold.fit_start) & (meta["date"] <= fold.fit_end)).to_numpy()
-        parts = {**parts, "fit": (x[keep], y[keep], meta[keep].reset_index(drop=True))}
-        return (parts, out[1]) if isinstance(out, tuple) else parts
+    def scaler_on_all_rows(datasets, fold):
+        # The classic leak: standardise with every row's mean and deviation, test rows included.
+        dates = pd.DatetimeIndex(sorted(set().union(*(d.index for d in datasets.values()))))
+        return honest(datasets, dataclasses.replace(fold, fit_start=dates[0], fit_end=dates[-1]))
 
-    monkeypatch.setattr(runner, "_fold_arrays", scaler_on_all_rows)
+    monkeypatch.setattr(runner, "_fit_scaler", scaler_on_all_rows)
     report = clean_registry / "audit.json"
     result = _audit("quick", "-o", str(report), *SHORT)
     assert result.exit_code == 1, result.output

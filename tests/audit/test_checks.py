@@ -198,14 +198,12 @@ def test_scaler_leaks_only_when_the_scaler_sees_later_rows(monkeypatch):
     calendar = data["A"].index
     fold = make_folds(calendar, WALK)[0]
     assert scaler_leaks(data, calendar, fold, 5) == []
-    honest = runner._fold_arrays
+    honest = runner._fit_scaler
 
-    def all_rows(datasets, calendar, fold, length):
-        wide = dataclasses.replace(fold, fit_start=calendar[0], fit_end=calendar[-1])
-        out = honest(datasets, calendar, wide, length)
-        return out  # the "fit" inputs now include, and are scaled with, every row
+    def all_rows(datasets, fold):
+        return honest(datasets, dataclasses.replace(fold, fit_start=calendar[0], fit_end=calendar[-1]))
 
-    monkeypatch.setattr(runner, "_fold_arrays", all_rows)
+    monkeypatch.setattr(runner, "_fit_scaler", all_rows)
     problems = scaler_leaks(data, calendar, fold, 5)
     assert problems and problems[0].startswith("fold 0: the fit inputs change")
 
