@@ -156,6 +156,10 @@ def load_model(path: Path, run: RunFolder, variant: str):
         loaded = torch.load(path, map_location="cpu", weights_only=False)
     if isinstance(loaded, torch.nn.Module):
         return loaded
+    if "config" in loaded:  # the model file `alphacheck run` writes (alphacheck.models.export)
+        from alphacheck.models.export import load_model_file
+
+        return load_model_file(path)[0]
     spec = get_variant(next(v.name for v in run.scenario.variants if v.name == variant))
     params = spec.resolve(loaded.get("params") or next(v.params for v in run.scenario.variants if v.name == variant))
     model = spec.build_model(int(loaded["n_features"]), params)
