@@ -202,7 +202,7 @@ def too_good_to_be_true(
         if correct / n > TOO_GOOD_ACCURACY:
             flags.append(f"{variant}: daily direction accuracy {correct / n:.1%} > {TOO_GOOD_ACCURACY:.0%}")
     for name, sharpe in sorted(sharpe_after_costs.items()):
-        details.setdefault(name.split(" ")[0], {})["sharpe_after_costs"] = sharpe
+        details[name] = {"sharpe_after_costs": sharpe}
         if np.isfinite(sharpe) and sharpe > TOO_GOOD_SHARPE:
             flags.append(f"{name}: Sharpe {sharpe:.2f} after costs > {TOO_GOOD_SHARPE:g}")
     if not flags:

@@ -81,7 +81,6 @@ def run_audit(
         When ``folds`` or ``epochs`` is below 1, or the data is too short for a fold.
     """
     from alphacheck.data import load_prices
-    from alphacheck.features.labels import label_horizon
     from alphacheck.walkforward import common_calendar, make_folds
 
     if folds < 1 or (epochs is not None and epochs < 1):
@@ -100,43 +99,54 @@ def run_audit(
     say(f"scoring {len(columns)} features alone over {len(all_folds)} folds")
     report.checks.append(target_leakage(datasets, all_folds, columns))
 
-    short = all_folds[: min(folds, len(all_folds))]
-    end = short[-1].test_end
-    short_data = {t: d.loc[:end] for t, d in datasets.items()}
+    report.checks.extend(
+        _training_checks(scenario, prices, datasets, all_folds[: min(folds, len(all_folds))], say)
+    )
+    report.checks.append(drift(datasets, all_folds, columns))
+    return report
+
+
+def _training_checks(scenario: Scenario, prices: dict, datasets: dict, short: list, say) -> list:
+    """Prediction causality, shuffled labels, degenerate predictor, split hygiene and too good to be true.
+
+    Trains the ``short`` folds three times: on the data, on prices cut in the
+    middle of the last test window, and on permuted labels.
+    """
+    from alphacheck.features.labels import label_horizon
+    from alphacheck.walkforward import common_calendar, make_folds
+
+    execution, threshold = scenario.backtest.execution, scenario.backtest.threshold
+    short_data = {t: d.loc[: short[-1].test_end] for t, d in datasets.items()}
+    calendar = common_calendar(short_data)
     say(
         f"training {len(short)} fold(s) on all data, on prices cut in the last test window, on permuted labels"
     )
     full = _walkforward(short_data, scenario)
-    test_dates = calendar[(calendar >= short[-1].test_start) & (calendar <= end)]
+    test_dates = calendar[calendar >= short[-1].test_start]
     cut = test_dates[len(test_dates) // 2]
-    horizon = label_horizon(execution)
     # Prices end at the cut; its last dates stay in (unlabelled, test rows only) so that every
     # prediction up to the cut is remade from the bars up to it.
     cut_data = {t: audit_dataset(p.loc[:cut], scenario.features, execution, True) for t, p in prices.items()}
-    report.checks.append(
-        prediction_causality(full[full["date"] <= cut], _walkforward(cut_data, scenario), cut)
-    )
+    checks = [prediction_causality(full[full["date"] <= cut], _walkforward(cut_data, scenario), cut)]
     rng = np.random.default_rng(scenario.seed)
     permuted = {t: d.assign(label=rng.permutation(d["label"].to_numpy())) for t, d in short_data.items()}
-    report.checks.append(shuffled_labels(_walkforward(permuted, scenario), full, scenario.backtest.threshold))
-    report.checks.append(degenerate_predictor(full, scenario.backtest.threshold))
-    short_calendar = common_calendar(short_data)
-    report.checks.append(
+    checks.append(shuffled_labels(_walkforward(permuted, scenario), full, threshold))
+    checks.append(degenerate_predictor(full, threshold))
+    wf = scenario.walkforward
+    checks.append(
         split_hygiene(
-            short_calendar,
-            make_folds(short_calendar, scenario.walkforward),
-            scenario.walkforward.purge_days,
-            horizon,
+            calendar,
+            make_folds(calendar, wf),
+            wf.purge_days,
+            label_horizon(execution),
             full,
             short_data,
-            scenario.walkforward.sequence_length,
+            wf.sequence_length,
         )
     )
     say("backtesting the short walk-forward with costs")
-    sharpes = _sharpe_after_costs(full, prices, scenario)
-    report.checks.append(too_good_to_be_true(full, sharpes, scenario.backtest.threshold))
-    report.checks.append(drift(datasets, all_folds, columns))
-    return report
+    checks.append(too_good_to_be_true(full, _sharpe_after_costs(full, prices, scenario), threshold))
+    return checks
 
 
 def _short_training(scenario: Scenario, epochs: int | None) -> Scenario:

@@ -155,3 +155,11 @@ def test_shipped_scenarios_pass_with_default_audit_settings(name, one_torch_thre
     checks = _checks(report)
     assert checks["split_hygiene"]["details"]["folds"] == 2
     assert all(c["verdict"] != "fail" for c in checks.values())
+
+
+def test_bad_options_are_one_line_errors():
+    result = CliRunner().invoke(cli, ["audit", "quick", "--folds", "0"])
+    assert result.exit_code == 1 and "--folds (0) and --epochs (None) must be at least 1" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["audit", "quick", "--plugin", "no_such_module_here"])
+    assert result.exit_code == 1 and "--plugin 'no_such_module_here': no such module" in result.output
