@@ -161,11 +161,14 @@ def min_track_record_length(returns: np.ndarray, benchmark_sharpe: float = 0.0, 
     ``MinTRL = 1 + (1 - g3 SR + (g4 - 1) / 4 SR^2) (z_level / (SR - SR*))^2``
     with per-period Sharpe ratios ``SR`` and ``SR*`` (``benchmark_sharpe`` is
     per period too), ``g3`` the skewness and ``g4`` the (plain) kurtosis of the
-    returns. Infinite when ``SR <= SR*``.
+    returns. Infinite when ``SR <= SR*``; NaN when either Sharpe ratio is
+    undefined (returns that never vary).
     """
     r = np.asarray(returns, dtype="float64")
     sharpe = sharpe_ratio(r, periods_per_year=1)
-    if not np.isfinite(sharpe) or sharpe <= benchmark_sharpe:
+    if not (np.isfinite(sharpe) and np.isfinite(benchmark_sharpe)):
+        return float("nan")
+    if sharpe <= benchmark_sharpe:
         return float("inf")
     skew = float(stats.skew(r))
     kurtosis = float(stats.kurtosis(r, fisher=False))

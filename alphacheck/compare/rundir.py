@@ -192,13 +192,15 @@ def format_comparison(comparison: Comparison) -> str:
             ("accuracy", f"{f['accuracy'][a]:.1%}", f"{f['accuracy'][b]:.1%}",
              f"McNemar p={m['p_value']:.3g} ({m['a_only']} vs {m['b_only']} discordant)"),
             ("log loss", "", "", f"Diebold-Mariano {dm['statistic']:+.2f}, p={dm['p_value']:.3g}"),
-            ("sharpe", f"{f['sharpe'][a]:.2f}", f"{f['sharpe'][b]:.2f}",
+            ("sharpe", _num(f['sharpe'][a]), _num(f['sharpe'][b]),
+             "-" if not math.isfinite(sd["difference"]) else
              f"B-A {sd['difference']:+.2f}, 95% CI {sd['ci_low']:+.2f}..{sd['ci_high']:+.2f}"),
             ("total return", f"{f['metrics'][a]['total_return']:+.1%}", f"{f['metrics'][b]['total_return']:+.1%}",
              (f"{wa}/{wb} split {blend['total_return']:+.1%}, sharpe {blend['sharpe']:.2f}, "
              f"max dd {blend['max_drawdown']:.1%}")),
             ("max drawdown", f"{f['metrics'][a]['max_drawdown']:.1%}", f"{f['metrics'][b]['max_drawdown']:.1%}", ""),
-            ("A/B test length", "", "", f"{_years(ab['years'])} to show {ab['better']} ahead at 95%"),
+            ("A/B test length", "", "", _years(ab["years"]) + (
+                f" to show {ab['better']} ahead at 95%" if math.isfinite(ab["years"]) else "")),
         ]  # fmt: skip
         set_ = comparison.confidence_set.get(ticker, {})
         if set_:
@@ -215,12 +217,16 @@ def format_comparison(comparison: Comparison) -> str:
     return "\n\n".join(blocks)
 
 
+def _num(value: float) -> str:
+    return "-" if not math.isfinite(value) else f"{value:.2f}"
+
+
 def _years(years: float) -> str:
-    return (
-        "never (equal Sharpe)"
-        if not math.isfinite(years)
-        else f"{years:.1f} years ({years * PERIODS_PER_YEAR:.0f} days)"
-    )
+    if math.isnan(years):
+        return "undefined (a Sharpe ratio is undefined: no variation in returns)"
+    if math.isinf(years):
+        return "never (equal Sharpe ratios)"
+    return f"{years:.1f} years ({years * PERIODS_PER_YEAR:.0f} days)"
 
 
 def write_comparison(comparison: Comparison, run_dir: Path) -> Path:

@@ -136,3 +136,15 @@ def test_compare_needs_two_variants_and_a_run_folder(tmp_path):
     empty.mkdir()
     result = CliRunner().invoke(cli, ["compare", str(empty), "--no-tracking"])
     assert result.exit_code == 1 and "is not a run folder: config.yaml, predictions.parquet" in result.output
+
+
+def test_compare_with_a_variant_that_never_trades(tmp_path):
+    run = _run_folder(tmp_path / "run")
+    returns = pd.read_parquet(run / "returns.parquet")
+    returns.loc[returns["variant"] == "baseline", "net_return"] = 0.0
+    returns.to_parquet(run / "returns.parquet", index=False)
+    result = CliRunner().invoke(cli, ["compare", str(run), "--no-tracking"])
+    assert result.exit_code == 0, result.output
+    assert "undefined (a Sharpe ratio is undefined" in result.output
+    saved = json.loads((run / "compare-baseline-vs-enhanced.json").read_text())
+    assert saved["tickers"]["SPY"]["sharpe"]["baseline"] is None

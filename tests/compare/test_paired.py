@@ -126,3 +126,8 @@ def test_parse_split():
         parse_split("70-30")
     with pytest.raises(ValueError, match=r"must be >= 0 and not both 0"):
         parse_split("0/0")
+
+
+def test_min_track_record_length_is_undefined_without_a_sharpe_ratio():
+    assert np.isnan(min_track_record_length(np.zeros(50)))
+    assert np.isnan(min_track_record_length(np.array([0.01, -0.02, 0.03]), benchmark_sharpe=float("nan")))
