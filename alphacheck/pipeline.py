@@ -71,12 +71,13 @@ def run(
     """
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
-    from alphacheck.models import resolve_device, seed_everything
+    from alphacheck.models import resolve_device, seed_everything, set_cpu_threads
 
     say = on_progress or (lambda message: None)
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
     device = resolve_device(scenario.device)
+    set_cpu_threads(device, scenario.training.cpu_threads)
     prices = load_prices(scenario.data)
     datasets = {
         ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)

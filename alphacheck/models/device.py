@@ -10,7 +10,7 @@ import os
 
 from alphacheck.exceptions import DeviceError, did_you_mean
 
-__all__ = ["DEVICES", "resolve_device"]
+__all__ = ["DEVICES", "resolve_device", "set_cpu_threads"]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -40,3 +40,11 @@ def resolve_device(name: str = "auto"):
     if name == "mps" and not mps:
         raise DeviceError("device 'mps' requested but MPS is not available here; use --device cpu or auto")
     return torch.device(name)
+
+
+def set_cpu_threads(device, threads: int) -> None:
+    """Give torch ``threads`` intra-op threads when ``device`` is the CPU."""
+    import torch
+
+    if torch.device(device).type == "cpu":
+        torch.set_num_threads(threads)
