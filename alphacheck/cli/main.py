@@ -26,6 +26,7 @@ _COMMANDS = {
     "runs": ("alphacheck.cli.runs", "runs", "List recent runs logged to MLflow, with headline metrics."),
     "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),
     "reproduce": ("alphacheck.cli.reproduce", "reproduce", "Re-run a logged run and check its predictions."),
+    "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
 }
 
 
