@@ -105,6 +105,7 @@ def _train_and_report(
     from alphacheck.models.export import write_model_files
     from alphacheck.report.builder import build_report
     from alphacheck.report.rundir import RunFolder
+    from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
     from alphacheck.scale import run_walkforward_scaled
 
@@ -141,6 +142,7 @@ def _train_and_report(
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
     }
+    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
 

@@ -46,3 +46,19 @@ def shared_yahoo_dir() -> Path:
 def tracking_uri(tmp_path: Path) -> str:
     """A fresh sqlite MLflow store in a temporary folder."""
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+def forget_modules_from(folder: Path, before: set[str]) -> None:
+    """Unload modules imported since ``before`` whose file lies in ``folder`` (test plugins).
+
+    Only those: unloading library modules that a test happened to import first
+    (pandas, pyarrow, torch extensions) and importing them again breaks their
+    C extensions for the rest of the session.
+    """
+    import sys
+
+    root = Path(folder).resolve()
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and Path(file).resolve().is_relative_to(root):
+            del sys.modules[name]

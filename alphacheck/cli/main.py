@@ -20,10 +20,13 @@ _COMMANDS = {
     "models": ("alphacheck.cli.models", "models", "List the model variants, hyperparameters and sizes."),
     "data": ("alphacheck.cli.data", "data", "Fetch, import, list and inspect cached prices."),
     "features": ("alphacheck.cli.features", "features", "List feature sets; compute feature matrices."),
+    "audit": ("alphacheck.cli.audit", "audit", "Check a scenario for leakage and degenerate models."),
+    "compare": ("alphacheck.cli.compare", "compare", "Paired tests, A/B test length and capital split of variants."),
     "report": ("alphacheck.cli.report", "report", "Rebuild a run folder's report from its saved files."),
     "runs": ("alphacheck.cli.runs", "runs", "List recent runs logged to MLflow, with headline metrics."),
     "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),
     "reproduce": ("alphacheck.cli.reproduce", "reproduce", "Re-run a logged run and check its predictions."),
+    "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
 }
 
 

@@ -51,8 +51,8 @@ __all__ = ["run"]
     help="Price source (overrides data.source).",
 )
 @click.option(
-    "--ticker", "tickers", multiple=True,
-    help="Ticker to study; repeat for several (overrides data.tickers).",
+    "--ticker", "--tickers", "tickers", multiple=True,
+    help="Tickers to study: repeat, or comma-separate as in --tickers SPY,AAPL (overrides data.tickers).",
 )
 @click.option(
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
@@ -127,7 +127,7 @@ def run(
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
-            "data.source": source, "data.tickers": list(tickers) or None,
+            "data.source": source, "data.tickers": _names(tickers) or None,
             "data.start": start and start.date(), "data.end": end and end.date(),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
@@ -151,6 +151,7 @@ def run(
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_metrics_table(result.metrics["metrics"]))
+    _echo_stress_tables(result.metrics)
     if not quiet:
         click.echo(f"\nrun folder: {result.output_dir}", err=True)
         click.echo(f"tracking:   {result.tracking}", err=True)
@@ -181,3 +182,23 @@ def _apply_params(config, params: tuple[str, ...]):
             )
         by_name[name]["params"][key] = yaml.safe_load(text)
     return validate_scenario(tree, source="--param")
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    """``("SPY,AAPL", "MSFT")`` -> ``["SPY", "AAPL", "MSFT"]``."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def _echo_stress_tables(metrics: dict) -> None:
+    """The cost sweep, then the stress windows and shocks tables, when the run has them."""
+    from alphacheck.report import stress_tables
+
+    if metrics.get("cost_sweep"):
+        click.echo("\nCost sweep: total return at each cost per side; break-even where Sharpe reaches 0")
+        click.echo(stress_tables.format_cost_sweep_table(metrics["cost_sweep"], metrics.get("significance", {})))
+    if metrics.get("stress"):
+        click.echo("\nStress windows: predictions of models trained before each window, against buy-and-hold")
+        click.echo(stress_tables.format_stress_table(metrics["stress"]))
+    if metrics.get("shocks"):
+        click.echo("\nShocks: the fold models on shocked test periods; d_* = change from the unshocked run")
+        click.echo(stress_tables.format_shocks_table(metrics["shocks"]))

@@ -33,6 +33,7 @@ _SCALAR_KEYS = ("scenario", "seed", "device", "periods_per_year", "costs_bps_per
 _LEVELS = {
     "metrics": ("ticker", "strategy"),
     "stress": ("window", "ticker", "strategy"),
+    "shocks": ("shock", "ticker", "strategy"),
     "cost_sweep": ("ticker", "strategy", "costs_bps"),
     "per_fold": ("ticker", "strategy", "fold"),
     "per_year": ("ticker", "strategy", "year"),
@@ -40,8 +41,10 @@ _LEVELS = {
     "significance": ("ticker", "test", "variant", "measure"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
-            "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy")
-_RATIOS = ("sharpe", "sortino", "calmar", "profit_factor", "psr", "dsr")
+            "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",
+            "accuracy_ci_low", "accuracy_ci_high", "costs_paid", "excess_return_vs_buy_and_hold",
+            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change")
+_RATIOS = ("sharpe", "sortino", "calmar", "profit_factor", "psr", "dsr", "sharpe_change")
 _Z95 = 1.959963984540054
 
 

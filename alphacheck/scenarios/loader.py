@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
@@ -80,23 +80,43 @@ def _explain(exc: ValidationError, source: str) -> str:
             allowed = sorted(parent.model_fields) if parent else []
             hint = did_you_mean(str(error["loc"][-1]), allowed)
             lines.append(f"unknown key {where!r}{hint}; allowed here: {', '.join(allowed)}")
+        elif error["type"] == "union_tag_invalid":
+            tag = error["ctx"]["tag"]
+            allowed = [name.strip(" '") for name in error["ctx"]["expected_tags"].split(",")]
+            hint = did_you_mean(tag, allowed)
+            lines.append(f"{where}.kind = {tag!r} is unknown{hint}; allowed: {', '.join(allowed)}")
         else:
             lines.append(f"{where} = {error.get('input')!r}: {error['msg']}")
     return f"{source}: " + "; ".join(lines)
 
 
 def _model_at(loc: tuple[Any, ...]) -> type | None:
-    """The pydantic model class found at a key path of the scenario, if any."""
-    model: Any = Scenario
+    """The pydantic model class found at a key path of the scenario, if any.
+
+    A path through a union of models (the stress shocks) names the member by
+    its tag, e.g. ``stress.shocks.0.crash``.
+    """
+    candidates: list[type] = [Scenario]
     for part in loc:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
-        if field is None:
+        owner = next((m for m in candidates if part in m.model_fields), None)
+        if owner is not None:
+            candidates = _models_in(owner.model_fields[part].annotation)
+        else:
+            candidates = [m for m in candidates if part in _tags(m)]
+        if not candidates:
             return None
-        annotation = field.annotation
-        inner = getattr(annotation, "__args__", None)
-        model = inner[0] if inner else annotation
-        if not hasattr(model, "model_fields"):
-            return None
-    return model
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _models_in(annotation: Any) -> list[type]:
+    """The pydantic models inside an annotation (through list, Optional, unions and Annotated)."""
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _tags(model: type) -> tuple[Any, ...]:
+    field = model.model_fields.get("kind")
+    return get_args(field.annotation) if field is not None else ()

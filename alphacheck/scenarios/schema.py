@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
+from alphacheck.scenarios.stress import StressConfig
+
 __all__ = [
     "BacktestConfig",
     "ComputeConfig",
@@ -273,6 +275,7 @@ class Scenario(_Frozen):
         default_factory=lambda: [VariantConfig(name="baseline")], min_length=1
     )
     backtest: BacktestConfig = BacktestConfig()
+    stress: StressConfig = StressConfig()
     compute: ComputeConfig = ComputeConfig()
 
     @field_validator("variants", mode="before")

@@ -31,6 +31,8 @@ _IDENTITY = ("ticker", "strategy", "variant")
 _STEP_KEYS = ("fold", "index")
 #: Record fields that name a row (a cost level, a window, a year) rather than measure it.
 _LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps", "window", "year")
+#: Record fields that describe a row (dates covered, folds used, a note): never part of a metric name.
+_DESCRIPTIVE_KEYS = ("window_start", "window_end", "first_date", "last_date", "folds", "note")
 _SKIP_SECTIONS = ("metrics", "folds")
 
 
@@ -123,7 +125,7 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
     frame = frame[frame[owner].astype(str) == variant]
     if "ticker" in frame.columns:
         frame = frame[frame["ticker"].astype(str) == ticker]
-    rest = [c for c in frame.columns if c not in _IDENTITY and c not in _STEP_KEYS]
+    rest = [c for c in frame.columns if c not in _IDENTITY and c not in _STEP_KEYS and c not in _DESCRIPTIVE_KEYS]
     labels = [c for c in rest if c in keys or c in _LABEL_KEYS or _name_column(frame[c])]
     values = [c for c in rest if c not in labels and _numeric_column(frame[c])]  # free text (warnings) is left out
     step_key = next((c for c in _STEP_KEYS if c in frame.columns), None)

@@ -30,7 +30,14 @@ from alphacheck.walkforward.splits import Fold, make_folds
 if TYPE_CHECKING:
     from alphacheck.scenarios.schema import Scenario
 
-__all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "common_calendar", "run_walkforward"]
+__all__ = [
+    "PREDICTION_COLUMNS",
+    "TrainedModel",
+    "WalkForwardResult",
+    "common_calendar",
+    "fold_test_sequences",
+    "run_walkforward",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,8 @@ class WalkForwardResult:
     predictions: pd.DataFrame
     folds: list[dict[str, object]]
     models: dict[str, TrainedModel] = field(default_factory=dict)
+    # The trained module of every (variant, fold), for the stress shocks to predict again.
+    fold_models: dict[tuple[str, int], Any] = field(default_factory=dict)
 
 
 def common_calendar(datasets: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
@@ -101,7 +110,7 @@ def run_walkforward(
     progress = progress or NullProgress()
     root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
     fingerprint = data_fingerprint(datasets) if scenario.training.checkpoint else ""
-    rows, records, models = [], [], {}
+    rows, records, models, fold_models = [], [], {}, {}
     for variant in scenario.variants:
         store = None
         if scenario.training.checkpoint:
@@ -115,6 +124,9 @@ def run_walkforward(
                 scenario, variant, fold, parts, device, store, state, progress
             )
             rows.append(parts["test"][2].assign(variant=variant.name, fold=fold.index, proba=proba))
+            fold_models[(variant.name, fold.index)] = (
+                module if module is not None else _module_from_state(variant, parts, state)
+            )
             records.append(record)
             last = (fold, parts, scaler, module, state)
             progress.end_fold(record)
@@ -124,7 +136,25 @@ def run_walkforward(
         models[variant.name] = _trained_model(scenario, variant, datasets, *last)
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
-    return WalkForwardResult(predictions, records, models)
+    return WalkForwardResult(predictions, records, models, fold_models)
+
+
+def fold_test_sequences(
+    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Fold, length: int
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """A fold's test sequences, scaled as in training, and their rows (date, ticker, fwd_return, label)."""
+    x_test, _, meta = _fold_arrays(datasets, calendar, fold, length, _fit_scaler(datasets, fold))["test"]
+    return x_test, meta
+
+
+def _module_from_state(variant, parts, state) -> Any:
+    """A resumed fold's module, rebuilt on the CPU from its checkpointed weights."""
+    from alphacheck.models.registry import get_variant
+
+    spec = get_variant(variant.name)
+    module = spec.build_model(parts["fit"][0].shape[2], spec.resolve(variant.params))
+    module.load_state_dict(state)
+    return module.eval()
 
 
 def _run_fold(scenario, variant, fold, parts, device, store, state, progress):

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from alphacheck.cli.main import cli
 from alphacheck.data import load_sample
 from alphacheck.features import FEATURE_SETS, FEATURES, compute_features, registry
+from tests.conftest import forget_modules_from
 
 _PLUGIN = '''
 import alphacheck.features
@@ -44,8 +45,7 @@ def in_plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield tmp_path
     registry._REGISTRY.clear()
     registry._REGISTRY.update(saved)
-    for name in set(sys.modules) - modules:
-        del sys.modules[name]
+    forget_modules_from(tmp_path, modules)
     sys.path[:] = path
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from alphacheck.features import plugins as plugins_module
 from alphacheck.features import registry
+from tests.conftest import forget_modules_from
 
 
 @pytest.fixture
@@ -22,8 +23,7 @@ def clean_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     yield tmp_path
     registry._REGISTRY.clear()
     registry._REGISTRY.update(saved)
-    for name in set(sys.modules) - modules:
-        del sys.modules[name]
+    forget_modules_from(tmp_path, modules)
     sys.path[:] = path
 
 

@@ -1,0 +1,216 @@
+"""Checks on out-of-sample predictions: causality, shuffled-label control, degenerate and too-good models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from alphacheck.audit.verdict import FAIL, PASS, WARN, Check
+
+__all__ = [
+    "CONSTANT_SHARE",
+    "TOO_GOOD_ACCURACY",
+    "TOO_GOOD_SHARPE",
+    "degenerate_predictor",
+    "prediction_causality",
+    "shuffled_labels",
+    "too_good_to_be_true",
+]
+
+CONSTANT_SHARE = 0.98
+"""A model that says the same thing on this share of days (or more) is a constant predictor."""
+NEARLY_CONSTANT_SHARE = 0.90
+TOO_GOOD_ACCURACY = 0.60
+TOO_GOOD_SHARPE = 3.0
+_MIN_PROBA_STD = 1e-3
+_P_VALUE = 0.01
+
+_TOO_GOOD_REASONS = (
+    "a feature computed from future bars (a shifted-back return, a centred window, a label column)",
+    "a scaler or other preprocessing fitted on all rows, test rows included",
+    "test dates inside a training range, or no purge between them",
+    "costs left out, or fills at a price known only after the signal",
+    "a short or lucky test period: read the intervals, not the point figure",
+)
+
+
+def prediction_causality(
+    full: pd.DataFrame, cut: pd.DataFrame, cut_date: pd.Timestamp, atol: float = 1e-6
+) -> Check:
+    """Every prediction up to ``cut_date`` must be remade, unchanged, from the prices up to ``cut_date``.
+
+    Parameters
+    ----------
+    full
+        Predictions made with all prices, on dates up to ``cut_date``.
+    cut
+        Predictions made with the prices up to ``cut_date``; rows whose
+        ``fwd_return`` is NaN were not labelled yet, their label is not compared.
+    cut_date
+        The last date of the cut prices.
+    atol
+        Largest P(up) difference tolerated (float rounding).
+    """
+    keys = ["date", "ticker", "variant"]
+    merged = full.merge(cut, on=keys, how="left", suffixes=("_full", "_cut"), indicator=True)
+    if merged.empty:
+        return Check(
+            "prediction_causality", WARN, f"no predictions on or before {cut_date.date()} to compare"
+        )
+    missing = merged[merged["_merge"] == "left_only"]
+    if len(missing):
+        first = missing.sort_values("date").iloc[0]
+        return Check(
+            "prediction_causality",
+            FAIL,
+            f"{len(missing)} prediction(s) up to {cut_date.date()} cannot be made from the prices up to then",
+            (
+                (
+                    f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: a feature is "
+                    f"missing without the bars after {cut_date.date()}; it reads the future"
+                ),
+            ),
+            {
+                "cut": str(cut_date.date()),
+                "missing": len(missing),
+                "first_missing": str(pd.Timestamp(first["date"]).date()),
+            },
+        )
+    labelled = merged["fwd_return_cut"].notna().to_numpy() if "fwd_return_cut" in merged else True
+    difference = np.abs(merged["proba_full"].to_numpy() - merged["proba_cut"].to_numpy())
+    label_changed = (merged["label_full"].to_numpy() != merged["label_cut"].to_numpy()) & labelled
+    changed = (difference > atol) | label_changed
+    details = {
+        "cut": str(cut_date.date()),
+        "compared": len(merged),
+        "max_abs_difference": float(difference.max()),
+    }
+    if not changed.any():
+        return Check(
+            "prediction_causality",
+            PASS,
+            f"{len(merged)} predictions unchanged when prices end at {cut_date.date()} "
+            f"(max |dP| {difference.max():.1e})",
+            details=details,
+        )
+    first = merged[changed].sort_values("date").iloc[0]
+    evidence = (
+        (
+            f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: P(up) "
+            f"{first['proba_full']:.6f} with all prices, {first['proba_cut']:.6f} with prices up to {cut_date.date()}"
+        ),
+        f"{int(changed.sum())} of {len(merged)} predictions change; max |dP| {difference.max():.3g}",
+    )
+    return Check(
+        "prediction_causality",
+        FAIL,
+        f"predictions before {cut_date.date()} change when later prices are added",
+        evidence,
+        {**details, "changed": int(changed.sum()), "first_changed": str(pd.Timestamp(first["date"]).date())},
+    )
+
+
+def _accuracy(rows: pd.DataFrame, threshold: float) -> tuple[int, int, float]:
+    up = rows["proba"].to_numpy() > threshold
+    label = rows["label"].to_numpy().astype(bool)
+    majority = max(label.mean(), 1 - label.mean())
+    return int(np.sum(up == label)), len(label), float(majority)
+
+
+def shuffled_labels(
+    shuffled: pd.DataFrame, real: pd.DataFrame | None = None, threshold: float = 0.5
+) -> Check:
+    """Trained on permuted labels, a model must score no better than the majority rate of those labels.
+
+    ``shuffled`` holds predictions from a walk-forward whose labels were
+    permuted (its ``label`` column is the permuted one). Above the majority
+    rate (one-sided binomial test, p < 0.01) something other than the
+    labels carries the answer: test rows seen in training, a label-derived input.
+    """
+    evidence, details, failing = [], {}, []
+    for variant, rows in shuffled.groupby("variant", sort=True):
+        correct, n, majority = _accuracy(rows, threshold)
+        p_value = float(stats.binomtest(correct, n, majority, alternative="greater").pvalue)
+        line = f"{variant}: {correct / n:.1%} on permuted labels vs majority {majority:.1%} (p={p_value:.2g}, n={n})"
+        if real is not None:
+            real_correct, real_n, _ = _accuracy(real[real["variant"] == variant], threshold)
+            line += f"; {real_correct / real_n:.1%} on the real labels"
+        evidence.append(line)
+        details[str(variant)] = {"accuracy": correct / n, "majority_rate": majority, "p_value": p_value}
+        if p_value < _P_VALUE:
+            failing.append(str(variant))
+    if failing:
+        summary = f"{', '.join(failing)} beat the base rate on permuted labels: the answer leaks in elsewhere"
+        return Check("shuffled_labels", FAIL, summary, tuple(evidence), details)
+    return Check(
+        "shuffled_labels",
+        PASS,
+        "on permuted labels every variant falls to the base rate",
+        tuple(evidence),
+        details,
+    )
+
+
+def degenerate_predictor(predictions: pd.DataFrame, threshold: float = 0.5) -> Check:
+    """Name variants whose predictions are (nearly) constant, or whose accuracy is just the up-day share."""
+    evidence, details, verdicts = [], {}, []
+    for variant, rows in predictions.groupby("variant", sort=True):
+        proba = rows["proba"].to_numpy()
+        up = proba > threshold
+        label = rows["label"].to_numpy().astype(bool)
+        share_up, up_days = float(up.mean()), float(label.mean())
+        correct = int(np.sum(up == label))
+        spread = float(np.std(proba))
+        details[str(variant)] = {"share_up": share_up, "proba_std": spread, "up_day_share": up_days}
+        described = f"{variant}: says up on {share_up:.1%} of days, P(up) std {spread:.2g}"
+        if spread < _MIN_PROBA_STD or max(share_up, 1 - share_up) >= CONSTANT_SHARE:
+            verdicts.append(FAIL)
+            evidence.append(
+                f"{described}: a constant predictor, its accuracy is the share of the class it repeats"
+            )
+        elif max(share_up, 1 - share_up) >= NEARLY_CONSTANT_SHARE:
+            verdicts.append(WARN)
+            evidence.append(f"{described}: nearly constant")
+        elif correct in (int(label.sum()), len(label) - int(label.sum())):
+            verdicts.append(WARN)
+            evidence.append(
+                f"{described}: accuracy {correct / len(label):.1%} equals the share of "
+                f"{'up' if correct == int(label.sum()) else 'down'} days, what a constant predictor scores"
+            )
+        else:
+            verdicts.append(PASS)
+            evidence.append(described)
+    verdict = FAIL if FAIL in verdicts else WARN if WARN in verdicts else PASS
+    flagged = [line.split(":")[0] for line, v in zip(evidence, verdicts, strict=True) if v != PASS]
+    summary = (
+        f"degenerate: {', '.join(flagged)}"
+        if flagged
+        else "every variant's predictions vary and say both up and down"
+    )
+    return Check("degenerate_predictor", verdict, summary, tuple(evidence), details)
+
+
+def too_good_to_be_true(
+    predictions: pd.DataFrame, sharpe_after_costs: dict[str, float], threshold: float = 0.5
+) -> Check:
+    """Flag daily direction accuracy above 60% or a Sharpe ratio above 3 after costs, with the usual causes."""
+    flags, details = [], {}
+    for variant, rows in predictions.groupby("variant", sort=True):
+        correct, n, _ = _accuracy(rows, threshold)
+        details[str(variant)] = {"accuracy": correct / n}
+        if correct / n > TOO_GOOD_ACCURACY:
+            flags.append(f"{variant}: daily direction accuracy {correct / n:.1%} > {TOO_GOOD_ACCURACY:.0%}")
+    for name, sharpe in sorted(sharpe_after_costs.items()):
+        details[name] = {"sharpe_after_costs": sharpe}
+        if np.isfinite(sharpe) and sharpe > TOO_GOOD_SHARPE:
+            flags.append(f"{name}: Sharpe {sharpe:.2f} after costs > {TOO_GOOD_SHARPE:g}")
+    if not flags:
+        return Check(
+            "too_good_to_be_true",
+            PASS,
+            f"accuracy <= {TOO_GOOD_ACCURACY:.0%} and Sharpe after costs <= {TOO_GOOD_SHARPE:g}",
+            details=details,
+        )
+    evidence = (*flags, "it usually happens through:", *(f"- {reason}" for reason in _TOO_GOOD_REASONS))
+    return Check("too_good_to_be_true", WARN, f"review before trusting: {flags[0]}", evidence, details)

@@ -1,0 +1,94 @@
+"""``alphacheck scenarios``: list the shipped scenarios, show one, validate files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from alphacheck.exceptions import AlphacheckError
+
+__all__ = ["scenarios"]
+
+
+@click.group()
+def scenarios() -> None:
+    """List, show and validate scenario files (YAML studies)."""
+
+
+@scenarios.command("list")
+def list_scenarios() -> None:
+    """List the scenarios shipped in scenarios/, with what each one studies."""
+    from alphacheck.scenarios import load_scenario, shipped_scenarios
+
+    shipped = shipped_scenarios()
+    if not shipped:
+        raise click.ClickException("no shipped scenarios found (the scenarios/ folder is missing)")
+    width = max(len(name) for name in shipped)
+    for name, path in shipped.items():
+        try:
+            scenario = load_scenario(path)
+        except AlphacheckError as exc:
+            click.echo(f"{name.ljust(width)}  INVALID: {exc}")
+            continue
+        data = scenario.data
+        dates = f"{data.start or 'first'}..{data.end or 'last'}"
+        stress = f"{len(scenario.stress.windows)} windows, {len(scenario.stress.shocks)} shocks"
+        click.echo(
+            f"{name.ljust(width)}  {data.source}:{','.join(data.tickers)} {dates}; {stress}\n"
+            f"{' ' * width}  {scenario.description}"
+        )
+
+
+@scenarios.command()
+@click.argument("name", metavar="NAME_OR_FILE")
+@click.option(
+    "--resolved",
+    is_flag=True,
+    help="Print the validated configuration with every default and the environment overrides filled in.",
+)
+def show(name: str, resolved: bool) -> None:
+    """Print a scenario: a shipped scenario's NAME or a FILE, with its comments."""
+    from alphacheck.scenarios import find_scenario, load_scenario
+
+    try:
+        path = find_scenario(name)
+        if not resolved:
+            click.echo(path.read_text(), nl=False)
+            return
+        import yaml
+
+        scenario = _with_environment(load_scenario(path))
+        click.echo(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False), nl=False)
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@scenarios.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE...")
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario FILEs against the schema; one line per file, non-zero exit if any is invalid."""
+    from alphacheck.scenarios import load_scenario
+
+    failed = []
+    for file in files:
+        try:
+            scenario = load_scenario(file)
+        except AlphacheckError as exc:
+            failed.append(str(exc))
+            click.echo(f"invalid: {exc}", err=True)
+            continue
+        variants = ", ".join(v.name for v in scenario.variants)
+        click.echo(
+            f"ok: {file} ({scenario.name}: variants {variants}; {len(scenario.stress.windows)} stress windows, "
+            f"{len(scenario.stress.shocks)} shocks, {len(scenario.backtest.cost_levels_bps)} cost levels)"
+        )
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(files)} scenario file(s) invalid")
+
+
+def _with_environment(scenario):
+    """The scenario with the original project's environment variables applied (see ``overrides``)."""
+    from alphacheck.scenarios.overrides import apply_overrides
+
+    return apply_overrides(scenario, {})

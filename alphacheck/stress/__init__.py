@@ -1,0 +1,22 @@
+"""Stress tests: historical windows, synthetic shocks re-predicted by the fold models."""
+
+from alphacheck.stress.sections import stress_sections
+from alphacheck.stress.shocked import CHANGED_METRICS, run_shocks, shocked_predictions
+from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipliers
+from alphacheck.stress.strategies import STRESS_METRICS, score_strategies
+from alphacheck.stress.windows import StressWarning, qualifying_predictions, stress_windows
+
+__all__ = [
+    "CHANGED_METRICS",
+    "STRESS_METRICS",
+    "StressWarning",
+    "apply_multipliers",
+    "in_ranges",
+    "qualifying_predictions",
+    "run_shocks",
+    "score_strategies",
+    "shock_multipliers",
+    "shocked_predictions",
+    "stress_sections",
+    "stress_windows",
+]

@@ -1,0 +1,58 @@
+"""The stress sections of a run's ``metrics.json``: windows and shocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from alphacheck.scenarios.schema import Scenario
+
+__all__ = ["stress_sections"]
+
+
+def stress_sections(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    datasets: dict[str, pd.DataFrame],
+    walk: Any,
+    on_progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """``{"stress": {window: ...}, "shocks": {shock: ...}}`` for the windows and shocks declared.
+
+    Parameters
+    ----------
+    scenario
+        The run's configuration.
+    prices, datasets
+        Per ticker, the prices and the dataset the run trained on.
+    walk
+        The walk-forward result: predictions, fold records and fold models.
+    on_progress
+        Receives one line per stage.
+
+    Returns
+    -------
+    dict
+        Only the sections the scenario declares (none: an empty dict).
+    """
+    from alphacheck.stress.shocked import run_shocks
+    from alphacheck.stress.windows import stress_windows
+
+    say = on_progress or (lambda message: None)
+    sections: dict[str, Any] = {}
+    if scenario.stress.windows:
+        say(f"stress windows: {', '.join(w.name for w in scenario.stress.windows)}")
+        folds = pd.DataFrame(walk.folds).rename(columns={"index": "fold"})[["fold", "test_start"]]
+        sections["stress"] = stress_windows(
+            walk.predictions,
+            folds.drop_duplicates("fold"),
+            prices,
+            scenario.backtest,
+            scenario.stress.windows,
+        )
+    if scenario.stress.shocks:
+        say(f"shocks: {', '.join(s.name for s in scenario.stress.shocks)} (fold models predict again)")
+        sections["shocks"] = run_shocks(scenario, prices, datasets, walk.predictions, walk.fold_models)
+    return sections

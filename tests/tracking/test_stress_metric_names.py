@@ -1,0 +1,55 @@
+"""Stress and shock records become MLflow metrics named by window or shock, never by their dates."""
+
+from __future__ import annotations
+
+from alphacheck.tracking.record import _record_section
+
+
+class _Steps:
+    def __init__(self):
+        self.logged = {}
+
+    def log_metric_steps(self, name, values):
+        self.logged[name] = list(values)
+
+
+RECORD = {
+    "window_start": "2018-01-26",
+    "window_end": "2018-04-06",
+    "first_date": "2018-01-26",
+    "last_date": "2018-04-06",
+    "accuracy": 0.55,
+    "sharpe": -1.5,
+    "n_trades": 9,
+    "folds": "1",
+}
+
+
+def test_window_records_are_named_by_window_and_measure():
+    recorder = _Steps()
+    section = {"february_2018": {"SP500": {"baseline": RECORD, "buy_and_hold": {**RECORD, "sharpe": -2.0}}}}
+    _record_section(recorder, "stress", section, "baseline", "SP500")
+    assert recorder.logged == {
+        "stress.february_2018.accuracy": [(0, 0.55)],
+        "stress.february_2018.sharpe": [(0, -1.5)],
+        "stress.february_2018.n_trades": [(0, 9.0)],
+    }
+
+
+def test_uncovered_windows_log_nothing_but_their_count():
+    recorder = _Steps()
+    note = {
+        "window_start": "1999-01-01",
+        "window_end": "1999-02-01",
+        "n_predictions": 0,
+        "note": "no model was trained",
+    }
+    _record_section(recorder, "stress", {"early": {"SP500": {"baseline": note}}}, "baseline", "SP500")
+    assert recorder.logged == {"stress.early.n_predictions": [(0, 0.0)]}
+
+
+def test_shock_records_are_named_by_shock():
+    recorder = _Steps()
+    record = {"first_date": "2017-06-23", "last_date": "2018-12-27", "sharpe": 0.1, "sharpe_change": -0.4}
+    _record_section(recorder, "shocks", {"crash": {"SP500": {"baseline": record}}}, "baseline", "SP500")
+    assert recorder.logged == {"shocks.crash.sharpe": [(0, 0.1)], "shocks.crash.sharpe_change": [(0, -0.4)]}
