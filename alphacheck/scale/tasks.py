@@ -40,11 +40,12 @@ class FoldTask:
 
 @dataclass
 class FoldOutcome:
-    """What one trained (or resumed) fold gives back."""
+    """What one trained (or resumed) fold gives back: its predictions, record and weights (on the CPU)."""
 
     fold: int
     proba: np.ndarray
     record: dict[str, Any]
+    state: dict[str, Any]
 
 
 @dataclass
@@ -135,6 +136,7 @@ def run_task(
         proba, record, state, _ = _run_fold(
             scenario, variant, fold, parts, device, store, state, NullProgress()
         )
-        result.outcomes.append(FoldOutcome(position, np.asarray(proba), record))
-    result.last_state = {k: v.detach().cpu() for k, v in state.items()}
+        weights = {k: v.detach().cpu() for k, v in state.items()}
+        result.outcomes.append(FoldOutcome(position, np.asarray(proba), record, weights))
+    result.last_state = result.outcomes[-1].state
     return result

@@ -3,8 +3,9 @@
 :func:`run_walkforward_scaled` plans the (variant, fold-group) tasks, hands
 them to the scenario's executor and assembles the results exactly as
 :func:`alphacheck.walkforward.run_walkforward` does (same row order, same
-fold records, the same last model per variant). With ``compute.executor:
-local`` and one worker it simply calls the in-process runner.
+fold records, the same last model per variant, every fold's module for the
+stress shocks). With ``compute.executor: local`` it simply calls the
+in-process runner.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def run_walkforward_scaled(
         PREDICTION_COLUMNS,
         _fit_scaler,
         _fold_arrays,
+        _module_from_state,
         _trained_model,
         common_calendar,
     )
@@ -82,16 +84,17 @@ def run_walkforward_scaled(
     finally:
         if owned:
             executor.close()
-    rows, records, models = [], [], {}
+    rows, records, models, fold_models = [], [], {}, {}
     length = scenario.walkforward.sequence_length
     for position, variant in enumerate(scenario.variants):
         outcomes = sorted(
             (o for r in results if r.task.variant == position for o in r.outcomes), key=lambda o: o.fold
         )
         for outcome in outcomes:
-            test_meta = _fold_arrays(datasets, calendar, folds[outcome.fold], length)["test"][2]
+            parts = _fold_arrays(datasets, calendar, folds[outcome.fold], length)
             index = folds[outcome.fold].index
-            rows.append(test_meta.assign(variant=variant.name, fold=index, proba=outcome.proba))
+            rows.append(parts["test"][2].assign(variant=variant.name, fold=index, proba=outcome.proba))
+            fold_models[(variant.name, index)] = _module_from_state(variant, parts, outcome.state)
             records.append(outcome.record)
         last = max((r for r in results if r.task.variant == position), key=lambda r: r.task.folds[-1])
         fold = folds[last.task.folds[-1]]
@@ -102,7 +105,7 @@ def run_walkforward_scaled(
         )
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
-    return WalkForwardResult(predictions, records, models)
+    return WalkForwardResult(predictions, records, models, fold_models)
 
 
 def _collect(executor, tasks, datasets, scenario, device, checkpoint_dir, folds, on_fold, progress):

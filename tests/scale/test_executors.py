@@ -51,6 +51,11 @@ def _same(result, reference):
     pd.testing.assert_frame_equal(result.predictions, reference.predictions)
     strip = lambda records: [{k: v for k, v in r.items() if k not in ("seconds", "resumed")} for r in records]
     assert strip(result.folds) == strip(reference.folds)
+    assert set(result.fold_models) == set(reference.fold_models)
+    for key, module in reference.fold_models.items():
+        for name, tensor in module.state_dict().items():
+            mine = result.fold_models[key].state_dict()[name]
+            np.testing.assert_array_equal(mine.cpu().numpy(), tensor.cpu().numpy())
     for name, model in reference.models.items():
         other = result.models[name]
         assert other.fold == model.fold and other.scaler_mean == model.scaler_mean
