@@ -36,7 +36,7 @@ def main() -> None:
     for path in [[]] + [[name] for name in sorted(_COMMANDS)]:
         argv = [sys.executable, "-m", "alphacheck", *path, "--help"]
         rows.append((" ".join(["alphacheck", *path, "--help"]), _median_seconds(argv, args.repeat)))
-    print(f"| command | median wall s | x python -c pass |\n|---|---:|---:|")
+    print("| command | median wall s | x python -c pass |\n|---|---:|---:|")
     for name, seconds in rows:
         print(f"| `{name}` | {seconds:.3f} | {seconds / baseline:.1f} |")
 

@@ -39,7 +39,7 @@ STARTUP_CHILD = r"""
 import time
 started = time.perf_counter()
 import numpy as np, pandas as pd
-from alphacheck.backtest.engine import simulate, simulate_weights
+from alphacheck.backtest.engine import simulate_weights
 dates = pd.bdate_range("2021-01-04", periods=300, name="date")
 close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
 prices = pd.DataFrame({"open": close, "high": close * 1.01, "low": close * 0.99, "close": close,
@@ -47,7 +47,6 @@ prices = pd.DataFrame({"open": close, "high": close * 1.01, "low": close * 0.99,
 weights = pd.DataFrame({"m": (np.arange(298) // 7 % 2).astype(float)}, index=dates[:298])
 imported = time.perf_counter()
 simulate_weights(prices, weights, "next_open", fees_bps=5.0, slippage_bps=5.0)
-simulate(prices, weights["m"], "next_open", fees_bps=5.0, slippage_bps=5.0)
 print(imported - started, time.perf_counter() - imported)
 """
 
@@ -224,11 +223,11 @@ difference of a predicted probability from the sequential run's.
 {_table(results['executors'])}
 ## 4. Start-up: first backtest in a fresh process
 
-`first_backtest_s` is one `simulate_weights` and one `simulate` call (vectorbt's
-numba kernels compiled or loaded); `process_s` the whole process, imports
+`first_backtest_s` is one `simulate_weights` call, the engine's one vectorbt call
+(numba kernels compiled or loaded); `process_s` the whole process, imports
 included. "As shipped", vectorbt's own `cache=True` kernels use its
-`__pycache__` (already filled on this machine) and `simulate_from_signals_nb` is
-compiled in every process; the other rows use an empty `$ALPHACHECK_HOME`.
+`__pycache__` (already filled on this machine); the other rows start from an
+empty `$ALPHACHECK_HOME`.
 
 {_table(results['startup'])}"""
     path = BENCH / "README.md"

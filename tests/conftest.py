@@ -62,3 +62,25 @@ def forget_modules_from(folder: Path, before: set[str]) -> None:
         file = getattr(sys.modules[name], "__file__", None)
         if file and Path(file).resolve().is_relative_to(root):
             del sys.modules[name]
+
+
+@pytest.fixture
+def clean_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """cwd is tmp_path; afterwards the feature and variant registries, sys.path and plugin modules are restored."""
+    import sys
+
+    from alphacheck.features import plugins as plugins_module
+    from alphacheck.features import registry
+    from alphacheck.models import registry as model_registry
+
+    features, variants = dict(registry._REGISTRY), dict(model_registry.VARIANTS)
+    modules, path = set(sys.modules), list(sys.path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(plugins_module, "_loaded_entry_points", False)
+    yield tmp_path
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(features)
+    model_registry.VARIANTS.clear()
+    model_registry.VARIANTS.update(variants)
+    forget_modules_from(tmp_path, modules)
+    sys.path[:] = path

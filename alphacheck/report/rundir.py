@@ -1,9 +1,10 @@
 """Read a run folder back: config, predictions, metrics and strategy returns.
 
 Everything a report shows is rebuilt from these files, so ``alphacheck report
-RUN_DIR`` never retrains. ``returns.parquet`` (long format: ``date, ticker,
-strategy, return``) is written by the pipeline; for an older folder without it
-the backtest is re-run from the saved predictions and the configured prices.
+RUN_DIR`` never retrains. ``returns.parquet`` (one row per date, ticker and
+strategy with ``net_return``, see :mod:`alphacheck.backtest.evaluate`) is
+written by the pipeline; for a folder without it the backtest is re-run from
+the saved predictions and the configured prices.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import yaml
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
 
-__all__ = ["RETURNS_FILE", "RunFolder", "read_run_folder", "returns_to_frame"]
+__all__ = ["RETURNS_FILE", "RunFolder", "read_run_folder"]
 
-RETURNS_FILE = "returns.parquet"  # read in either layout, see _frame_to_returns
+RETURNS_FILE = "returns.parquet"
 _REQUIRED = ("config.yaml", "predictions.parquet", "metrics.json")
 
 
@@ -91,24 +92,11 @@ def read_run_folder(path: Path) -> RunFolder:
     return RunFolder(path, scenario, predictions, metrics, returns)
 
 
-def returns_to_frame(returns: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
-    """Long frame ``date, ticker, strategy, return`` of per-bar returns (for ``returns.parquet``)."""
-    parts = [
-        pd.DataFrame(
-            {"date": pd.DatetimeIndex(series.index), "ticker": ticker, "strategy": strategy,
-             "return": series.to_numpy(dtype="float64")}
-        )
-        for (ticker, strategy), series in returns.items()
-    ]
-    return pd.concat(parts, ignore_index=True)
-
-
 def _frame_to_returns(frame: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
-    # Two layouts: ``strategy, return`` (returns_to_frame) or the backtest's ``variant, net_return, ...``.
-    strategy, value = ("variant", "net_return") if "net_return" in frame.columns else ("strategy", "return")
     returns = {}
-    for (ticker, strategy), rows in frame.groupby(["ticker", strategy], sort=False):
-        series = pd.Series(rows[value].to_numpy(), index=pd.DatetimeIndex(rows["date"], name="date"), name="return")
+    for (ticker, strategy), rows in frame.groupby(["ticker", "variant"], sort=False):
+        index = pd.DatetimeIndex(rows["date"], name="date")
+        series = pd.Series(rows["net_return"].to_numpy(), index=index, name="return")
         returns[(str(ticker), str(strategy))] = series.sort_index()
     return returns
 

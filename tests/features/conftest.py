@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from alphacheck.features import plugins as plugins_module
-from alphacheck.features import registry
-from tests.conftest import forget_modules_from
-
-
-@pytest.fixture
-def clean_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Restore the feature registry, sys.modules and sys.path after the test; cwd is tmp_path."""
-    saved = dict(registry._REGISTRY)
-    modules = set(sys.modules)
-    path = list(sys.path)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(plugins_module, "_loaded_entry_points", False)
-    yield tmp_path
-    registry._REGISTRY.clear()
-    registry._REGISTRY.update(saved)
-    forget_modules_from(tmp_path, modules)
-    sys.path[:] = path
 
 
 @pytest.fixture

@@ -47,9 +47,17 @@ def write_run_folder(path: Path, seed: int = 0) -> Path:
             "proba": proba, "label": label, "fwd_return": rng.normal(0, 0.01, len(dates)),
         }))
         market = rng.normal(0.0004, 0.01, len(dates))
-        strategy = np.where(proba > 0.5, market, 0.0)
-        for name, series in {VARIANT: strategy, "buy_and_hold": market, "always_long": market - 1e-5}.items():
-            returns.append(pd.DataFrame({"date": dates, "ticker": ticker, "strategy": name, "return": series}))
+        long = (proba > 0.5).astype(float)
+        costs = {VARIANT: 0.0, "buy_and_hold": 0.0, "always_long": 1e-5}
+        positions = {VARIANT: long, "buy_and_hold": np.ones(len(dates)), "always_long": np.ones(len(dates))}
+        for name, position in positions.items():
+            gross = position * market
+            series = gross - costs[name]
+            # the pipeline's layout (backtest.evaluate): one row per date, ticker and strategy
+            returns.append(pd.DataFrame({
+                "date": dates, "ticker": ticker, "variant": name, "position": position, "gross_return": gross,
+                "cost": costs[name], "net_return": series, "benchmark_return": market,
+            }))
             metrics.setdefault(ticker, {})[name] = {
                 "accuracy": None if name == "buy_and_hold" else float(np.mean((proba > 0.5) == label)),
                 "total_return": float(np.prod(1 + series) - 1), "sharpe": 1.0 + t, "n_trades": 12,

@@ -7,12 +7,13 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from alphacheck.exceptions import ConfigError
 from alphacheck.report.builder import build_report
-from alphacheck.report.rundir import read_run_folder, returns_to_frame
+from alphacheck.report.rundir import read_run_folder
 
 _spec = importlib.util.spec_from_file_location("report_browser", Path(__file__).with_name("browser.py"))
 browser = importlib.util.module_from_spec(_spec)
@@ -25,9 +26,11 @@ def test_read_run_folder_round_trips_returns(run_dir):
     run = read_run_folder(run_dir)
     assert run.variants == ["baseline"] and run.tickers == ["SP500", "NASDAQ"]
     frame = pd.read_parquet(run_dir / "returns.parquet")
-    again = returns_to_frame(run.returns).sort_values(["ticker", "strategy", "date"], ignore_index=True)
-    expected = frame.sort_values(["ticker", "strategy", "date"], ignore_index=True)
-    pd.testing.assert_frame_equal(again, expected, check_exact=True, check_index_type=False)
+    assert set(run.returns) == set(zip(frame["ticker"], frame["variant"]))
+    for (ticker, strategy), series in run.returns.items():
+        rows = frame[(frame["ticker"] == ticker) & (frame["variant"] == strategy)].sort_values("date")
+        assert series.index.equals(pd.DatetimeIndex(rows["date"]))
+        np.testing.assert_array_equal(series.to_numpy(), rows["net_return"].to_numpy())
 
 
 def test_missing_files_name_the_folder_and_the_fix(tmp_path):
@@ -111,13 +114,3 @@ def test_a_script_error_is_caught(tmp_path):
     assert report["tables"] == 1
     assert len(report["errors"]) == 1 and "notDefinedAnywhere" in report["errors"][0]
 
-
-def test_returns_in_the_backtests_layout_are_read(run_dir):
-    # returns.parquet as the backtest writes it: variant, net_return and more columns.
-    frame = pd.read_parquet(run_dir / "returns.parquet")
-    layout = frame.rename(columns={"strategy": "variant", "return": "net_return"}).assign(position=1, cost=0.0)
-    layout.to_parquet(run_dir / "returns.parquet", index=False)
-    run = read_run_folder(run_dir)
-    expected = frame[(frame["ticker"] == "NASDAQ") & (frame["strategy"] == "always_long")]
-    assert run.returns[("NASDAQ", "always_long")].tolist() == expected["return"].tolist()
-    assert len(run.returns) == 6

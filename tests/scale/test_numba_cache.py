@@ -15,7 +15,7 @@ from tests.conftest import REPO
 CHILD = r"""
 import json, sys
 import numpy as np, pandas as pd
-from alphacheck.backtest.engine import simulate, simulate_weights
+from alphacheck.backtest.engine import simulate_weights
 from alphacheck.scale.numba_cache import enable_numba_cache
 
 dates = pd.bdate_range("2021-01-04", periods=8, name="date")
@@ -24,8 +24,11 @@ prices = pd.DataFrame({"open": close * 0.999, "high": close * 1.01, "low": close
                        "volume": 1e6}, index=dates)
 weights = pd.DataFrame({"model": [0, 1, 1, 0, 1, 1]}, index=dates[:6], dtype="float64")
 sim = simulate_weights(prices, weights, "next_open", fees_bps=5.0, slippage_bps=5.0)
-signals = simulate(prices, weights["model"], "next_open", fees_bps=5.0, slippage_bps=5.0)
 state = enable_numba_cache()
+import vectorbt as vbt  # Portfolio.from_signals: vectorbt declares its kernel without cache=True
+entries = pd.Series([False, True, False, False, True, False, False, False], index=dates)
+exits = entries.shift(2, fill_value=False)
+signals = vbt.Portfolio.from_signals(close=prices["close"], entries=entries, exits=exits, fees=0.0005, freq="1D")
 kernels = state["kernels"]
 used = {name: k for name, k in kernels.items() if k.signatures}
 report = {
@@ -36,7 +39,7 @@ report = {
     "misses": sum(sum(k.stats.cache_misses.values()) for k in used.values()),
     "signals_hits": sum(kernels["vectorbt.portfolio.nb.simulate_from_signals_nb"].stats.cache_hits.values()),
     "equity": sim.equity["model"].round(6).tolist(),
-    "signal_returns": signals.returns.round(9).tolist(),
+    "signal_returns": signals.returns().round(9).tolist(),
 }
 print(json.dumps(report))
 """
