@@ -28,7 +28,9 @@ state = enable_numba_cache()
 import vectorbt as vbt  # Portfolio.from_signals: vectorbt declares its kernel without cache=True
 entries = pd.Series([False, True, False, False, True, False, False, False], index=dates)
 exits = entries.shift(2, fill_value=False)
-signals = vbt.Portfolio.from_signals(close=prices["close"], entries=entries, exits=exits, fees=0.0005, freq="1D")
+signals = vbt.Portfolio.from_signals(
+    close=prices["close"], entries=entries, exits=exits, fees=0.0005, freq="1D"
+)
 kernels = state["kernels"]
 used = {name: k for name, k in kernels.items() if k.signatures}
 report = {
