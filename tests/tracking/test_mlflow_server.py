@@ -117,11 +117,14 @@ def test_a_child_run_per_variant_and_ticker_with_steps_stress_and_costs(logged, 
 
 
 @pytest.mark.slow
-def test_the_final_model_is_logged_with_signature_example_and_onnx(logged, tmp_path):
+def test_the_final_model_is_logged_with_signature_example_and_onnx(logged, tmp_path, mlflow_server, monkeypatch):
     import mlflow.pytorch
     import onnx
     from mlflow.models import get_model_info
 
+    # runs:/ URIs resolve against the global tracking URI, whatever earlier tests left there
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
+    monkeypatch.setattr("mlflow.tracking._tracking_service.utils._tracking_uri", None)
     client, recorder, model, _ = logged
     child = _children(client, client.get_run(recorder.run_id))["baseline-SP500"]
     uri = f"runs:/{child.info.run_id}/model"
