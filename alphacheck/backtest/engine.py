@@ -88,6 +88,10 @@ def simulate_weights(
     """
     import vectorbt as vbt
 
+    from alphacheck.scale.numba_cache import enable_numba_cache
+
+    enable_numba_cache()  # vectorbt's kernels compiled once, then read from disk
+
     panel = prices if isinstance(prices, dict) else {None: prices}
     owners = (
         list(weights.columns.get_level_values(0)) if isinstance(prices, dict) else [None] * weights.shape[1]

@@ -58,6 +58,18 @@ __all__ = ["run"]
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
 )
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
+@click.option(
+    "--executor", type=click.Choice(["local", "processes", "ray"]), envvar="ALPHACHECK_EXECUTOR",
+    help="Where the (variant, fold-group) tasks run: in-process, in worker processes, or on Ray "
+    "(compute.executor). Predictions do not depend on it.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Worker processes, or CPUs of a local Ray cluster."
+)
+@click.option(
+    "--ray-address", metavar="ADDR", envvar="RAY_ADDRESS",
+    help="A running Ray cluster (default: start a local one); implies --executor ray.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -79,6 +91,9 @@ def run(
     tickers: tuple[str, ...],
     start: dt.datetime | None,
     end: dt.datetime | None,
+    executor: str | None,
+    workers: int | None,
+    ray_address: str | None,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -114,6 +129,8 @@ def run(
             "walkforward.sequence_length": sequence_length,
             "data.source": source, "data.tickers": _names(tickers) or None,
             "data.start": start and start.date(), "data.end": end and end.date(),
+            "compute.executor": "ray" if ray_address and not executor else executor,
+            "compute.workers": workers, "compute.ray_address": ray_address,
         }
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]

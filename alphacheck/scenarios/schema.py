@@ -17,6 +17,7 @@ from alphacheck.scenarios.stress import StressConfig
 
 __all__ = [
     "BacktestConfig",
+    "ComputeConfig",
     "DataConfig",
     "FeatureConfig",
     "Scenario",
@@ -245,6 +246,20 @@ class BacktestConfig(_Frozen):
         return self.threshold if self.lower_threshold is None else self.lower_threshold
 
 
+class ComputeConfig(_Frozen):
+    """Where the walk-forward's (variant, fold-group) tasks run; never changes the predictions."""
+
+    # local: in-process; processes: `workers` spawned processes; ray: Ray tasks
+    # (a local cluster on the loopback address unless ray_address names one).
+    executor: Literal["local", "processes", "ray"] = "local"
+    workers: int = Field(2, ge=1)
+    # Torch threads per worker; default: training.cpu_threads.
+    threads_per_worker: int | None = Field(None, ge=1)
+    ray_address: str | None = None
+    # Folds per task when folds are independent (warm starts chain a variant's folds into one task).
+    fold_group_size: int = Field(1, ge=1)
+
+
 class Scenario(_Frozen):
     """A whole study, as declared in one YAML file."""
 
@@ -261,6 +276,7 @@ class Scenario(_Frozen):
     )
     backtest: BacktestConfig = BacktestConfig()
     stress: StressConfig = StressConfig()
+    compute: ComputeConfig = ComputeConfig()
 
     @field_validator("variants", mode="before")
     @classmethod

@@ -1,0 +1,120 @@
+"""Every executor gives the in-process runner's predictions, and resumes from its checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alphacheck.exceptions import ConfigError
+from alphacheck.features import build_dataset
+from alphacheck.models import seed_everything
+from alphacheck.scale import LocalExecutor, ProcessExecutor, make_executor, plan_tasks, run_walkforward_scaled
+from alphacheck.scale.tasks import FoldTask
+from alphacheck.scenarios import validate_scenario
+from alphacheck.walkforward import run_walkforward
+from tests.conftest import synthetic_prices
+
+
+def _scenario(**changes):
+    tree = {
+        "name": "scale",
+        "seed": 5,
+        "walkforward": {
+            "train_days": 120, "test_days": 30, "purge_days": 2, "validation_days": 30, "sequence_length": 5,
+        },
+        "training": {"epochs": 2, "batch_size": 32, "patience": 2, "checkpoint": False},
+        "variants": ["baseline", "lightweight"],
+    }
+    for key, value in changes.items():
+        tree[key] = {**tree.get(key, {}), **value} if isinstance(value, dict) else value
+    return validate_scenario(tree)
+
+
+@pytest.fixture
+def datasets():
+    prices = {"A": synthetic_prices(230, seed=21), "B": synthetic_prices(230, seed=22)}
+    return {t: build_dataset(p, "basic", "next_open") for t, p in prices.items()}
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+
+
+def _reference(datasets, scenario):
+    seed_everything(scenario.seed)
+    return run_walkforward(datasets, scenario, "cpu")
+
+
+def _same(result, reference):
+    pd.testing.assert_frame_equal(result.predictions, reference.predictions)
+    strip = lambda records: [{k: v for k, v in r.items() if k not in ("seconds", "resumed")} for r in records]
+    assert strip(result.folds) == strip(reference.folds)
+    assert set(result.fold_models) == set(reference.fold_models)
+    for key, module in reference.fold_models.items():
+        for name, tensor in module.state_dict().items():
+            mine = result.fold_models[key].state_dict()[name]
+            np.testing.assert_array_equal(mine.cpu().numpy(), tensor.cpu().numpy())
+    for name, model in reference.models.items():
+        other = result.models[name]
+        assert other.fold == model.fold and other.scaler_mean == model.scaler_mean
+        for key, tensor in model.module.state_dict().items():
+            np.testing.assert_array_equal(other.module.state_dict()[key].numpy(), tensor.numpy())
+
+
+def test_plan_splits_independent_folds_and_chains_warm_starts():
+    scenario = _scenario()
+    assert plan_tasks(scenario, 3) == [
+        FoldTask(0, (0,)), FoldTask(0, (1,)), FoldTask(0, (2,)),
+        FoldTask(1, (0,)), FoldTask(1, (1,)), FoldTask(1, (2,)),
+    ]
+    assert plan_tasks(scenario, 3, group_size=2)[:2] == [FoldTask(0, (0, 1)), FoldTask(0, (2,))]
+    warm = _scenario(training={"warm_start": True})
+    assert plan_tasks(warm, 3, group_size=1) == [FoldTask(0, (0, 1, 2)), FoldTask(1, (0, 1, 2))]
+
+
+def test_local_tasks_equal_the_runner(datasets):
+    scenario = _scenario()
+    reference = _reference(datasets, scenario)
+    assert len(reference.folds) == 6  # 3 folds x 2 variants
+    _same(run_walkforward_scaled(datasets, scenario, "cpu", executor=LocalExecutor()), reference)
+
+
+@pytest.mark.slow
+def test_processes_equal_the_runner_with_warm_starts(datasets):
+    scenario = _scenario(training={"warm_start": True})
+    reference = _reference(datasets, scenario)
+    _same(run_walkforward_scaled(datasets, scenario, "cpu", executor=ProcessExecutor(2, 1)), reference)
+
+
+@pytest.mark.slow
+def test_processes_resume_from_the_local_runs_checkpoints(datasets, tmp_path):
+    scenario = _scenario(training={"checkpoint": True})
+    reference = _reference(datasets, scenario)  # writes every fold's checkpoint
+    removed = list((tmp_path / "home" / "folds").glob("*/fold-0001.pt"))
+    assert len(removed) == 2  # one per variant
+    for path in removed:
+        path.unlink()
+    seen = {}
+    result = run_walkforward_scaled(
+        datasets, scenario, "cpu", executor=ProcessExecutor(2, 1),
+        on_fold=lambda variant, fold, record: seen.update({(variant, fold.index): record["resumed"]}),
+    )
+    assert seen == {(v, f): f != 1 for v in ("baseline", "lightweight") for f in range(3)}
+    assert all(path.is_file() for path in removed)  # the retrained folds are checkpointed again
+    _same(result, reference)
+
+
+@pytest.mark.slow
+def test_scenario_compute_section_picks_the_executor(datasets):
+    scenario = _scenario(compute={"executor": "processes", "workers": 2, "threads_per_worker": 1})
+    reference = _reference(datasets, scenario)
+    _same(run_walkforward_scaled(datasets, scenario, "cpu"), reference)
+
+
+def test_unknown_executor_and_bad_workers_are_config_errors():
+    with pytest.raises(ConfigError, match=r"'proceses' is unknown \(did you mean 'processes'\?\)"):
+        make_executor("proceses")
+    with pytest.raises(ConfigError, match="compute.workers must be at least 1, got 0"):
+        make_executor("processes", workers=0)

@@ -1,0 +1,80 @@
+"""vectorbt's kernels are compiled by the first process and loaded from disk by the next."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+CHILD = r"""
+import json, sys
+import numpy as np, pandas as pd
+from alphacheck.backtest.engine import simulate_weights
+from alphacheck.scale.numba_cache import enable_numba_cache
+
+dates = pd.bdate_range("2021-01-04", periods=8, name="date")
+close = np.array([100.0, 101.0, 99.0, 102.0, 103.0, 101.0, 104.0, 105.0])
+prices = pd.DataFrame({"open": close * 0.999, "high": close * 1.01, "low": close * 0.99, "close": close,
+                       "volume": 1e6}, index=dates)
+weights = pd.DataFrame({"model": [0, 1, 1, 0, 1, 1]}, index=dates[:6], dtype="float64")
+sim = simulate_weights(prices, weights, "next_open", fees_bps=5.0, slippage_bps=5.0)
+state = enable_numba_cache()
+import vectorbt as vbt  # Portfolio.from_signals: vectorbt declares its kernel without cache=True
+entries = pd.Series([False, True, False, False, True, False, False, False], index=dates)
+exits = entries.shift(2, fill_value=False)
+signals = vbt.Portfolio.from_signals(
+    close=prices["close"], entries=entries, exits=exits, fees=0.0005, freq="1D"
+)
+kernels = state["kernels"]
+used = {name: k for name, k in kernels.items() if k.signatures}
+report = {
+    "folder": str(state["folder"]),
+    "rewrapped": state["rewrapped"],
+    "used": sorted(used),
+    "hits": sum(sum(k.stats.cache_hits.values()) for k in used.values()),
+    "misses": sum(sum(k.stats.cache_misses.values()) for k in used.values()),
+    "signals_hits": sum(kernels["vectorbt.portfolio.nb.simulate_from_signals_nb"].stats.cache_hits.values()),
+    "equity": sim.equity["model"].round(6).tolist(),
+    "signal_returns": signals.returns().round(9).tolist(),
+}
+print(json.dumps(report))
+"""
+
+
+def _child(tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["ALPHACHECK_HOME"] = str(tmp_path / "home")
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_second_process_loads_the_compiled_kernels_from_the_alphacheck_cache(tmp_path):
+    first = _child(tmp_path)
+    assert first["folder"] == str(tmp_path / "home" / "numba")
+    assert "vectorbt.portfolio.nb.simulate_from_orders_nb" in first["used"]
+    # vectorbt 1.2 declares simulate_from_signals_nb without cache=True: re-wrapped here
+    assert "vectorbt.portfolio.nb.simulate_from_signals_nb" in first["rewrapped"]
+    assert "vectorbt.portfolio.nb.simulate_from_signals_nb" in first["used"]
+    assert first["misses"] > 0 and first["hits"] == 0
+    for kernel in ("simulate_from_orders_nb", "simulate_from_signals_nb"):
+        assert list(Path(first["folder"]).rglob(f"*{kernel}*.nbi")), f"no cache index for {kernel}"
+
+    second = _child(tmp_path)
+    # callers load from disk with their callees linked in, so fewer kernels get dispatched at all
+    assert set(second["used"]) < set(first["used"])
+    assert "vectorbt.portfolio.nb.simulate_from_signals_nb" in second["used"]
+    assert second["misses"] == 0 and second["hits"] >= 2
+    assert second["signals_hits"] >= 1
+    assert second["equity"] == first["equity"]  # same results from the cached code
+    assert second["signal_returns"] == first["signal_returns"]
