@@ -23,6 +23,7 @@ __all__ = [
     "break_even_cost",
     "deflated_sharpe_ratio",
     "expected_max_sharpe",
+    "percentile_interval",
     "probabilistic_sharpe_ratio",
     "sharpe_bootstrap_interval",
     "spa_test",
@@ -144,9 +145,16 @@ def sharpe_bootstrap_interval(
         return float("nan"), float("nan")
     bootstrap = StationaryBootstrap(block_days, returns, seed=np.random.default_rng(seed))
     draws = bootstrap.apply(lambda x: np.array([sharpe_ratio(x, periods_per_year)]), reps)[:, 0]
+    return percentile_interval(draws, level)
+
+
+def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Central ``level`` percentile interval of bootstrap draws, undefined draws left out."""
+    draws = np.asarray(draws, dtype="float64")
     draws = draws[np.isfinite(draws)]
     tail = (1 - level) / 2 * 100
-    return float(np.percentile(draws, tail)), float(np.percentile(draws, 100 - tail))
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def spa_test(

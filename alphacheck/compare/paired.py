@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from alphacheck.backtest.metrics import PERIODS_PER_YEAR, sharpe_ratio
+from alphacheck.backtest.significance import percentile_interval
 
 __all__ = [
     "diebold_mariano",
@@ -125,10 +126,8 @@ def sharpe_difference_interval(
     draws = bootstrap.apply(
         lambda x, y: np.array([sharpe_ratio(y, periods_per_year) - sharpe_ratio(x, periods_per_year)]), reps
     )[:, 0]
-    draws = draws[np.isfinite(draws)]
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return {"difference": float(observed), "ci_low": float(low), "ci_high": float(high)}
+    low, high = percentile_interval(draws, level)
+    return {"difference": float(observed), "ci_low": low, "ci_high": high}
 
 
 def model_confidence_set(

@@ -10,7 +10,22 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["AttentionLSTM", "LSTMClassifier", "MultiScaleLSTM"]
+__all__ = ["AttentionLSTM", "LSTMClassifier", "MultiScaleLSTM", "stacked_lstm"]
+
+
+
+def stacked_lstm(
+    n_features: int, hidden_size: int, num_layers: int, dropout: float, bidirectional: bool = False
+) -> nn.LSTM:
+    """A batch-first LSTM; ``dropout`` applies between layers, so only when there are several."""
+    return nn.LSTM(
+        n_features,
+        hidden_size,
+        num_layers=num_layers,
+        batch_first=True,
+        dropout=dropout if num_layers > 1 else 0.0,
+        bidirectional=bidirectional,
+    )
 
 
 class LSTMClassifier(nn.Module):
@@ -35,14 +50,7 @@ class LSTMClassifier(nn.Module):
         bidirectional: bool = False,
     ) -> None:
         super().__init__()
-        self.lstm = nn.LSTM(
-            n_features,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-            bidirectional=bidirectional,
-        )
+        self.lstm = stacked_lstm(n_features, hidden_size, num_layers, dropout, bidirectional)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), 1)
 
@@ -81,14 +89,7 @@ class AttentionLSTM(nn.Module):
         attention_size: int = 64,
     ) -> None:
         super().__init__()
-        self.lstm = nn.LSTM(
-            n_features,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-            bidirectional=bidirectional,
-        )
+        self.lstm = stacked_lstm(n_features, hidden_size, num_layers, dropout, bidirectional)
         width = hidden_size * (2 if bidirectional else 1)
         self.score = nn.Sequential(nn.Linear(width, attention_size), nn.Tanh(), nn.Linear(attention_size, 1))
         self.norm = nn.LayerNorm(width)
@@ -139,13 +140,7 @@ class MultiScaleLSTM(nn.Module):
         super().__init__()
         self.short_steps = short_steps
         self.short = nn.LSTM(n_features, hidden_size, batch_first=True)
-        self.long = nn.LSTM(
-            n_features,
-            hidden_size,
-            num_layers=long_layers,
-            batch_first=True,
-            dropout=dropout if long_layers > 1 else 0.0,
-        )
+        self.long = stacked_lstm(n_features, hidden_size, long_layers, dropout)
         self.norm = nn.LayerNorm(2 * hidden_size)
         layers: list[nn.Module] = []
         width = 2 * hidden_size
