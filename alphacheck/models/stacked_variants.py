@@ -23,7 +23,7 @@ from alphacheck.models.lstm import AttentionLSTM, LSTMClassifier, MultiScaleLSTM
 from alphacheck.models.stacked import FoldNoise, dropout, layer_norm, linear, lstm, self_attention
 from alphacheck.models.transformer import TransformerClassifier
 
-__all__ = ["StackedForward", "fold_state", "stack_parameters", "stacked_forward"]
+__all__ = ["FlatParameters", "StackedForward", "fold_state", "stack_parameters", "stacked_forward"]
 
 StackedForward = Callable[[dict[str, torch.Tensor], torch.Tensor, FoldNoise | None], torch.Tensor]
 
@@ -34,6 +34,40 @@ def stack_parameters(modules: list[nn.Module]) -> dict[str, torch.Tensor]:
     return {
         name: torch.stack([n[name].detach() for n in named]).requires_grad_(True) for name in named[0]
     }
+
+
+class FlatParameters:
+    """Every weight of a stack in one leaf tensor ``(fold, weights)``, read through named views.
+
+    One tensor keeps the optimiser, the clipping and the best-weight copies at a
+    handful of operations per step whatever the number of weight tensors (a
+    GPU pays per kernel launch); :meth:`views` splits it into tensors shaped
+    like the module's parameters (with the fold first), and autograd gathers
+    their gradients back into one ``(fold, weights)`` gradient.
+
+    Parameters
+    ----------
+    modules
+        One module per fold, all of one architecture.
+    """
+
+    def __init__(self, modules: list[nn.Module]) -> None:
+        named = [dict(m.named_parameters()) for m in modules]
+        self.names = list(named[0])
+        self.shapes = [tuple(named[0][n].shape) for n in self.names]
+        self.sizes = [named[0][n].numel() for n in self.names]
+        rows = [torch.cat([n[name].detach().reshape(-1) for name in self.names]) for n in named]
+        self.flat = torch.stack(rows).requires_grad_(True)
+
+    def views(self, flat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Each parameter of ``flat`` (default: the leaf) as a ``(fold, *shape)`` view."""
+        flat = self.flat if flat is None else flat
+        chunks = flat.split(self.sizes, dim=1)
+        return {n: c.unflatten(1, shape) for n, c, shape in zip(self.names, chunks, self.shapes)}
+
+    def keep(self, mask: torch.Tensor) -> None:
+        """Keep the folds where ``mask`` is true (a new leaf)."""
+        self.flat = self.flat.detach()[mask].requires_grad_(True)
 
 
 def fold_state(params: dict[str, torch.Tensor], fold: int) -> dict[str, torch.Tensor]:

@@ -76,7 +76,7 @@ def run_walkforward_scaled(
         executor = make_executor(name, compute.workers, compute.ray_address, threads)
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
-    tasks = plan_tasks(scenario, len(folds), compute.fold_group_size if compute else 1)
+    tasks = plan_tasks(scenario, len(folds), (compute.fold_group_size or 1) if compute else 1)
     try:
         results = _collect(
             executor, tasks, datasets, scenario, device, checkpoint_dir, folds, on_fold, progress

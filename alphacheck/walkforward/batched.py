@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from alphacheck.models.registry import get_variant
 from alphacheck.models.stacked import FoldNoise
 from alphacheck.models.stacked_optim import StackedAdamW, clip_grad_norm_per_fold
-from alphacheck.models.stacked_variants import fold_state, stack_parameters, stacked_forward
+from alphacheck.models.stacked_variants import FlatParameters, fold_state, stacked_forward
 from alphacheck.walkforward.trainer import _MIN_IMPROVEMENT, SequenceClassifier, _learning_rate, _pos_weight
 
 __all__ = ["FoldArrays", "batching_obstacle", "fit_folds"]
@@ -192,7 +192,7 @@ def _train(name, resolved, overrides, cfg, data: _Stack, seeds, on_epoch) -> _Ru
     forward = stacked_forward(modules[0])
     if forward is None:
         raise ValueError(f"variant {name!r}: {type(modules[0]).__name__} has no stacked form")
-    state = _State(stack_parameters(modules), cfg, seeds, device)
+    state = _State(FlatParameters(modules), cfg, seeds, device)
     rates = _rate_table(_learning_rate(name, overrides, resolved, cfg), cfg)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     run = _Run(modules, [cfg.epochs] * len(seeds), [0] * len(seeds), [math.inf] * len(seeds))
@@ -217,32 +217,31 @@ def _train(name, resolved, overrides, cfg, data: _Stack, seeds, on_epoch) -> _Ru
         if not state.live:
             break
     for k, module in enumerate(modules):
-        module.load_state_dict(fold_state(state.best, k))
+        module.load_state_dict(fold_state(state.weights.views(state.best), k))
     return run
 
 
 class _State:
     """The training folds' stacked weights, optimiser and dropout streams, and every fold's best weights."""
 
-    def __init__(self, params, cfg, seeds, device) -> None:
-        self.params = params
-        self.best = {name: value.detach().clone() for name, value in params.items()}
-        self.optimiser = StackedAdamW(list(params.values()), cfg.weight_decay)
+    def __init__(self, weights: FlatParameters, cfg, seeds, device) -> None:
+        self.weights = weights
+        self.best = weights.flat.detach().clone()
+        self.optimiser = StackedAdamW([weights.flat], cfg.weight_decay)
         self.noise = FoldNoise(list(seeds), device)
         self.live = list(range(len(seeds)))
         self.rows = torch.arange(len(seeds), device=device)
 
     def save_best(self, position: int, fold: int) -> None:
-        for name, value in self.params.items():
-            self.best[name][fold] = value.detach()[position]
+        self.best[fold] = self.weights.flat.detach()[position]
 
     def keep(self, keep: list[bool]) -> None:
         """Drop the folds that stopped: later steps compute only the folds still training."""
         if all(keep):
             return
         mask = torch.tensor(keep, device=self.rows.device)
-        self.params = {n: p.detach()[mask].requires_grad_(True) for n, p in self.params.items()}
-        self.optimiser.params = list(self.params.values())
+        self.weights.keep(mask)
+        self.optimiser.params = [self.weights.flat]
         self.optimiser.keep(mask)
         self.noise = self.noise.keep(mask)
         self.live = [k for k, kept in zip(self.live, keep) if kept]
@@ -282,7 +281,7 @@ def _epoch(forward, state: _State, data: _Stack, orders, cfg, epoch: int, rate: 
     for step in range(steps):
         batch, taken = index[:, step * size : (step + 1) * size], mask[:, step * size : (step + 1) * size]
         state.noise.start(epoch, step)
-        logits = forward(state.params, data.x[rows, batch], state.noise)
+        logits = forward(state.weights.views(), data.x[rows, batch], state.noise)
         targets = data.y[rows, batch]
         losses = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=weights, reduction="none")
         counts = taken.sum(dim=1)
@@ -297,7 +296,7 @@ def _epoch(forward, state: _State, data: _Stack, orders, cfg, epoch: int, rate: 
 def _val_losses(forward, state: _State, data: _Stack) -> list[float]:
     """Each training fold's validation loss, reduced over its own rows as the sequential trainer does."""
     with torch.no_grad():
-        logits = forward(state.params, data.x_val[state.rows], None)
+        logits = forward(state.weights.views(), data.x_val[state.rows], None)
         losses = [
             F.binary_cross_entropy_with_logits(
                 logits[position, : data.n_val[k]],

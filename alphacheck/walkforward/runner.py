@@ -26,6 +26,7 @@ from alphacheck.exceptions import ConfigError
 from alphacheck.walkforward.checkpoint import FoldStore, cache_root, data_fingerprint, run_key
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
+from alphacheck.walkforward.stacks import concurrency_key, run_stack, stack_plan
 
 if TYPE_CHECKING:
     from alphacheck.scenarios.schema import Scenario
@@ -112,17 +113,16 @@ def run_walkforward(
     fingerprint = data_fingerprint(datasets) if scenario.training.checkpoint else ""
     rows, records, models, fold_models = [], [], {}, {}
     for variant in scenario.variants:
+        plan = stack_plan(scenario, variant, datasets, calendar, folds, device)
         store = None
         if scenario.training.checkpoint:
-            store = FoldStore(root / run_key(fingerprint, scenario, variant, device))
+            store = FoldStore(root / run_key(fingerprint, scenario, variant, device, concurrency_key(plan)))
         progress.start_variant(variant.name, len(folds))
-        state, last = None, None
-        for fold in folds:
-            scaler = _fit_scaler(datasets, fold)
-            parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length, scaler)
-            proba, record, state, module = _run_fold(
-                scenario, variant, fold, parts, device, store, state, progress
-            )
+        last = None
+        outcomes = _variant_outcomes(
+            scenario, variant, datasets, calendar, folds, plan, device, store, progress
+        )
+        for fold, scaler, parts, (proba, record, state, module) in outcomes:
             rows.append(parts["test"][2].assign(variant=variant.name, fold=fold.index, proba=proba))
             fold_models[(variant.name, fold.index)] = (
                 module if module is not None else _module_from_state(variant, parts, state)
@@ -137,6 +137,30 @@ def run_walkforward(
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
     return WalkForwardResult(predictions, records, models, fold_models)
+
+
+def _variant_outcomes(scenario, variant, datasets, calendar, folds, plan, device, store, progress):
+    """Each fold's ``(fold, scaler, parts, outcome)`` in order: fold by fold, or stack by stack (``plan``)."""
+    length = scenario.walkforward.sequence_length
+
+    def prepare(fold):
+        scaler = _fit_scaler(datasets, fold)
+        return fold, scaler, _fold_arrays(datasets, calendar, fold, length, scaler)
+
+    if plan is None:
+        state = None
+        for fold in folds:
+            fold, scaler, parts = prepare(fold)
+            outcome = _run_fold(scenario, variant, fold, parts, device, store, state, progress)
+            state = outcome[2]
+            yield fold, scaler, parts, outcome
+        return
+    for group in plan:
+        prepared = [prepare(folds[position]) for position in group]
+        stack = [p[0] for p in prepared], [p[2] for p in prepared]
+        trained = run_stack(scenario, variant, *stack, device, store, progress)
+        for (fold, scaler, parts), outcome in zip(prepared, trained):
+            yield fold, scaler, parts, outcome
 
 
 def fold_test_sequences(
@@ -165,12 +189,7 @@ def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
         return saved["proba"], {**saved["record"], "resumed": True}, saved["state"], None
     from alphacheck.walkforward.trainer import SequenceClassifier
 
-    for role in ("fit", "val"):
-        if len(parts[role][1]) == 0 or len(np.unique(parts[role][1])) < 2:
-            raise ConfigError(
-                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
-                "lengthen walkforward.train_days or validation_days"
-            )
+    _check_classes(fold, parts)
     training = (
         variant.training_config(scenario.training)
         if hasattr(variant, "training_config")
@@ -187,8 +206,23 @@ def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
     )
     init = state if training.warm_start else None
     model.fit(*parts["fit"][:2], *parts["val"][:2], init_state=init)
+    return _finish_fold(variant, fold, parts, model, device, store)
+
+
+def _check_classes(fold: Fold, parts: dict) -> None:
+    """Refuse a fold whose fit or validation rows hold a single class (no loss, no early stopping)."""
+    for role in ("fit", "val"):
+        if len(parts[role][1]) == 0 or len(np.unique(parts[role][1])) < 2:
+            raise ConfigError(
+                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
+                "lengthen walkforward.train_days or validation_days"
+            )
+
+
+def _finish_fold(variant, fold, parts, model, device, store, extra=None):
+    """Predict a fitted fold's test rows, record and checkpoint it; returns proba, record, weights, module."""
     proba = model.predict_proba(parts["test"][0])
-    record = _record(variant.name, fold, parts, model, device)
+    record = {**_record(variant.name, fold, parts, model, device), **(extra or {})}
     state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
     if store is not None:
         store.save(fold.index, proba, record, state)

@@ -1,0 +1,158 @@
+"""``compute.fold_concurrency: batched``: which of a variant's folds train together, and training a stack.
+
+:func:`stack_plan` cuts a variant's folds into stacks (groups trained at once
+by :func:`~alphacheck.walkforward.batched.fit_folds`), as large as the memory
+estimate of :mod:`~alphacheck.walkforward.fold_groups` and
+``compute.fold_group_size`` allow, or returns ``None`` when the variant
+trains one fold at a time: ``sequential`` mode, ``warm_start`` (each fold
+starts from the previous one's weights) or a layer without a stacked form
+(a one-line note in the log says which).
+
+:func:`run_stack` checkpoints at the level of the stack: a stack whose folds
+are all checkpointed is loaded, any other is trained whole, so a run
+interrupted anywhere ends with the stacks an uninterrupted run trains and the
+same predictions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from alphacheck.walkforward.fold_groups import (
+    BUDGET_SHARE,
+    device_memory_bytes,
+    fold_memory_bytes,
+    split_groups,
+    stack_size,
+)
+
+__all__ = ["concurrency_key", "run_stack", "stack_plan"]
+
+log = logging.getLogger(__name__)
+
+
+def _training(scenario: Any, variant: Any) -> Any:
+    if hasattr(variant, "training_config"):
+        return variant.training_config(scenario.training)
+    return scenario.training
+
+
+def stack_plan(
+    scenario: Any, variant: Any, datasets: dict[str, Any], calendar: Any, folds: list[Any], device: Any
+) -> list[list[int]] | None:
+    """Positions of the folds of each stack, in order, or None when the variant trains fold by fold.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (``compute.fold_concurrency``, ``compute.fold_group_size``, walk-forward, training).
+    variant
+        The variant's entry of ``scenario.variants``.
+    datasets, calendar, folds
+        Per-ticker datasets, their common calendar and the walk-forward folds.
+    device
+        Where the stacks train; its total memory bounds the stack size.
+    """
+    compute = getattr(scenario, "compute", None)
+    if getattr(compute, "fold_concurrency", "sequential") != "batched":
+        return None
+    if _training(scenario, variant).warm_start:
+        log.warning("%s: warm_start chains its folds, so they train one at a time", variant.name)
+        return None
+    from alphacheck.walkforward.batched import batching_obstacle
+
+    from alphacheck.walkforward.runner import _META_COLUMNS
+
+    n_features = sum(c not in _META_COLUMNS for c in next(iter(datasets.values())).columns)
+    obstacle = batching_obstacle(variant.name, variant.params, n_features)
+    if obstacle is not None:
+        log.warning("%s: %s; its folds train one at a time", variant.name, obstacle)
+        return None
+    size = _stack_size(scenario, variant, datasets, calendar, folds, device, n_features)
+    return split_groups(list(range(len(folds))), size)
+
+
+def _stack_size(scenario, variant, datasets, calendar, folds, device, n_features) -> int:
+    """Folds per stack for the largest fold: the memory budget's count, capped by fold_group_size."""
+    dates = np.asarray(calendar)
+
+    def rows(start, end):  # an upper bound of the fold's sequences, from the dates alone
+        return int(((dates >= np.datetime64(start)) & (dates <= np.datetime64(end))).sum()) * len(datasets)
+
+    n_fit = max(rows(f.fit_start, f.fit_end) for f in folds)
+    n_val = max(rows(f.val_start, f.val_end) for f in folds)
+    training = _training(scenario, variant)
+    per_fold = fold_memory_bytes(
+        variant.name,
+        variant.params,
+        n_features,
+        scenario.walkforward.sequence_length,
+        training.batch_size,
+        n_fit,
+        n_val,
+    )
+    budget = int(BUDGET_SHARE * device_memory_bytes(device))
+    return stack_size(per_fold, budget, len(folds), scenario.compute.fold_group_size)
+
+
+def concurrency_key(plan: list[list[int]] | None) -> str | None:
+    """What the checkpoint key adds for stacked training (None for fold by fold): the stack sizes."""
+    return None if plan is None else "batched:" + ",".join(str(len(group)) for group in plan)
+
+
+def run_stack(
+    scenario: Any,
+    variant: Any,
+    folds: list[Any],
+    parts: list[dict[str, Any]],
+    device: Any,
+    store: Any,
+    progress: Any,
+) -> list[tuple[np.ndarray, dict[str, Any], dict[str, Any], Any]]:
+    """Train one stack of folds at once, or load it when every fold of it is checkpointed.
+
+    Parameters
+    ----------
+    scenario, variant, device
+        As for the fold-by-fold runner.
+    folds, parts
+        The stack's folds and each fold's arrays (``fit``, ``val``, ``test``).
+    store
+        The variant's :class:`~alphacheck.walkforward.checkpoint.FoldStore`, or None.
+    progress
+        Progress display: one epoch bar for the whole stack.
+
+    Returns
+    -------
+    list
+        Per fold, in order: ``(proba, record, state, module)``; ``module`` is None when loaded.
+    """
+    from alphacheck.walkforward.runner import _check_classes, _finish_fold
+
+    saved = [store.load(fold.index) if store is not None else None for fold in folds]
+    if all(s is not None and len(s["proba"]) == len(p["test"][1]) for s, p in zip(saved, parts)):
+        log.info("%s folds %s: resumed from checkpoints", variant.name, [f.index for f in folds])
+        return [(s["proba"], {**s["record"], "resumed": True}, s["state"], None) for s in saved]
+    from alphacheck.walkforward.batched import fit_folds
+
+    for fold, fold_parts in zip(folds, parts):
+        _check_classes(fold, fold_parts)
+    training = _training(scenario, variant)
+    progress.start_fold(folds[0].index, training.epochs)
+    models = fit_folds(
+        variant.name,
+        variant.params,
+        training,
+        device,
+        [(*p["fit"][:2], *p["val"][:2]) for p in parts],
+        [scenario.seed + fold.index for fold in folds],
+        on_epoch=progress.epoch,
+    )
+    stacked = {"fold_stack": len(folds)}
+    return [
+        _finish_fold(variant, fold, fold_parts, model, device, store, stacked)
+        for fold, fold_parts, model in zip(folds, parts, models)
+    ]
