@@ -124,4 +124,6 @@ def test_a_folds_result_does_not_depend_on_its_stack_mates_beyond_rounding(folds
 def test_every_shipped_variant_can_be_batched():
     from alphacheck.models import VARIANTS
 
-    assert [name for name in VARIANTS if batching_obstacle(name, {}, 5) is not None] == []
+    shipped = ["baseline", "enhanced", "lightweight", "advanced", "transformer", "ensemble"]
+    assert set(shipped) <= set(VARIANTS)
+    assert [name for name in shipped if batching_obstacle(name, {}, 5) is not None] == []
