@@ -59,7 +59,7 @@ def _audit(*args: str):
 
 
 def _data_warnings(name: str):
-    """``default`` reads SP500 from 1999, whose opens copy the previous close until 2006: validation says so."""
+    """``default`` reads SP500 from 1999, whose opens copy the last close until 2006: validation warns."""
     if name == "default":
         return pytest.warns(DataWarning, match=r"SP500: the open equals the previous close .* 2006 \(52%\)")
     return contextlib.nullcontext()
