@@ -1,8 +1,9 @@
 """The scenario schema: frozen pydantic models, unknown keys refused.
 
 Every default of a run lives here. A scenario YAML file is parsed into
-:class:`Scenario`; command-line flags override its fields with
-:meth:`Scenario.override`.
+:class:`Scenario`; environment variables, command-line flags and the API's
+``overrides=`` change its fields through
+:func:`alphacheck.scenarios.overrides.apply_overrides`.
 """
 
 from __future__ import annotations
@@ -313,19 +314,3 @@ class Scenario(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
         return self
-
-    def override(self, **changes: Any) -> Scenario:
-        """Return a copy with dotted-path fields replaced, validated again.
-
-        ``scenario.override(**{"data.tickers": ["SP500"], "seed": 7})``
-        """
-        tree = self.model_dump()
-        for path, value in changes.items():
-            node = tree
-            *parents, leaf = path.split(".")
-            for key in parents:
-                node = node[key]
-            node[leaf] = value
-        from alphacheck.scenarios.loader import validate_scenario
-
-        return validate_scenario(tree, source="command-line overrides")
