@@ -16,7 +16,7 @@ __all__ = ["run"]
 
 
 @click.command()
-@click.argument("scenario", default="scenarios/default.yaml", metavar="[SCENARIO.yaml]")
+@click.argument("scenario", default="default", metavar="[SCENARIO.yaml]")
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
     help="Run folder (default: runs/<scenario>-<timestamp>/).",
