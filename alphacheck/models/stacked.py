@@ -38,6 +38,17 @@ def _mix32(x: torch.Tensor) -> torch.Tensor:
     return x ^ (x >> 15)
 
 
+def _mix32_int(x: int) -> int:
+    """:func:`_mix32` of one Python integer."""
+    x ^= x >> 16
+    x = (x * _MULTIPLIERS[0]) & _MASK32
+    x ^= x >> 15
+    x = (x * _MULTIPLIERS[1]) & _MASK32
+    x ^= x >> 16
+    x = (x * _MULTIPLIERS[2]) & _MASK32
+    return x ^ (x >> 15)
+
+
 class FoldNoise:
     """Per-fold random numbers for dropout, independent of the stack's make-up.
 
@@ -77,7 +88,8 @@ class FoldNoise:
         """Uniform numbers in ``[0, 1)`` of ``shape`` (its first dimension is the fold)."""
         call = (self._counter * 64 + self._call) & _MASK32
         self._call += 1
-        stream = _mix32(self.keys ^ _mix32(torch.tensor(call, dtype=torch.int64, device=self.keys.device)))
+        # the call's hash as a Python int: a scalar argument, not a host-to-device copy that waits for the GPU
+        stream = _mix32(self.keys ^ _mix32_int(call))
         per_fold = math.prod(shape[1:])
         position = torch.arange(per_fold, dtype=torch.int64, device=self.keys.device)
         bits = _mix32(_mix32(position.unsqueeze(0) ^ stream.unsqueeze(1)) ^ stream.unsqueeze(1))
@@ -128,31 +140,46 @@ def lstm(
     ``prefix`` (``weight_ih_l0``, ``bias_hh_l1_reverse``...), each with a
     leading fold dimension. ``dropout_p`` applies between layers, as in ``nn.LSTM``.
     """
-    layer_input = x
+    # Time-major inside, (fold, time, batch, ...): one step of every fold is F contiguous blocks.
+    layer_input = x.transpose(1, 2)
     for layer in range(num_layers):
         outputs = []
         for suffix in ("", "_reverse") if bidirectional else ("",):
             weights = [params[f"{prefix}.{kind}_l{layer}{suffix}"] for kind in _LSTM_KINDS]
-            sequence = layer_input.flip(2) if suffix else layer_input
+            sequence = layer_input.flip(1) if suffix else layer_input
             output = _lstm_direction(sequence, *weights)
-            outputs.append(output.flip(2) if suffix else output)
+            outputs.append(output.flip(1) if suffix else output)
         layer_input = torch.cat(outputs, dim=-1) if len(outputs) > 1 else outputs[0]
         if layer < num_layers - 1:
             layer_input = dropout(layer_input, dropout_p, noise)
-    return layer_input
+    return layer_input.transpose(1, 2)
 
 
 _LSTM_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def _lstm_direction(x, weight_ih, weight_hh, bias_ih, bias_hh) -> torch.Tensor:
-    """One direction of one layer: the input projection for all steps at once, then a loop over time."""
-    projected = linear(x, weight_ih, bias_ih + bias_hh)  # (fold, batch, time, 4 * hidden)
+    """One direction of one layer over time-major ``x``: the input projection of all steps, then the recurrence.
+
+    On a GPU the recurrence runs with the hand-written backward of
+    :class:`_Recurrence` (a dozen kernel launches per step instead of some
+    thirty: launches are what a GPU pays for at these sizes); on the CPU with
+    autograd over per-step tensors, which stay in cache where the full-length
+    buffers of :class:`_Recurrence` do not (measured 1.6-1.9x faster on the CPU).
+    """
+    projected = linear(x, weight_ih, bias_ih + bias_hh)  # (fold, time, batch, 4 * hidden)
+    if projected.is_cuda:
+        return _Recurrence.apply(projected, weight_hh)
+    return _recurrence(projected, weight_hh)
+
+
+def _recurrence(projected: torch.Tensor, weight_hh: torch.Tensor) -> torch.Tensor:
+    """The LSTM recurrence over time-major input projections, differentiated by autograd."""
     recurrent = weight_hh.transpose(1, 2)
     h = c = None
     outputs = []
     # unbind, not indexing per step: one backward stack instead of a zero-filled full-size gradient per step
-    for gates in projected.unbind(2):
+    for gates in projected.unbind(1):
         if h is not None:
             gates = torch.baddbmm(gates, h, recurrent)
         i, f, g, o = gates.chunk(4, dim=-1)  # nn.LSTM's gate order
@@ -160,7 +187,80 @@ def _lstm_direction(x, weight_ih, weight_hh, bias_ih, bias_hh) -> torch.Tensor:
         c = i * g if c is None else f * c + i * g
         h = o * torch.tanh(c)
         outputs.append(h)
-    return torch.stack(outputs, dim=2)
+    return torch.stack(outputs, dim=1)
+
+
+class _Recurrence(torch.autograd.Function):
+    """The LSTM recurrence over precomputed input projections, with a hand-written backward.
+
+    Autograd through a Python loop over time records a dozen small operations
+    per step and accumulates the recurrent weight's gradient step by step. Here
+    the forward keeps the activated gates, cells and their tanh; the backward
+    walks back in time with five operations per step and takes the recurrent
+    weight's gradient in one batched matmul over all steps. ``nn.LSTM``'s gate
+    order (input, forget, cell, output) and arithmetic are kept.
+    """
+
+    @staticmethod
+    def forward(ctx, projected: torch.Tensor, weight_hh: torch.Tensor) -> torch.Tensor:
+        # (fold, time, batch, ...) throughout: step t of every fold is one contiguous block per fold.
+        hidden = weight_hh.shape[2]
+        gates = torch.empty_like(projected)
+        cells = projected.new_empty(*projected.shape[:3], hidden)
+        tanh_cells, outputs = torch.empty_like(cells), torch.empty_like(cells)
+        recurrent = weight_hh.transpose(1, 2)
+        for t in range(projected.shape[1]):
+            pre = projected[:, t]
+            if t > 0:
+                pre = torch.baddbmm(pre, outputs[:, t - 1], recurrent)
+            step = gates[:, t]
+            torch.sigmoid(pre, out=step)
+            torch.tanh(pre[..., 2 * hidden : 3 * hidden], out=step[..., 2 * hidden : 3 * hidden])
+            i, f, g, o = step.chunk(4, dim=-1)
+            torch.mul(i, g, out=cells[:, t])
+            if t > 0:
+                cells[:, t].addcmul_(f, cells[:, t - 1])
+            torch.tanh(cells[:, t], out=tanh_cells[:, t])
+            torch.mul(o, tanh_cells[:, t], out=outputs[:, t])
+        ctx.save_for_backward(gates, cells, tanh_cells, outputs, weight_hh)
+        return outputs
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        gates, cells, tanh_cells, outputs, weight_hh = ctx.saved_tensors
+        grad_output = grad_output.contiguous()
+        hidden = weight_hh.shape[2]
+        i, f, g, o = gates.chunk(4, dim=-1)
+        previous_cells, previous_outputs = _shifted(cells), _shifted(outputs)
+        # d gate pre-activation = [dc, dc, dc, dh] * coefficients (the gate's partner times its derivative)
+        derivative = gates * (1 - gates)
+        derivative[..., 2 * hidden : 3 * hidden] = 1 - g * g
+        coefficients = derivative * torch.cat([g, previous_cells, i, tanh_cells], dim=-1)
+        through_tanh = o * (1 - tanh_cells * tanh_cells)
+        grad_gates = torch.empty_like(gates)
+        last = gates.shape[1] - 1
+        dc = None
+        for t in range(last, -1, -1):
+            dh = grad_output[:, t]
+            if t < last:
+                dh = torch.baddbmm(dh, grad_gates[:, t + 1], weight_hh)
+            dc = dh * through_tanh[:, t] if dc is None else torch.addcmul(
+                dc * f[:, t + 1], dh, through_tanh[:, t]
+            )
+            torch.mul(torch.cat([dc, dc, dc, dh], dim=-1), coefficients[:, t], out=grad_gates[:, t])
+        folds = gates.shape[0]
+        # d W_hh = sum over steps of d gates_t^T h_{t-1}: one batched matmul over every step (h_{-1} = 0)
+        grad_weight = torch.bmm(
+            grad_gates.reshape(folds, -1, 4 * hidden).transpose(1, 2), previous_outputs.reshape(folds, -1, hidden)
+        )
+        return grad_gates, grad_weight
+
+
+def _shifted(sequence: torch.Tensor) -> torch.Tensor:
+    """``sequence`` one step later along time (dimension 1), zeros at the first step."""
+    shifted = torch.zeros_like(sequence)
+    shifted[:, 1:] = sequence[:, :-1]
+    return shifted
 
 
 def self_attention(

@@ -149,3 +149,28 @@ def test_fold_noise_is_uniform_and_dropout_keeps_the_expected_share():
     assert abs(share - 0.7) < 0.005
     assert torch.allclose(kept[kept > 0], torch.tensor(1 / 0.7))
     assert torch.equal(dropout(torch.ones(2, 5), 0.3, None), torch.ones(2, 5))
+
+
+def test_hand_written_recurrence_backward_equals_autograd():
+    # The GPU path (_Recurrence, its own backward) against the CPU path (autograd), both run here.
+    from alphacheck.models.stacked import _Recurrence, _recurrence
+
+    generator = torch.Generator().manual_seed(5)
+    projected = torch.randn(3, 6, 4, 20, generator=generator)  # (fold, time, batch, 4 * hidden)
+    weight = 0.3 * torch.randn(3, 20, 5, generator=generator)
+    upstream = torch.randn(3, 6, 4, 5, generator=generator)
+    results = []
+    for recurrence in (_Recurrence.apply, _recurrence):
+        inputs = [projected.clone().requires_grad_(True), weight.clone().requires_grad_(True)]
+        output = recurrence(*inputs)
+        output.backward(upstream)
+        results.append((output.detach(), inputs[0].grad, inputs[1].grad))
+    for hand, auto in zip(*results):
+        torch.testing.assert_close(hand, auto, rtol=1e-5, atol=1e-6)
+
+
+def test_the_integer_hash_equals_the_tensor_hash():
+    from alphacheck.models.stacked import _mix32, _mix32_int
+
+    values = [0, 1, 2, 12345, 2**31 - 1, 2**32 - 1, 0x9E3779B9]
+    assert _mix32(torch.tensor(values, dtype=torch.int64)).tolist() == [_mix32_int(v) for v in values]
