@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from alphacheck.exceptions import ConfigError
+from alphacheck.exceptions import ConfigError, DataWarning
 from alphacheck.features import build_dataset
 from alphacheck.models.export import load_calibrated_model, save_model_file
 from alphacheck.scenarios import validate_scenario
@@ -176,11 +177,13 @@ def test_on_the_default_scenario_the_calibrated_mean_tracks_the_up_rate():
     scenario = load_scenario("default")
     training = scenario.training.model_copy(update={"checkpoint": False})
     scenario = scenario.model_copy(update={"training": training})
-    prices = load_prices(scenario.data)
+    with warnings.catch_warnings():  # SP500's stale early opens (not traded on: execution next_close)
+        warnings.simplefilter("ignore", DataWarning)
+        prices = load_prices(scenario.data)
     data = {t: build_dataset(f, scenario.features, scenario.backtest.execution) for t, f in prices.items()}
     predictions = run_walkforward(data, scenario, "cpu").predictions
     up_rate = predictions["label"].mean()
-    # Measured with seed 42: up rate 0.542, calibrated mean 0.553, raw mean 0.499 (bench/calibration.py).
+    # Measured with seed 42: up rate 0.535, calibrated mean 0.542, raw mean 0.500 (bench/calibration.py).
     assert abs(predictions["proba_raw"].mean() - 0.5) < 0.02
     assert abs(predictions["proba"].mean() - up_rate) < 0.03
     assert abs(predictions["proba"].mean() - up_rate) < abs(predictions["proba_raw"].mean() - up_rate)
