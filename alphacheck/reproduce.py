@@ -84,6 +84,11 @@ def reproduce_run(
     say = on_progress or (lambda message: None)
     logged = fetch_run(run_id, scratch, tracking_uri)
     scenario = validate_scenario(yaml.safe_load((scratch / "config.yaml").read_text()), source=f"run {run_id}")
+    if scenario.compute.ray_address:
+        # A logged config must not send work to a cluster by itself; predictions do not depend on where
+        # the folds train, so the re-run trains here.
+        say(f"run {run_id} trained on the Ray cluster {scenario.compute.ray_address}; re-running it here")
+        scenario = scenario.override(**{"compute.ray_address": None})
     expected = logged.params.get("data.fingerprint")
     found = prices_fingerprint(load_prices(scenario.data))
     if expected and expected != found:
