@@ -16,8 +16,9 @@ from alphacheck.scenarios import load_scenario
 def test_a_logged_ray_address_is_not_used_by_reproduce(tmp_path, monkeypatch):
     cluster = {"compute.executor": "ray", "compute.ray_address": "10.9.8.7:6379"}
     logged = load_scenario("quick").override(**cluster)
-    predictions = pd.DataFrame({"variant": ["baseline"], "ticker": ["SP500"], "date": [pd.Timestamp("2018-01-02")],
-                                "proba": [0.5]})  # fmt: skip
+    predictions = pd.DataFrame(
+        {"variant": ["baseline"], "ticker": ["SP500"], "date": [pd.Timestamp("2018-01-02")], "proba": [0.5]}
+    )
 
     def fetch_run(run_id, scratch, tracking_uri):
         (scratch / "config.yaml").write_text(yaml.safe_dump(logged.model_dump(mode="json")))
