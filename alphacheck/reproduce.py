@@ -77,18 +77,27 @@ def reproduce_run(
     from alphacheck import pipeline
     from alphacheck.data import load_prices
     from alphacheck.scenarios.loader import validate_scenario
+    from alphacheck.scenarios.overrides import apply_overrides
     from alphacheck.tracking.base import NullRecorder
     from alphacheck.tracking.mlflow_recorder import fetch_run
     from alphacheck.tracking.provenance import prices_fingerprint
 
     say = on_progress or (lambda message: None)
     logged = fetch_run(run_id, scratch, tracking_uri)
-    scenario = validate_scenario(yaml.safe_load((scratch / "config.yaml").read_text()), source=f"run {run_id}")
-    if scenario.compute.ray_address:
+    tree = yaml.safe_load((scratch / "config.yaml").read_text())
+    compute = tree.get("compute") if isinstance(tree, dict) else None
+    address = compute.get("ray_address") if isinstance(compute, dict) else None
+    if address:
         # A logged config must not send work to a cluster by itself; predictions do not depend on where
         # the folds train, so the re-run trains here.
-        say(f"run {run_id} trained on the Ray cluster {scenario.compute.ray_address}; re-running it here")
-        scenario = scenario.override(**{"compute.ray_address": None})
+        say(f"run {run_id} trained on the Ray cluster {address}; re-running it here")
+        tree["compute"]["ray_address"] = None
+    scenario = validate_scenario(tree, source=f"run {run_id}")
+    # The logged config is resolved already, so the environment is not read again (EPOCHS set in
+    # today's shell must not change the re-run); the device is pinned to the kind the run used,
+    # so that `auto` on a machine with a GPU does not re-run a CPU run on the GPU.
+    scenario = apply_overrides(scenario, {"device": _device_kind(logged.params.get("device"))},
+                               source=f"run {run_id}'s device")
     expected = logged.params.get("data.fingerprint")
     found = prices_fingerprint(load_prices(scenario.data))
     if expected and expected != found:
@@ -101,3 +110,9 @@ def reproduce_run(
     same_rows, n_different, largest = compare_predictions(pd.read_parquet(scratch / "predictions.parquet"),
                                                           result.predictions)
     return Reproduction(run_id, result.output_dir, len(result.predictions), n_different, largest, same_rows)
+
+
+def _device_kind(logged: str | None) -> str | None:
+    """``"cuda:0"`` -> ``"cuda"``; ``None`` (not logged, or unknown) leaves the config's device."""
+    kind = (logged or "").split(":")[0]
+    return kind if kind in ("cpu", "cuda", "mps") else None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from alphacheck.scenarios import shipped_scenarios
 from tests.conftest import REPO
 
 TRAPS = ("vectorbt", "torch", "pandas", "numpy", "yaml", "mlflow", "quantstats", "pyarrow", "scipy", "ray")
@@ -115,7 +116,7 @@ def _closed_port() -> int:
 
 
 def test_a_scenario_cannot_send_the_run_to_a_ray_cluster_by_itself(tmp_path):
-    quick = (REPO / "scenarios" / "quick.yaml").read_text()
+    quick = shipped_scenarios()["quick"].read_text()
     port = _closed_port()
     scenario = tmp_path / "remote.yaml"
     scenario.write_text(quick + f"compute: {{executor: ray, ray_address: '127.0.0.1:{port}'}}\n")
