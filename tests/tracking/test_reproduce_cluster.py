@@ -10,12 +10,12 @@ import yaml
 import alphacheck.pipeline
 import alphacheck.tracking.mlflow_recorder
 from alphacheck.reproduce import reproduce_run
-from alphacheck.scenarios import load_scenario
+from alphacheck.scenarios import apply_overrides, load_scenario
 
 
 def test_a_logged_ray_address_is_not_used_by_reproduce(tmp_path, monkeypatch):
     cluster = {"compute.executor": "ray", "compute.ray_address": "10.9.8.7:6379"}
-    logged = load_scenario("quick").override(**cluster)
+    logged = apply_overrides(load_scenario("quick"), cluster)
     predictions = pd.DataFrame(
         {"variant": ["baseline"], "ticker": ["SP500"], "date": [pd.Timestamp("2018-01-02")], "proba": [0.5]}
     )
