@@ -224,4 +224,4 @@ def test_audit_applies_the_environment_variables_as_run_does(one_torch_thread, t
     assert result.exit_code in (0, 1) and report.is_file(), result.output
     checks = _checks(report)
     assert set(checks["shuffled_labels"]["details"]) == {"lightweight"}
-    assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight", "lightweight on NASDAQ"}
+    assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight on NASDAQ"}
