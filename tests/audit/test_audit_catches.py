@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
+from alphacheck.scenarios import shipped_scenarios
 
 SHORT = ["--folds", "1", "--epochs", "1", "--device", "cpu"]
 
@@ -163,7 +164,7 @@ def test_catches_scaler_fitted_on_all_data(clean_registry, one_torch_thread, mon
 def test_catches_constant_predictor(clean_registry, one_torch_thread):
     (clean_registry / "constant_model.py").write_text(_CONSTANT_MODEL)
     scenario = clean_registry / "constant.yaml"
-    quick = (Path(__file__).resolve().parents[2] / "scenarios" / "quick.yaml").read_text()
+    quick = shipped_scenarios()["quick"].read_text()
     scenario.write_text(
         quick.replace("name: quick", "name: constant").replace("variants: [baseline]", "variants: [constant]")
     )
