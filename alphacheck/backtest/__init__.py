@@ -15,6 +15,7 @@ from alphacheck.backtest.significance import (
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
+from alphacheck.backtest.strategies import CostOverride, Decisions, TickerBacktest, decisions, run_backtest
 
 __all__ = [
     "BASELINES",
@@ -22,15 +23,20 @@ __all__ = [
     "PERIODS_PER_YEAR",
     "POLICIES",
     "RETURN_COLUMNS",
+    "CostOverride",
+    "Decisions",
     "Evaluation",
     "SmallSampleWarning",
+    "TickerBacktest",
     "classification_metrics",
+    "decisions",
     "deflated_sharpe_ratio",
     "direction_from_proba",
     "evaluate",
     "max_drawdown",
     "position_weights",
     "probabilistic_sharpe_ratio",
+    "run_backtest",
     "sharpe_ratio",
     "total_return",
     "trading_metrics",
