@@ -128,14 +128,15 @@ def run_stack(
     Returns
     -------
     list
-        Per fold, in order: ``(proba, record, state, module)``; ``module`` is None when loaded.
+        Per fold, in order: ``(proba, record, state, module)`` as the fold-by-fold runner returns
+        them (``proba`` calibrated on the fold's validation tail); ``module`` is None when loaded.
     """
-    from alphacheck.walkforward.runner import _check_classes, _finish_fold
+    from alphacheck.walkforward.runner import _check_classes, _finish_fold, _load_fold
 
-    saved = [store.load(fold.index) if store is not None else None for fold in folds]
-    if all(s is not None and len(s["proba"]) == len(p["test"][1]) for s, p in zip(saved, parts)):
+    saved = [_load_fold(store, fold, fold_parts) for fold, fold_parts in zip(folds, parts)]
+    if all(s is not None for s in saved):
         log.info("%s folds %s: resumed from checkpoints", variant.name, [f.index for f in folds])
-        return [(s["proba"], {**s["record"], "resumed": True}, s["state"], None) for s in saved]
+        return saved
     from alphacheck.walkforward.batched import fit_folds
 
     for fold, fold_parts in zip(folds, parts):
@@ -153,6 +154,6 @@ def run_stack(
     )
     stacked = {"fold_stack": len(folds)}
     return [
-        _finish_fold(variant, fold, fold_parts, model, device, store, stacked)
+        _finish_fold(variant, fold, fold_parts, model, device, store, training, stacked)
         for fold, fold_parts, model in zip(folds, parts, models)
     ]
