@@ -36,6 +36,9 @@ class FoldTask:
 
     variant: int
     folds: tuple[int, ...]
+    # compute.fold_concurrency batched: the variant's stack plan (its checkpoint key part); the
+    # task's folds are one stack, trained at once. None: the folds train one after another.
+    stacked: str | None = None
 
 
 @dataclass
@@ -61,7 +64,9 @@ class TaskResult:
     last_state: dict[str, Any] | None = None
 
 
-def plan_tasks(scenario: Any, n_folds: int, group_size: int = 1) -> list[FoldTask]:
+def plan_tasks(
+    scenario: Any, n_folds: int, group_size: int = 1, stacks: dict[int, list[list[int]]] | None = None
+) -> list[FoldTask]:
     """Split every variant's folds into tasks.
 
     Parameters
@@ -72,14 +77,23 @@ def plan_tasks(scenario: Any, n_folds: int, group_size: int = 1) -> list[FoldTas
         Folds of the walk-forward.
     group_size
         Folds per task when folds are independent.
+    stacks
+        Per variant position, its stack plan (:func:`alphacheck.walkforward.stacks.stack_plan`)
+        when its folds train stacked: one task per stack.
 
     Returns
     -------
     list of FoldTask
         Variant by variant, folds in order. With warm starts, one task per variant.
     """
+    from alphacheck.walkforward.stacks import concurrency_key
+
     tasks = []
     for position, variant in enumerate(scenario.variants):
+        plan = (stacks or {}).get(position)
+        if plan is not None:
+            tasks += [FoldTask(position, tuple(group), concurrency_key(plan)) for group in plan]
+            continue
         training = (
             variant.training_config(scenario.training)
             if hasattr(variant, "training_config")
@@ -131,15 +145,29 @@ def run_task(
     store = None
     if scenario.training.checkpoint:
         root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
-        store = FoldStore(root / run_key(data_fingerprint(datasets), scenario, variant, device))
-    result, state = TaskResult(task), None
-    for position in task.folds:
+        key = run_key(data_fingerprint(datasets), scenario, variant, device, task.stacked)
+        store = FoldStore(root / key)
+    length = scenario.walkforward.sequence_length
+
+    def prepare(position):
         fold = folds[position]
-        scaler = _fit_scaler(datasets, fold)
-        parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length, scaler)
-        proba, record, state, _ = _run_fold(
-            scenario, variant, fold, parts, device, store, state, NullProgress()
-        )
+        return _fold_arrays(datasets, calendar, fold, length, _fit_scaler(datasets, fold))
+
+    if task.stacked is not None:
+        from alphacheck.walkforward.stacks import run_stack
+
+        stack, parts = [folds[p] for p in task.folds], [prepare(p) for p in task.folds]
+        outcomes = run_stack(scenario, variant, stack, parts, device, store, NullProgress())
+    else:
+        outcomes, state = [], None
+        for position in task.folds:
+            outcome = _run_fold(
+                scenario, variant, folds[position], prepare(position), device, store, state, NullProgress()
+            )
+            outcomes.append(outcome)
+            state = outcome[2]
+    result = TaskResult(task)
+    for position, (proba, record, state, _) in zip(task.folds, outcomes):
         weights = {k: v.detach().cpu() for k, v in state.items()}
         result.outcomes.append(FoldOutcome(position, proba, record, weights))
     result.last_state = result.outcomes[-1].state

@@ -78,7 +78,13 @@ def run_walkforward_scaled(
         executor = make_executor(name, compute.workers, compute.ray_address, threads)
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
-    tasks = plan_tasks(scenario, len(folds), (compute.fold_group_size or 1) if compute else 1)
+    from alphacheck.walkforward.stacks import stack_plan
+
+    stacks = {
+        position: stack_plan(scenario, variant, datasets, calendar, folds, device)
+        for position, variant in enumerate(scenario.variants)
+    }
+    tasks = plan_tasks(scenario, len(folds), (compute.fold_group_size or 1) if compute else 1, stacks)
     try:
         results = _collect(
             executor, tasks, datasets, scenario, device, checkpoint_dir, folds, on_fold, progress
