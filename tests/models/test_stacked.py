@@ -25,12 +25,7 @@ SMALL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _modules(case: str, folds: int = 3, n_features: int = 4) -> list[nn.Module]:

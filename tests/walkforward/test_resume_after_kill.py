@@ -73,6 +73,17 @@ def _checkpoints(home: Path) -> list[Path]:
     return sorted(home.glob("folds/*/fold-*.pt"))
 
 
+def _kill_after_checkpoints(command: list[str], env: dict[str, str], home: Path, at_least: int) -> int:
+    """Start the child, SIGKILL it once ``at_least`` fold checkpoints exist; the checkpoints it left."""
+    child = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 600
+    while len(_checkpoints(home)) < at_least and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    return len(_checkpoints(home))
+
+
 @pytest.mark.slow
 def test_killed_run_resumes_and_matches_an_uninterrupted_run(tmp_path):
     command, env = _child(tmp_path, tmp_path / "home-a", "whole")
@@ -83,13 +94,7 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
     home = tmp_path / "home-b"
     command, env = _child(tmp_path, home, "resumed")
-    child = subprocess.Popen(command, env=env)
-    deadline = time.monotonic() + 600
-    while len(_checkpoints(home)) < 3 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    done = len(_checkpoints(home))
+    done = _kill_after_checkpoints(command, env, home, 3)
     assert 3 <= done < n_folds, "the child was not interrupted mid-run"
     assert not (tmp_path / "resumed.parquet").exists()
 
@@ -110,13 +115,7 @@ def test_killed_batched_run_retrains_unfinished_stacks_and_matches_an_uninterrup
 
     home = tmp_path / "home-b"
     command, env = _child(tmp_path, home, "resumed", BATCHED)
-    child = subprocess.Popen(command, env=env)
-    deadline = time.monotonic() + 600
-    while len(_checkpoints(home)) < 3 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    done = len(_checkpoints(home))
+    done = _kill_after_checkpoints(command, env, home, 3)
     assert 3 <= done < len(stacks), "the child was not interrupted mid-run"
 
     subprocess.run(command, env=env, check=True, timeout=600)
