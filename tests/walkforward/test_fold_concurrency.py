@@ -187,3 +187,12 @@ def test_batched_checkpoints_live_apart_from_sequential_ones(quick):
         sequential,
         run_key("data", scenario, variant, "cpu", "batched:4"),
     )
+
+
+def test_an_unknown_fold_concurrency_is_a_config_error_naming_the_field():
+    from alphacheck.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match=r"compute\.fold_concurrency = 'batch': Input should be 'sequential' or"):
+        apply_overrides(load_scenario("quick"), {"compute.fold_concurrency": "batch"})
+    with pytest.raises(ConfigError, match=r"compute\.fold_group_size"):
+        apply_overrides(load_scenario("quick"), {"compute.fold_group_size": 0})
