@@ -97,10 +97,24 @@ def _write_plots(run: RunFolder, folds) -> dict[str, Path]:
         path = p.cost_sensitivity_plot(section_frame("cost_sweep", run.metrics["cost_sweep"]), folder / "costs.png")
         if path is not None:
             written["Cost sensitivity"] = path
+    written.update(_reliability_plots(run, folder))
     if "stress" in run.metrics:
         path = p.stress_plot(section_frame("stress", run.metrics["stress"]), folder / "stress.png")
         if path is not None:
             written["Stress windows"] = path
+    return written
+
+
+def _reliability_plots(run: RunFolder, folder: Path) -> dict[str, Path]:
+    """``plots/reliability-<variant>.png`` for each variant, from the saved predictions."""
+    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.report.plots import reliability_plot
+
+    written = {}
+    for variant, bins in reliability_section(run.predictions).items():
+        path = reliability_plot(bins, variant, folder / f"reliability-{variant}.png")
+        if path is not None:
+            written[f"Reliability of P(up): {variant}"] = path
     return written
 
 
@@ -130,5 +144,9 @@ def _summary_header(run: RunFolder) -> str:
         f"- tickers: {', '.join(run.tickers)}; variants: {', '.join(run.variants)}\n"
         f"- execution {backtest.execution}, long when P(up) > {backtest.threshold:g}, "
         f"costs {backtest.fees_bps:g} + {backtest.slippage_bps:g} bps per side\n"
-        f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n\n"
+        f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n"
+        f"- P(up) is calibrated per fold on its validation tail "
+        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
+        + ", ".join(f"[{v}](plots/reliability-{v}.png)" for v in run.variants)
+        + "\n\n"
     )

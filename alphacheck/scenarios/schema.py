@@ -184,6 +184,10 @@ class TrainingConfig(_Frozen):
     # train fastest on one: with two threads on a busy 2-core machine the quick
     # scenario's walk-forward took 3-5x the wall time and 5x the CPU time.
     cpu_threads: int = Field(1, ge=1)
+    # Map each fold's P(up) to a calibrated probability, fitted on the fold's validation
+    # tail only (alphacheck.models.calibration): platt (default; two parameters suit short
+    # tails and undo the pos_weight shift exactly), isotonic (long tails), or none.
+    calibration: Literal["platt", "isotonic", "none"] = "platt"
 
 
 class VariantConfig(_Frozen):

@@ -1,11 +1,14 @@
 """Fold checkpoints: each finished fold is kept so an interrupted run resumes.
 
-A fold's checkpoint holds its out-of-sample probabilities, its record and the
-trained weights (needed by a warm start of the next fold and for the model
+A fold's checkpoint holds the model's own out-of-sample probabilities, the
+fold's fitted calibrator (see :mod:`alphacheck.models.calibration`), its record
+and the trained weights (needed by a warm start of the next fold and for the model
 files). It lives under ``<cache>/folds/<key>/fold-NNNN.pt`` where the key is a
 hash of the data (every value, date and column of every ticker's dataset), the
 feature set, the walk-forward and training settings, the variant, the seed and
-the device type: change any of them and nothing is reused. Files are written
+the device type, and the checkpoint format (:data:`CHECKPOINT_FORMAT`): change
+any of them and nothing is reused. Format 2 added the calibrator, so a fold
+saved before calibration existed is never resumed as if it were calibrated. Files are written
 atomically (temporary file, then rename), so a kill leaves either a whole
 checkpoint or none. They load with ``torch.load(weights_only=True)``.
 """
@@ -21,7 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FoldStore", "cache_root", "data_fingerprint", "run_key"]
+__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
+
+#: Version of what a checkpoint holds; part of the key. 2: raw P(up) plus the fold's calibrator.
+CHECKPOINT_FORMAT = 2
 
 
 def cache_root() -> Path:
@@ -46,6 +52,7 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
 def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
     """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
     parts = {
+        "format": CHECKPOINT_FORMAT,
         "data": fingerprint,
         "features": _plain(scenario.features),
         "execution": _plain(scenario.backtest.execution),
@@ -74,28 +81,42 @@ class FoldStore:
         return self.folder / f"fold-{fold:04d}.pt"
 
     def load(self, fold: int) -> dict[str, Any] | None:
-        """The checkpoint of ``fold`` as ``{"proba", "record", "state"}``, or None when absent."""
+        """The checkpoint of ``fold`` as ``{"proba_raw", "calibration", "record", "state"}``, or None.
+
+        None when absent or written in an older format (no calibrator).
+        """
         import torch
 
         path = self._path(fold)
         if not path.is_file():
             return None
         saved = torch.load(path, map_location="cpu", weights_only=True)
+        if "calibration" not in saved:
+            return None
         return {
-            "proba": saved["proba"].numpy(),
+            "proba_raw": saved["proba_raw"].numpy(),
+            "calibration": json.loads(saved["calibration"]),
             "record": json.loads(saved["record"]),
             "state": saved["state"],
         }
 
-    def save(self, fold: int, proba: np.ndarray, record: dict[str, Any], state: dict[str, Any]) -> None:
-        """Write a fold's checkpoint atomically."""
+    def save(
+        self,
+        fold: int,
+        proba_raw: np.ndarray,
+        calibration: dict[str, Any],
+        record: dict[str, Any],
+        state: dict[str, Any],
+    ) -> None:
+        """Write a fold's checkpoint atomically: raw P(up), calibrator (``to_dict()``), record, weights."""
         import torch
 
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self._path(fold)
         partial = path.with_suffix(f".{os.getpid()}.partial")
         payload = {
-            "proba": torch.as_tensor(np.asarray(proba, dtype="float64")),
+            "proba_raw": torch.as_tensor(np.asarray(proba_raw, dtype="float64")),
+            "calibration": json.dumps(calibration),
             "record": json.dumps(record, default=str),
             "state": {k: v.detach().cpu() for k, v in state.items()},
         }
