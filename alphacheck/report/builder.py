@@ -35,6 +35,7 @@ def build_report(
     run_dir: Path | RunFolder,
     tearsheets: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    plots: bool = True,
 ) -> ReportFiles:
     """Write every report file of a run folder and return their paths.
 
@@ -46,6 +47,8 @@ def build_report(
         Also write the quantstats tearsheets (about 8 s each).
     on_progress
         Receives one line per step.
+    plots
+        Also draw the PNG plots (``plots/``); ``summary.md`` and ``index.html`` are always written.
 
     Raises
     ------
@@ -59,13 +62,15 @@ def build_report(
     run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
     threshold = run.scenario.backtest.threshold
     tables = run_tables(run.metrics, run.predictions, threshold)
-    say("writing plots")
-    plots = _write_plots(run, fold_accuracy(run.predictions, threshold))
+    drawn = {}
+    if plots:
+        say("writing plots")
+        drawn = _write_plots(run, fold_accuracy(run.predictions, threshold))
     written = {}
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
         written = _write_tearsheets(run)
-    books = _write_portfolio(run, plots, tearsheets)
+    books = _write_portfolio(run, drawn if plots else None, tearsheets)
     config = run.scenario.model_dump(mode="json")
     summary = run.path / "summary.md"
     summary.write_text(_summary_header(run) + render_markdown(tables))
@@ -76,12 +81,12 @@ def build_report(
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
     links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
-    index.write_text(render_index(config, tables, plots, links, run.path))
-    return ReportFiles(index, summary, plots, written)
+    index.write_text(render_index(config, tables, drawn, links, run.path))
+    return ReportFiles(index, summary, drawn, written)
 
 
-def _write_portfolio(run: RunFolder, plots: dict[str, Path], tearsheets: bool) -> dict[str, Path]:
-    """The books' plots (added to ``plots``) and tearsheets (or those an earlier build wrote)."""
+def _write_portfolio(run: RunFolder, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
+    """The books' plots (added to ``plots``, unless None) and tearsheets (or those an earlier build wrote)."""
     if run.portfolio is None or run.portfolio_weights is None:
         return {}
     from alphacheck.report.portfolio import (
@@ -90,8 +95,9 @@ def _write_portfolio(run: RunFolder, plots: dict[str, Path], tearsheets: bool) -
         write_portfolio_tearsheets,
     )
 
-    books, weights = run.portfolio, run.portfolio_weights
-    plots.update(write_portfolio_plots(books, weights, run.variants, run.path / "plots"))
+    if plots is not None:
+        books, weights = run.portfolio, run.portfolio_weights
+        plots.update(write_portfolio_plots(books, weights, run.variants, run.path / "plots"))
     folder = run.path / "tearsheets"
     if tearsheets:
         title = f"{run.scenario.name}, {len(run.tickers)} tickers"
@@ -114,10 +120,24 @@ def _write_plots(run: RunFolder, folds) -> dict[str, Path]:
         path = p.cost_sensitivity_plot(section_frame("cost_sweep", run.metrics["cost_sweep"]), folder / "costs.png")
         if path is not None:
             written["Cost sensitivity"] = path
+    written.update(_reliability_plots(run, folder))
     if "stress" in run.metrics:
         path = p.stress_plot(section_frame("stress", run.metrics["stress"]), folder / "stress.png")
         if path is not None:
             written["Stress windows"] = path
+    return written
+
+
+def _reliability_plots(run: RunFolder, folder: Path) -> dict[str, Path]:
+    """``plots/reliability-<variant>.png`` for each variant, from the saved predictions."""
+    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.report.plots import reliability_plot
+
+    written = {}
+    for variant, bins in reliability_section(run.predictions).items():
+        path = reliability_plot(bins, variant, folder / f"reliability-{variant}.png")
+        if path is not None:
+            written[f"Reliability of P(up): {variant}"] = path
     return written
 
 
@@ -147,5 +167,9 @@ def _summary_header(run: RunFolder) -> str:
         f"- tickers: {', '.join(run.tickers)}; variants: {', '.join(run.variants)}\n"
         f"- execution {backtest.execution}, long when P(up) > {backtest.threshold:g}, "
         f"costs {backtest.fees_bps:g} + {backtest.slippage_bps:g} bps per side\n"
-        f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n\n"
+        f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n"
+        f"- P(up) is calibrated per fold on its validation tail "
+        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
+        + ", ".join(f"[{v}](plots/reliability-{v}.png)" for v in run.variants)
+        + "\n\n"
     )

@@ -39,6 +39,7 @@ _LEVELS = {
     "per_year": ("ticker", "strategy", "year"),
     "baselines": ("ticker", "baseline", "metric"),
     "significance": ("ticker", "test", "variant", "measure"),
+    "reliability": ("strategy", "probability"),
     "portfolio": ("strategy",),
     "portfolio_stress": ("window", "strategy"),
     "portfolio_shocks": ("shock", "strategy"),
