@@ -148,13 +148,8 @@ def import_(files: tuple[Path, ...], ticker: str | None) -> None:
         raw = read_price_file(path, name)
         validate_prices(raw, name)
         report = check_prices(normalise_ohlcv(raw, name), name)
-        previous = cache.read(name)
+        replaced = _replaced(cache, name)
         entry = cache.write(name, raw, f"import:{path.name}", (raw.index[0].date(), raw.index[-1].date()))
-        replaced = (
-            f" (replaced {previous.meta.source}, {previous.meta.first} to {previous.meta.last})"
-            if previous
-            else ""
-        )
         click.echo(
             f"{name}: {entry.meta.rows} rows {entry.meta.first} to {entry.meta.last} from {path}{replaced}"
         )
@@ -162,16 +157,38 @@ def import_(files: tuple[Path, ...], ticker: str | None) -> None:
             click.echo(f"  warning: {finding.message}", err=True)
 
 
+def _replaced(cache, name: str) -> str:
+    """What an import replaces, for its line: an entry, an unreadable file, or nothing."""
+    from alphacheck.exceptions import DataError
+
+    try:
+        previous = cache.read(name)
+    except DataError as exc:  # a corrupt entry is what an import is for: replace it
+        return f" (replaced an unreadable cache file: {exc})"
+    if previous is None:
+        return ""
+    return f" (replaced {previous.meta.source}, {previous.meta.first} to {previous.meta.last})"
+
+
 @data.command(name="list")
 @_user_errors
 def list_() -> None:
-    """List the cached tickers: source, first and last date, rows, when fetched."""
+    """List the cached tickers: source, first and last date, rows, when fetched.
+
+    An unreadable entry is listed as such, with how to replace it; the others are listed all the same.
+    """
     from alphacheck.data.cache import PriceCache
+    from alphacheck.exceptions import DataError
 
     cache = PriceCache()
-    rows = []
+    rows, broken = [], []
     for name in cache.tickers():
-        meta = cache.read(name).meta
+        try:
+            meta = cache.read(name).meta
+        except DataError as exc:
+            rows.append((name, "UNREADABLE", "-", "-", "-", "-"))
+            broken.append(str(exc))
+            continue
         rows.append((meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), meta.fetched_at))
     if not rows:
         click.echo(
@@ -179,6 +196,8 @@ def list_() -> None:
         )
         return
     click.echo(_table(("ticker", "source", "first", "last", "rows", "fetched_at"), rows))
+    for message in broken:
+        click.echo(f"warning: {message}", err=True)
 
 
 @data.command()
