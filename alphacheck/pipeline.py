@@ -141,6 +141,7 @@ def _train_and_report(
     scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None, report=True
 ) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.backtest.reliability import reliability_section
     from alphacheck.models.export import write_model_files
     from alphacheck.report.builder import build_report
     from alphacheck.report.rundir import RunFolder
@@ -180,6 +181,8 @@ def _train_and_report(
         "cost_sweep": evaluation.cost_sweep,
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
+        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
+        "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     metrics_path = output_dir / "metrics.json"

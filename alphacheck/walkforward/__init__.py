@@ -19,7 +19,13 @@ from alphacheck.walkforward.folds import (
     prepare_fold,
     train_fold,
 )
-from alphacheck.walkforward.runner import PREDICTION_COLUMNS, TrainedModel, WalkForwardResult, run_walkforward
+from alphacheck.walkforward.runner import (
+    PREDICTION_COLUMNS,
+    TrainedModel,
+    WalkForwardResult,
+    prediction_rows,
+    run_walkforward,
+)
 from alphacheck.walkforward.splits import Fold, make_folds
 from alphacheck.walkforward.tasks import FoldOutcome, FoldTask, TaskResult, plan_tasks, run_task
 
@@ -46,6 +52,7 @@ __all__ = [
     "make_folds",
     "module_from_state",
     "plan_tasks",
+    "prediction_rows",
     "prepare_fold",
     "run_task",
     "run_walkforward",

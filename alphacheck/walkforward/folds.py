@@ -3,8 +3,11 @@
 Preparation: features are standardised with a scaler fitted on the fold's
 fitting rows only (pooled over tickers), and sequences are cut within each
 ticker (a sequence never mixes two tickers). Training: one model on the pooled
-sequences, which then predicts the fold's test dates; a finished fold is
-checkpointed, and found again instead of retrained.
+sequences, which then predicts the fold's test dates; a calibrator fitted on
+the fold's validation tail (:mod:`alphacheck.models.calibration`) maps the
+model's own sigmoid (``proba_raw``) to the calibrated P(up) (``proba``) that
+the backtest trades on. A finished fold is checkpointed, and found again
+instead of retrained.
 
 Every executor and the audit run these same functions, looked up here at call
 time: the audit's leak test replaces :func:`fit_scaler` and expects the whole
@@ -21,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError
+from alphacheck.models.calibration import CalibratedProba, ProbabilityCalibrator
 from alphacheck.walkforward.checkpoint import FoldStore
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold
@@ -63,11 +67,12 @@ class FoldRows(NamedTuple):
 class TrainedFold:
     """What training (or resuming) one fold gives: P(up) of its test rows, its record, its weights.
 
-    ``module`` is the trained module when the fold was trained here, ``None``
-    when it was resumed from a checkpoint (rebuild it with :func:`module_from_state`).
+    ``proba`` holds the model's own P(up) and the fold's calibrator. ``module``
+    is the trained module when the fold was trained here, ``None`` when it was
+    resumed from a checkpoint (rebuild it with :func:`module_from_state`).
     """
 
-    proba: np.ndarray
+    proba: CalibratedProba
     record: dict[str, object]
     state: dict[str, Any]
     module: Any = None
@@ -199,9 +204,13 @@ def train_fold(
         When the fitting or validation rows hold fewer than two classes.
     """
     saved = store.load(fold.index) if store is not None else None
-    if saved is not None and len(saved["proba"]) == len(parts["test"].y):
+    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
+        store.set_aside(fold.index, "its weights do not fit the variant's module")
+        saved = None
+    if saved is not None and len(saved["proba_raw"]) == len(parts["test"].y):
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
-        return TrainedFold(saved["proba"], {**saved["record"], "resumed": True}, saved["state"])
+        proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
+        return TrainedFold(proba, {**saved["record"], "resumed": True}, saved["state"])
     from alphacheck.walkforward.trainer import SequenceClassifier
 
     for role in ("fit", "val"):
@@ -223,13 +232,27 @@ def train_fold(
     )
     init = state if training.warm_start else None
     model.fit(parts["fit"].x, parts["fit"].y, parts["val"].x, parts["val"].y, init_state=init)
-    proba = model.predict_proba(parts["test"].x)
-    record = _record(variant.name, fold, parts, model, device)
+    # Fitted on the validation tail only: the test rows never shape their own calibration.
+    calibrator = ProbabilityCalibrator(training.calibration)
+    calibrator.fit(model.predict_proba(parts["val"].x), parts["val"].y)
+    proba = CalibratedProba(model.predict_proba(parts["test"].x), calibrator)
+    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary()}
     state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
     if store is not None:
-        store.save(fold.index, proba, record, state)
-    log.info("%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba), model.epochs_run_)
+        store.save(fold.index, proba.raw, calibrator.to_dict(), record, state)
+    log.info(
+        "%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba.raw), model.epochs_run_
+    )
     return TrainedFold(proba, {**record, "resumed": False}, state, model.model_)
+
+
+def _weights_fit(variant: VariantConfig, parts: dict[str, FoldRows], state: dict[str, Any]) -> bool:
+    """Whether checkpointed weights load into the variant's module (a foreign or stale file does not)."""
+    try:
+        module_from_state(variant, parts["fit"].x.shape[2], state)
+    except (RuntimeError, KeyError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _record(name: str, fold: Fold, parts: dict[str, FoldRows], model: Any, device: Any) -> dict[str, object]:

@@ -4,8 +4,9 @@
 (:mod:`alphacheck.walkforward.tasks`), hands them to an executor (in-process,
 worker processes or Ray: :mod:`alphacheck.walkforward.executors`) and
 assembles what comes back, the same way whichever executor ran them: the
-predictions, a record per fold, the last model of each variant and every
-fold's model for the stress shocks. Finished folds are checkpointed (see
+predictions (each fold's calibrated ``proba`` beside the model's own
+``proba_raw``), a record per fold, the last model of each variant and every
+fold's model with its calibrator for the stress shocks. Finished folds are checkpointed (see
 :mod:`alphacheck.walkforward.checkpoint`), so running the same configuration
 again resumes after the last finished fold, under any executor.
 
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alphacheck.models.calibration import CalibratedModel, CalibratedProba
 from alphacheck.walkforward import folds as fold_steps
 from alphacheck.walkforward.executors import Executor, make_executor
 from alphacheck.walkforward.folds import common_calendar, feature_columns, module_from_state
@@ -32,9 +34,9 @@ from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, plan_tasks
 if TYPE_CHECKING:
     from alphacheck.scenarios.schema import Scenario, VariantConfig
 
-__all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "run_walkforward"]
+__all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "prediction_rows", "run_walkforward"]
 
-PREDICTION_COLUMNS = ["date", "ticker", "variant", "fold", "proba", "label", "fwd_return"]
+PREDICTION_COLUMNS = ["date", "ticker", "variant", "fold", "proba", "proba_raw", "label", "fwd_return"]
 
 
 @dataclass
@@ -50,6 +52,8 @@ class TrainedModel:
     scaler_mean: list[float]
     scaler_scale: list[float]
     fold: int
+    # The fold's fitted calibrator (ProbabilityCalibrator.to_dict()): module -> calibrated P(up).
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,7 +63,7 @@ class WalkForwardResult:
     predictions: pd.DataFrame
     folds: list[dict[str, object]]
     models: dict[str, TrainedModel] = field(default_factory=dict)
-    # The trained module of every (variant, fold), for the stress shocks to predict again.
+    # Every (variant, fold)'s trained module with its calibrator (CalibratedModel), for the stress shocks.
     fold_models: dict[tuple[str, int], Any] = field(default_factory=dict)
 
 
@@ -130,14 +134,20 @@ def _assemble(
         )
         for outcome in outcomes:
             index = folds[outcome.fold].index
-            rows.append(outcome.rows.assign(variant=variant.name, fold=index, proba=outcome.proba))
-            fold_models[(variant.name, index)] = module_from_state(variant, n_features, outcome.state)
+            rows.append(prediction_rows(outcome.rows, variant.name, index, outcome.proba))
+            module = module_from_state(variant, n_features, outcome.state)
+            fold_models[(variant.name, index)] = CalibratedModel(module, outcome.proba.calibrator)
             records.append(outcome.record)
         last = outcomes[-1]
         models[variant.name] = _last_model(scenario, variant, datasets, folds[last.fold], last)
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
     return WalkForwardResult(predictions, records, models, fold_models)
+
+
+def prediction_rows(meta: pd.DataFrame, variant: str, fold: int, proba: CalibratedProba) -> pd.DataFrame:
+    """A fold's test rows with its calibrated ``proba`` and the model's own ``proba_raw``."""
+    return meta.assign(variant=variant, fold=fold, proba=proba.proba, proba_raw=proba.raw)
 
 
 def _last_model(
@@ -162,4 +172,5 @@ def _last_model(
         [float(v) for v in mean],
         [float(v) for v in scale],
         fold.index,
+        outcome.proba.calibrator.to_dict(),
     )

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
+from alphacheck.models.calibration import CalibratedProba
 from alphacheck.walkforward import folds as fold_steps
 from alphacheck.walkforward.progress import NullProgress
 
@@ -46,10 +46,14 @@ class FoldTask:
 
 @dataclass
 class FoldOutcome:
-    """One trained (or resumed) fold: P(up) of its test rows, the rows, its record and weights (CPU)."""
+    """One trained (or resumed) fold: P(up) of its test rows, the rows, its record and weights (CPU).
+
+    ``proba`` holds the model's own P(up) and the fold's calibrator, fitted
+    wherever the fold ran exactly as it would be fitted in this process.
+    """
 
     fold: int
-    proba: np.ndarray
+    proba: CalibratedProba
     rows: pd.DataFrame  # date, fwd_return, label, ticker of each test row
     record: dict[str, Any]
     state: dict[str, Any]
@@ -140,7 +144,7 @@ def run_task(
         state = trained.state
         weights = {k: v.detach().cpu() for k, v in state.items()}
         result.outcomes.append(
-            FoldOutcome(position, np.asarray(trained.proba), parts["test"].meta, trained.record, weights)
+            FoldOutcome(position, trained.proba, parts["test"].meta, trained.record, weights)
         )
         progress.end_fold(trained.record)
     return result
