@@ -147,12 +147,12 @@ def _train_and_report(
     from alphacheck.report.rundir import RunFolder
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
-    from alphacheck.scale import run_walkforward_scaled
+    from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward_scaled(
+    walk = run_walkforward(
         datasets,
         scenario,
         device,
