@@ -187,10 +187,7 @@ def _train_and_report(
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     book = _portfolio(scenario, prices, walk, output_dir, say)
     if book is not None:
-        from alphacheck.stress.portfolio import portfolio_stress_sections
-
         metrics.update(book.sections())
-        metrics.update(portfolio_stress_sections(scenario, prices, datasets, walk, say))
     metrics_path = output_dir / "metrics.json"
     metrics = _json_safe(metrics)
     metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False))

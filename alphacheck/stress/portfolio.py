@@ -12,7 +12,6 @@ fold models' predictions of the shocked path on that path
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -26,7 +25,6 @@ from alphacheck.stress.windows import qualifying_predictions
 __all__ = [
     "PORTFOLIO_STRESS_METRICS",
     "portfolio_shocks",
-    "portfolio_stress_sections",
     "portfolio_windows",
     "score_books",
 ]
@@ -44,27 +42,6 @@ PORTFOLIO_STRESS_METRICS = (
     "average_positions",
     "n_bars",
 )
-
-
-def portfolio_stress_sections(
-    scenario: Scenario,
-    prices: dict[str, pd.DataFrame],
-    datasets: dict[str, pd.DataFrame],
-    walk: Any,
-    on_progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
-    """``{"portfolio_stress": ..., "portfolio_shocks": ...}`` for the windows and shocks declared."""
-    say = on_progress or (lambda message: None)
-    sections: dict[str, Any] = {}
-    if scenario.portfolio is None:
-        return sections
-    if scenario.stress.windows:
-        say("portfolio stress windows")
-        sections["portfolio_stress"] = portfolio_windows(scenario, prices, walk)
-    if scenario.stress.shocks:
-        say("portfolio shocks")
-        sections["portfolio_shocks"] = portfolio_shocks(scenario, prices, datasets, walk)
-    return sections
 
 
 def score_books(

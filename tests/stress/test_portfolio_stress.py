@@ -10,7 +10,7 @@ import pytest
 
 from alphacheck.backtest.portfolio import backtest_portfolio
 from alphacheck.scenarios import validate_scenario
-from alphacheck.stress.portfolio import portfolio_stress_sections
+from alphacheck.stress import stress_sections
 
 TICKERS = ["AAA", "BBB", "CCC"]
 
@@ -67,7 +67,7 @@ def setting():
 
 def test_a_window_trades_the_qualifying_predictions_only(setting):
     scenario, prices, walk = setting
-    sections = portfolio_stress_sections(scenario, prices, {}, walk)
+    sections = stress_sections(scenario, prices, {}, walk)
     record = sections["portfolio_stress"]["w"]
     rows = walk.predictions
     dates = pd.to_datetime(rows["date"])
@@ -82,7 +82,7 @@ def test_a_window_trades_the_qualifying_predictions_only(setting):
 
 def test_a_cost_shock_trades_the_books_at_the_shocked_costs(setting):
     scenario, prices, walk = setting
-    shocked = portfolio_stress_sections(scenario, prices, {}, walk)["portfolio_shocks"]["x3"]
+    shocked = stress_sections(scenario, prices, {}, walk)["portfolio_shocks"]["x3"]
     base = backtest_portfolio(walk.predictions, prices, scenario.backtest, scenario.portfolio)
     direct = backtest_portfolio(walk.predictions, prices, scenario.backtest, scenario.portfolio, 12.0, 7.0)
     assert shocked["v"]["total_return"] == pytest.approx(direct.scores["v"]["total_return"], abs=1e-15)
@@ -92,7 +92,7 @@ def test_a_cost_shock_trades_the_books_at_the_shocked_costs(setting):
     assert "accuracy_change" not in shocked["v"]
 
 
-def test_without_a_portfolio_block_there_are_no_sections(setting):
+def test_without_a_portfolio_block_there_are_no_portfolio_sections(setting):
     scenario, prices, walk = setting
     plain = validate_scenario({**scenario.model_dump(mode="json"), "portfolio": None})
-    assert portfolio_stress_sections(plain, prices, {}, walk) == {}
+    assert set(stress_sections(plain, prices, {}, walk)) == {"stress", "shocks"}
