@@ -105,7 +105,7 @@ def shocked_predictions(
     """
     from alphacheck.features import build_dataset, forward_return, label_horizon
     from alphacheck.walkforward import common_calendar, make_folds
-    from alphacheck.walkforward.runner import fold_test_sequences
+    from alphacheck.walkforward.folds import fold_test_sequences
 
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)

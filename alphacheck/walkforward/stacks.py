@@ -34,12 +34,6 @@ __all__ = ["concurrency_key", "run_stack", "stack_plan"]
 log = logging.getLogger(__name__)
 
 
-def _training(scenario: Any, variant: Any) -> Any:
-    if hasattr(variant, "training_config"):
-        return variant.training_config(scenario.training)
-    return scenario.training
-
-
 def stack_plan(
     scenario: Any, variant: Any, datasets: dict[str, Any], calendar: Any, folds: list[Any], device: Any
 ) -> list[list[int]] | None:
@@ -59,14 +53,14 @@ def stack_plan(
     compute = getattr(scenario, "compute", None)
     if getattr(compute, "fold_concurrency", "sequential") != "batched":
         return None
-    if _training(scenario, variant).warm_start:
+    if variant.training_config(scenario.training).warm_start:
         log.warning("%s: warm_start chains its folds, so they train one at a time", variant.name)
         return None
     from alphacheck.walkforward.batched import batching_obstacle
 
-    from alphacheck.walkforward.runner import _META_COLUMNS
+    from alphacheck.walkforward.folds import feature_columns
 
-    n_features = sum(c not in _META_COLUMNS for c in next(iter(datasets.values())).columns)
+    n_features = len(feature_columns(datasets))
     obstacle = batching_obstacle(variant.name, variant.params, n_features)
     if obstacle is not None:
         log.warning("%s: %s; its folds train one at a time", variant.name, obstacle)
@@ -84,7 +78,7 @@ def _stack_size(scenario, variant, datasets, calendar, folds, device, n_features
 
     n_fit = max(rows(f.fit_start, f.fit_end) for f in folds)
     n_val = max(rows(f.val_start, f.val_end) for f in folds)
-    training = _training(scenario, variant)
+    training = variant.training_config(scenario.training)
     per_fold = fold_memory_bytes(
         variant.name,
         variant.params,
@@ -111,15 +105,15 @@ def run_stack(
     device: Any,
     store: Any,
     progress: Any,
-) -> list[tuple[np.ndarray, dict[str, Any], dict[str, Any], Any]]:
+) -> list[Any]:
     """Train one stack of folds at once, or load it when every fold of it is checkpointed.
 
     Parameters
     ----------
     scenario, variant, device
-        As for the fold-by-fold runner.
+        As for :func:`alphacheck.walkforward.folds.train_fold`.
     folds, parts
-        The stack's folds and each fold's arrays (``fit``, ``val``, ``test``).
+        The stack's folds and each fold's prepared rows (``fit``, ``val``, ``test``).
     store
         The variant's :class:`~alphacheck.walkforward.checkpoint.FoldStore`, or None.
     progress
@@ -127,13 +121,13 @@ def run_stack(
 
     Returns
     -------
-    list
-        Per fold, in order: ``(proba, record, state, module)`` as the fold-by-fold runner returns
-        them (``proba`` calibrated on the fold's validation tail); ``module`` is None when loaded.
+    list of TrainedFold
+        Per fold, in order, as :func:`~alphacheck.walkforward.folds.train_fold` gives
+        them (``proba`` calibrated on the fold's validation tail).
     """
-    from alphacheck.walkforward.runner import _check_classes, _finish_fold, _load_fold
+    from alphacheck.walkforward.folds import _check_classes, _finish_fold, _load_trained
 
-    saved = [_load_fold(store, fold, fold_parts) for fold, fold_parts in zip(folds, parts)]
+    saved = [_load_trained(store, variant, fold, fold_parts) for fold, fold_parts in zip(folds, parts)]
     if all(s is not None for s in saved):
         log.info("%s folds %s: resumed from checkpoints", variant.name, [f.index for f in folds])
         return saved
@@ -141,14 +135,14 @@ def run_stack(
 
     for fold, fold_parts in zip(folds, parts):
         _check_classes(fold, fold_parts)
-    training = _training(scenario, variant)
+    training = variant.training_config(scenario.training)
     progress.start_fold(folds[0].index, training.epochs)
     models = fit_folds(
         variant.name,
         variant.params,
         training,
         device,
-        [(*p["fit"][:2], *p["val"][:2]) for p in parts],
+        [(p["fit"].x, p["fit"].y, p["val"].x, p["val"].y) for p in parts],
         [scenario.seed + fold.index for fold in folds],
         on_epoch=progress.epoch,
     )
