@@ -56,7 +56,7 @@ def setting():
             "backtest": {"fees_bps": 4, "slippage_bps": 2},
             "portfolio": {"selection": "top_k", "k": 2},
             "stress": {
-                # Inside fold 1's test period: only fold 0 was trained before it (qualifying rows: fold 0's only).
+                # Inside fold 1's test period: only fold 0 was trained before it, so only its rows qualify.
                 "windows": [{"name": "w", "start": str(dates[40].date()), "end": str(dates[70].date())}],
                 "shocks": [{"kind": "costs", "name": "x3", "cost_multiplier": 3, "extra_slippage_bps": 1}],
             },
