@@ -13,6 +13,7 @@ from collections.abc import Iterable
 __all__ = [
     "AlphacheckError",
     "AlphacheckWarning",
+    "CheckpointWarning",
     "ConfigError",
     "DataError",
     "DataWarning",
@@ -53,6 +54,10 @@ class AlphacheckWarning(UserWarning):
 
 class DataWarning(AlphacheckWarning):
     """Price data that is possible but deserves a look."""
+
+
+class CheckpointWarning(AlphacheckWarning):
+    """A saved fold could not be used: it was set aside and the fold is trained again."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -10,7 +10,10 @@ the device type, and the checkpoint format (:data:`CHECKPOINT_FORMAT`): change
 any of them and nothing is reused. Format 2 added the calibrator, so a fold
 saved before calibration existed is never resumed as if it were calibrated. Files are written
 atomically (temporary file, then rename), so a kill leaves either a whole
-checkpoint or none. They load with ``torch.load(weights_only=True)``.
+checkpoint or none. They load with ``torch.load(weights_only=True)``; one that
+cannot be read (a truncated copy, a foreign file) is moved aside with a
+:class:`~alphacheck.exceptions.CheckpointWarning` naming it, and its fold is
+trained again.
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from alphacheck.exceptions import CheckpointWarning
 
 __all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
 
@@ -83,22 +90,40 @@ class FoldStore:
     def load(self, fold: int) -> dict[str, Any] | None:
         """The checkpoint of ``fold`` as ``{"proba_raw", "calibration", "record", "state"}``, or None.
 
-        None when absent or written in an older format (no calibrator).
+        None when absent or written in the older format (no calibrator: the
+        fold is retrained and the file replaced). A checkpoint that cannot be
+        read or does not hold what a fold saves (a truncated or foreign file) is
+        set aside (:meth:`set_aside`) and ``None`` is returned, so the fold is
+        trained again.
         """
-        import torch
-
         path = self._path(fold)
-        if not path.is_file():
+        if not path.exists():
             return None
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        if "calibration" not in saved:
+        try:
+            return _read_checkpoint(path)
+        except Exception as exc:  # any unreadable file: torch, pickle, zip, JSON and type errors alike
+            self.set_aside(fold, f"{type(exc).__name__}: {exc}")
             return None
-        return {
-            "proba_raw": saved["proba_raw"].numpy(),
-            "calibration": json.loads(saved["calibration"]),
-            "record": json.loads(saved["record"]),
-            "state": saved["state"],
-        }
+
+    def set_aside(self, fold: int, reason: str) -> Path | None:
+        """Move ``fold``'s checkpoint to ``fold-NNNN.pt.corrupt-<time>`` and warn, naming both paths.
+
+        Returns the new path, or ``None`` when the file could not be moved
+        (the retrained fold then replaces it).
+        """
+        path = self._path(fold)
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        try:
+            os.replace(path, aside)
+            where = f"moved it to {aside}"
+        except OSError as exc:
+            aside, where = None, f"could not move it aside ({exc.strerror or exc})"
+        warnings.warn(
+            f"fold checkpoint {path} is unreadable ({reason[:300]}); {where} and training fold {fold} again",
+            CheckpointWarning,
+            stacklevel=3,
+        )
+        return aside
 
     def save(
         self,
@@ -122,6 +147,26 @@ class FoldStore:
         }
         torch.save(payload, partial)
         os.replace(partial, path)
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any] | None:
+    """Load and check one checkpoint; None for the older format, any problem raises."""
+    import torch
+
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(saved, dict) and "proba" in saved and "calibration" not in saved:
+        return None  # format 1 (raw proba, no calibrator): retrained, and replaced when saved
+    proba = saved["proba_raw"].numpy()
+    calibration = json.loads(saved["calibration"])
+    record = json.loads(saved["record"])
+    state = dict(saved["state"])
+    if proba.ndim != 1 or not np.isfinite(proba).all() or ((proba < 0) | (proba > 1)).any():
+        raise ValueError(f"proba_raw of shape {proba.shape} is not a vector of probabilities")
+    if not isinstance(record, dict) or not isinstance(calibration, dict):
+        raise ValueError("record or calibration of the wrong kind")
+    if not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError("weights of the wrong kind")
+    return {"proba_raw": proba, "calibration": calibration, "record": record, "state": state}
 
 
 def _plain(value: Any) -> Any:

@@ -168,12 +168,24 @@ def _module_from_state(variant, parts, state) -> Any:
     return module.eval()
 
 
+def _weights_fit(variant, parts, state) -> bool:
+    """Whether checkpointed weights load into the variant's module (a foreign or stale file does not)."""
+    try:
+        _module_from_state(variant, parts, state)
+    except (RuntimeError, KeyError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
     """Train one fold (or load its checkpoint).
 
     Returns its :class:`CalibratedProba`, record, weights and the module if trained here.
     """
     saved = store.load(fold.index) if store is not None else None
+    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
+        store.set_aside(fold.index, "its weights do not fit the variant's module")
+        saved = None
     if saved is not None and len(saved["proba_raw"]) == len(parts["test"][1]):
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
         proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
