@@ -30,7 +30,13 @@ from alphacheck.scenarios.schema import BacktestConfig
 from alphacheck.scenarios.stress import StressWindow
 from alphacheck.stress.strategies import score_strategies
 
-__all__ = ["WHOLE_WINDOW", "StressWarning", "qualifying_predictions", "stress_windows", "window_predictions"]
+__all__ = [
+    "WHOLE_WINDOW",
+    "StressWarning",
+    "qualifying_predictions",
+    "stress_windows",
+    "window_predictions",
+]
 
 #: Prefix of the whole-window walk-forward figures in a stress record.
 WHOLE_WINDOW = "whole_window_"
@@ -128,7 +134,8 @@ def _scores(rows, prices, config, names, note) -> dict[str, dict[str, object]]:
     if rows.empty:
         return {name: {"n_predictions": 0, "note": note} for name in names}
     used = ",".join(str(f) for f in sorted(rows["fold"].unique()))
-    return {name: {**record, "folds": used} for name, record in score_strategies(rows, prices, config).items()}
+    scores = score_strategies(rows, prices, config)
+    return {name: {**record, "folds": used} for name, record in scores.items()}
 
 
 def _uncovered(predictions: pd.DataFrame, folds: pd.DataFrame, window: StressWindow) -> str:

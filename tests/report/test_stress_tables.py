@@ -59,16 +59,16 @@ def test_stress_table_rows_and_notes():
         "sharpe", "max_dd", "trades", "costs",
     ]
     assert lines[2].split() == [
-        "covid", "SPY", "baseline", "trained", "before", "2020-02-20..2020-04-30", "55.0%", "43%-66%", "-12.5%",
-        "+5.0%", "-1.23", "-20.0%", "7", "1.23%",
+        "covid", "SPY", "baseline", "trained", "before", "2020-02-20..2020-04-30", "55.0%", "43%-66%",
+        "-12.5%", "+5.0%", "-1.23", "-20.0%", "7", "1.23%",
     ]
     assert lines[3].split() == [
         "covid", "SPY", "baseline", "walk-forward", "2020-03-05..2020-04-30", "55.0%", "43%-66%", "-30.0%",
         "+5.0%", "-1.23", "-20.0%", "7", "1.23%",
     ]
     assert lines[4].split() == [
-        "covid", "SPY", "buy_and_hold", "trained", "before", "2020-02-20..2020-04-30", "-", "-", "-17.5%", "-",
-        "-1.23", "-20.0%", "1", "0.00%",
+        "covid", "SPY", "buy_and_hold", "trained", "before", "2020-02-20..2020-04-30", "-", "-",
+        "-17.5%", "-", "-1.23", "-20.0%", "1", "0.00%",
     ]
     assert lines[5].split()[3:5] == ["walk-forward", "2020-03-05..2020-04-30"]
     # a run folder written before the whole-window score: one row, as before
