@@ -19,6 +19,7 @@ __all__ = [
     "DataWarning",
     "DeviceError",
     "LeakageError",
+    "ReportError",
     "TrackingError",
     "did_you_mean",
 ]
@@ -42,6 +43,10 @@ class DeviceError(AlphacheckError):
 
 class LeakageError(AlphacheckError):
     """A feature uses information from after the date it is read at."""
+
+
+class ReportError(AlphacheckError):
+    """Drawing a run's report failed; its results (predictions, returns, metrics) are kept."""
 
 
 class TrackingError(AlphacheckError):

@@ -84,7 +84,9 @@ def fold_accuracy_plot(folds: pd.DataFrame, path: Path) -> Path:
     with _figure(path) as (ax,):
         for (variant, ticker), group in folds.groupby(["variant", "ticker"], sort=False):
             middle = group["test_start"] + (group["test_end"] - group["test_start"]) / 2
-            error = [group["accuracy"] - group["ci_low"], group["ci_high"] - group["accuracy"]]
+            # Never negative: bounds computed elsewhere may round a hair past the accuracy.
+            below, above = group["accuracy"] - group["ci_low"], group["ci_high"] - group["accuracy"]
+            error = np.clip([below, above], 0, None)
             ax.errorbar(middle, group["accuracy"], yerr=error, fmt="o-", capsize=3, label=f"{variant} {ticker}")
         ax.axhline(0.5, color="grey", linestyle=":", label="coin flip")
         ax.set_title("Out-of-sample accuracy per fold (Wilson 95% interval)")
