@@ -218,7 +218,7 @@ def trade_multipliers(
 def _fold_rows(scenario, paths, calendar, fold, fold_models, shock_name) -> list[pd.DataFrame]:
     """The fold's test rows, features and labels from its own path, predicted by each variant's model."""
     from alphacheck.features import build_dataset, label_horizon
-    from alphacheck.walkforward.runner import fold_test_sequences
+    from alphacheck.walkforward.folds import fold_test_sequences
 
     execution = scenario.backtest.execution
     shocked = {}

@@ -12,7 +12,7 @@ from alphacheck.models.calibration import ProbabilityCalibrator
 from alphacheck.scenarios import Scenario
 from alphacheck.stress import apply_multipliers, in_ranges, run_shocks, shock_multipliers, shocked_predictions
 from alphacheck.walkforward import common_calendar, make_folds
-from alphacheck.walkforward.runner import fold_test_sequences
+from alphacheck.walkforward.folds import fold_test_sequences
 from tests.conftest import synthetic_prices
 
 BASE = {
