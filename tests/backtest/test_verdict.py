@@ -1,0 +1,190 @@
+"""The verdict rules, one at a time, on evidence written by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+from alphacheck.audit.verdict import Check
+from alphacheck.backtest.verdict import (
+    EDGE,
+    INCONCLUSIVE,
+    LEAK_SUSPECTED,
+    NO_EDGE,
+    AuditFinding,
+    Evidence,
+    decide,
+    too_good_finding,
+)
+
+#: A strategy that passes every gate: an edge.
+STRONG = Evidence(
+    n_predictions=1500,
+    exposure=0.55,
+    sharpe=1.40,
+    sharpe_ci=(0.70, 2.10),
+    benchmark_sharpe=0.40,
+    excess_sharpe_ci=(0.30, 1.70),
+    deflated_sharpe=0.97,
+    deflated_kind="dsr",
+    trials=8,
+    spa_p_value=0.01,
+    null_percentile=99.0,
+    null_quantile=0.60,
+    null_draws=200,
+    break_even_bps=24.0,
+    cost_bps=10.0,
+    accuracy=0.54,
+    majority_rate=0.53,
+    binomial_p_value=0.2,
+)
+
+
+def with_(**changes) -> Evidence:
+    return dataclasses.replace(STRONG, **changes)
+
+
+def test_every_gate_passed_is_an_edge_and_each_gate_is_quoted() -> None:
+    verdict = decide(STRONG)
+    assert verdict.label == EDGE
+    assert verdict.reasons == (
+        "DSR 0.97 over 8 trials >= 0.95",
+        "SPA test against buy-and-hold: p = 0.010 (below 0.05)",
+        "Sharpe 1.40 at the 99th percentile of 200 circular shifts of its own positions "
+        "(95% quantile 0.60: reached)",
+        "break-even cost 24.0 bps per side (Sharpe falls to 0.40), above the 10 bps charged",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "failing"),
+    [
+        ({"deflated_sharpe": 0.94}, "DSR 0.94 over 8 trials below 0.95"),
+        ({"deflated_sharpe": math.nan}, "DSR undefined over 8 trials below 0.95"),
+        ({"spa_p_value": 0.05}, "SPA test against buy-and-hold: p = 0.050 (not below 0.05)"),
+        ({"null_quantile": 1.41}, "(95% quantile 1.41: not reached)"),
+        ({"break_even_bps": 10.0}, "break-even cost 10.0 bps per side (Sharpe falls to 0.40), not above"),
+    ],
+)
+def test_one_failing_gate_is_no_edge(changes, failing) -> None:
+    # The intervals still allow an edge of 0.5: with one gate failing, the label is inconclusive...
+    verdict = decide(with_(**changes))
+    assert verdict.label == INCONCLUSIVE
+    assert any(failing in reason for reason in verdict.reasons), verdict.reasons
+    # ...and no_edge once the excess over buy-and-hold is known to stay below 0.5.
+    ruled_out = decide(with_(excess_sharpe_ci=(-0.3, 0.45), **changes))
+    assert ruled_out.label == NO_EDGE
+    assert ruled_out.reasons[0] == (
+        "an edge over buy-and-hold is ruled out: the 95% interval of its Sharpe minus buy-and-hold's "
+        "(0.40), -0.30..0.45, ends below 0.5"
+    )
+
+
+def test_one_trial_is_labelled_psr() -> None:
+    verdict = decide(with_(deflated_kind="psr", trials=1, deflated_sharpe=0.99))
+    assert verdict.reasons[0] == "PSR 0.99 (1 trial: nothing to deflate) >= 0.95"
+    assert not any("DSR" in r for r in verdict.reasons)
+
+
+def test_a_sharpe_interval_below_the_meaningful_edge_is_no_edge() -> None:
+    # The default scenario's SP500 figures: Sharpe -0.17 (-0.55..0.24) against buy-and-hold's 0.26.
+    verdict = decide(
+        with_(sharpe=-0.17, sharpe_ci=(-0.55, 0.24), benchmark_sharpe=0.26, excess_sharpe_ci=(-0.8, 0.6),
+              deflated_sharpe=0.23, spa_p_value=0.52, null_percentile=20.0, break_even_bps=0.0)
+    )
+    assert verdict.label == NO_EDGE
+    assert verdict.reasons[0] == (
+        "an edge is ruled out: the 95% interval of its Sharpe, -0.55..0.24, ends below 0.5"
+    )
+
+
+def test_wide_intervals_are_inconclusive() -> None:
+    verdict = decide(with_(n_predictions=250, sharpe=0.8, sharpe_ci=(-1.2, 2.9), excess_sharpe_ci=(-1.0, 2.2),
+                           deflated_sharpe=0.8))
+    assert verdict.label == INCONCLUSIVE
+    assert verdict.reasons[0] == (
+        "not proven, and too uncertain to rule out: the 95% intervals of its Sharpe, -1.20..2.90, "
+        "and of its excess over buy-and-hold, -1.00..2.20, both reach 0.5"
+    )
+
+
+def test_too_few_predictions_are_inconclusive_even_when_the_gates_pass() -> None:
+    verdict = decide(with_(n_predictions=99))
+    assert verdict.label == INCONCLUSIVE
+    assert verdict.reasons[0] == "only 99 predictions, fewer than 100: too few to tell"
+
+
+def test_never_in_the_market_is_no_edge() -> None:
+    verdict = decide(with_(exposure=0.0, sharpe=math.nan, sharpe_ci=(math.nan, math.nan)))
+    assert (verdict.label, verdict.reasons[0]) == (NO_EDGE, "it never held a position")
+
+
+def test_a_failed_audit_check_is_a_suspected_leak_before_anything_else() -> None:
+    check = Check("target_leakage", "fail", "feature ext_mean predicts the label: 64.0% vs 56.4%")
+    verdict = decide(with_(audit=(check, AuditFinding("drift", "warn", "features drift"))))
+    assert verdict.label == LEAK_SUSPECTED
+    assert verdict.reasons[0] == (
+        "audit check target_leakage failed: feature ext_mean predicts the label: 64.0% vs 56.4%"
+    )
+    assert len(verdict.reasons) == 5  # the gates follow, for the record
+    # a warning of another check is not a leak
+    assert decide(with_(audit=(AuditFinding("drift", "warn", "features drift"),))).label == EDGE
+
+
+def test_too_good_fires_on_accuracy_far_above_the_majority_rate() -> None:
+    # The original project: 90.2% against an up-day share of 52.7%.
+    leaky = with_(accuracy=0.902, majority_rate=0.527, binomial_p_value=1e-300)
+    finding = too_good_finding(leaky)
+    assert finding.verdict == "warn"
+    assert finding.summary == "accuracy 90.2% is 37.5 points above the majority rate 52.7% (p = 1e-300)"
+    verdict = decide(dataclasses.replace(leaky, audit=(finding,)))
+    assert verdict.label == LEAK_SUSPECTED and verdict.reasons[0].startswith("too good to be true: accuracy 90.2%")
+
+
+def test_too_good_compares_with_the_majority_rate_not_an_absolute_level() -> None:
+    # A constant predictor in a window with 60.4% up days scores 60.4%: not too good.
+    assert too_good_finding(with_(accuracy=0.604, majority_rate=0.604, binomial_p_value=0.5)).verdict == "pass"
+    # 10 points above, but on so few days that luck explains it: not fired either.
+    assert too_good_finding(with_(accuracy=0.65, majority_rate=0.55, binomial_p_value=0.02)).verdict == "pass"
+    assert too_good_finding(with_(accuracy=0.65, majority_rate=0.55, binomial_p_value=0.005)).verdict == "warn"
+
+
+def test_too_good_fires_on_a_sharpe_level_only_when_luck_does_not_explain_it() -> None:
+    assert too_good_finding(with_(sharpe=3.4, sharpe_ci=(1.1, 5.8))).summary == (
+        "Sharpe 3.40 after costs (95% interval 1.10..5.80) is 3 or more"
+    )
+    assert too_good_finding(with_(sharpe=3.4, sharpe_ci=(-0.5, 7.0))).verdict == "pass"
+    assert too_good_finding(with_(sharpe=2.9, sharpe_ci=(2.0, 3.8))).verdict == "pass"
+    # a benchmark or portfolio without classification figures is judged on its Sharpe alone
+    assert too_good_finding(with_(accuracy=math.nan, majority_rate=math.nan)).verdict == "pass"
+
+
+def test_stale_opens_add_a_reason_without_changing_the_label() -> None:
+    stale = ((1999, 0.96), (2000, 0.98), (2001, 0.95), (2004, 0.97))
+    verdict = decide(with_(stale_opens=stale))
+    assert verdict.label == EDGE
+    assert verdict.reasons[-1] == (
+        "fills at opens that equal the previous close on 95%-98% of days in 1999-2001, 2004: "
+        "there the fill is the signal's own close"
+    )
+
+
+def test_the_record_is_json_ready_and_flat() -> None:
+    record = decide(with_(stale_opens=((2003, 0.97),), audit=(AuditFinding("too_good_to_be_true", "pass", ""),)))
+    record = json.loads(json.dumps(record.as_dict()))
+    assert record["label"] == EDGE and len(record["reasons"]) == 5  # four gates and the stale opens
+    evidence = record["evidence"]
+    assert evidence["sharpe_ci_low"] == 0.70 and evidence["excess_sharpe_ci_high"] == 1.70
+    assert evidence["hurdle_sharpe"] == 0.40 and evidence["deflated_kind"] == "dsr"
+    assert evidence["stale_opens"] == {"2003": 0.97}
+    assert evidence["audit"] == {"too_good_to_be_true": "pass"}
+    assert all(not isinstance(v, list) for v in evidence.values())
+
+
+def test_the_hurdle_is_zero_when_buy_and_hold_loses() -> None:
+    evidence = with_(benchmark_sharpe=-0.6).as_dict()
+    assert evidence["hurdle_sharpe"] == 0.0
+    assert "(Sharpe falls to 0.00)" in decide(with_(benchmark_sharpe=-0.6)).reasons[3]
