@@ -77,6 +77,7 @@ def reproduce_run(
     from alphacheck import pipeline
     from alphacheck.data import load_prices
     from alphacheck.scenarios.loader import validate_scenario
+    from alphacheck.scenarios.overrides import apply_overrides
     from alphacheck.tracking.base import NullRecorder
     from alphacheck.tracking.mlflow_recorder import fetch_run
     from alphacheck.tracking.provenance import prices_fingerprint
@@ -84,6 +85,11 @@ def reproduce_run(
     say = on_progress or (lambda message: None)
     logged = fetch_run(run_id, scratch, tracking_uri)
     scenario = validate_scenario(yaml.safe_load((scratch / "config.yaml").read_text()), source=f"run {run_id}")
+    # The logged config is resolved already, so the environment is not read again (EPOCHS set in
+    # today's shell must not change the re-run); the device is pinned to the kind the run used,
+    # so that `auto` on a machine with a GPU does not re-run a CPU run on the GPU.
+    scenario = apply_overrides(scenario, {"device": _device_kind(logged.params.get("device"))},
+                               source=f"run {run_id}'s device")
     expected = logged.params.get("data.fingerprint")
     found = prices_fingerprint(load_prices(scenario.data))
     if expected and expected != found:
@@ -96,3 +102,9 @@ def reproduce_run(
     same_rows, n_different, largest = compare_predictions(pd.read_parquet(scratch / "predictions.parquet"),
                                                           result.predictions)
     return Reproduction(run_id, result.output_dir, len(result.predictions), n_different, largest, same_rows)
+
+
+def _device_kind(logged: str | None) -> str | None:
+    """``"cuda:0"`` -> ``"cuda"``; ``None`` (not logged, or unknown) leaves the config's device."""
+    kind = (logged or "").split(":")[0]
+    return kind if kind in ("cpu", "cuda", "mps") else None

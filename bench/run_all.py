@@ -94,11 +94,12 @@ def executors(device: str, max_folds: int, epochs: int, workers: int) -> list[di
     from alphacheck.features import build_dataset
     from alphacheck.models import seed_everything
     from alphacheck.scale import ProcessExecutor, RayExecutor, run_walkforward_scaled
-    from alphacheck.scenarios import load_scenario
+    from alphacheck.scenarios import apply_overrides, load_scenario
     from alphacheck.walkforward import common_calendar, run_walkforward
 
-    scenario = load_scenario("default").override(
-        **{"training.checkpoint": False, "training.epochs": epochs, "variants": ["baseline", "lightweight"]}
+    scenario = apply_overrides(
+        load_scenario("default"),
+        {"training.checkpoint": False, "training.epochs": epochs, "variants": ["baseline", "lightweight"]},
     )
     prices = load_prices(scenario.data)
     execution = scenario.backtest.execution

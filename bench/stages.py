@@ -89,17 +89,17 @@ def measure_default_scenario(max_folds: int | None, epochs: int | None, tracking
     import alphacheck.scale as scale
     import alphacheck.tracking.record as record
     from alphacheck import pipeline
-    from alphacheck.scenarios import load_scenario
+    from alphacheck.scenarios import apply_overrides, load_scenario
     from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-    scenario = load_scenario("default").override(**{"training.checkpoint": False})
+    scenario = apply_overrides(load_scenario("default"), {"training.checkpoint": False})
     if epochs:
-        scenario = scenario.override(**{"training.epochs": epochs})
+        scenario = apply_overrides(scenario, {"training.epochs": epochs})
     if max_folds:
         wf = scenario.walkforward
         # the sample data start in 1999; keep max_folds test windows after the first training window
         years = (wf.train_days + wf.purge_days + wf.validation_days * 0 + max_folds * wf.test_days) / 252
-        scenario = scenario.override(**{"data.end": _sample_end(years)})
+        scenario = apply_overrides(scenario, {"data.end": _sample_end(years)})
     meter = StageMeter()
     meter.wrap(data, "load_prices", "data")
     meter.wrap(features, "build_dataset", "features")

@@ -100,10 +100,10 @@ def walkforward_times(variants: list[str], max_folds: int | None) -> list[dict[s
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
     from alphacheck.models import seed_everything
-    from alphacheck.scenarios import load_scenario
+    from alphacheck.scenarios import apply_overrides, load_scenario
     from alphacheck.walkforward import common_calendar, run_walkforward
 
-    scenario = load_scenario("default").override(**{"training.checkpoint": False})
+    scenario = apply_overrides(load_scenario("default"), {"training.checkpoint": False})
     prices = load_prices(scenario.data)
     datasets = {
         t: build_dataset(p, scenario.features, scenario.backtest.execution) for t, p in prices.items()
@@ -115,7 +115,7 @@ def walkforward_times(variants: list[str], max_folds: int | None) -> list[dict[s
         datasets = {t: d.loc[:last] for t, d in datasets.items()}
     rows = []
     for variant in variants:
-        one = scenario.override(variants=[variant])
+        one = apply_overrides(scenario, {"variants": [variant]})
         seed_everything(one.seed)
         started = time.perf_counter()
         result = run_walkforward(datasets, one, "cpu")

@@ -25,6 +25,7 @@ from alphacheck.audit.predictions import (
 from alphacheck.audit.splits import split_hygiene
 from alphacheck.audit.verdict import AuditReport
 from alphacheck.exceptions import ConfigError
+from alphacheck.scenarios.overrides import apply_overrides
 from alphacheck.scenarios.schema import Scenario
 
 __all__ = ["audit_dataset", "run_audit"]
@@ -157,7 +158,7 @@ def _short_training(scenario: Scenario, epochs: int | None) -> Scenario:
         changes["training.patience"] = min(scenario.training.patience, epochs)
     if getattr(scenario.training, "checkpoint", False):
         changes["training.checkpoint"] = False
-    return scenario.override(**changes) if changes else scenario
+    return apply_overrides(scenario, changes)
 
 
 def _walkforward(datasets: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataFrame:

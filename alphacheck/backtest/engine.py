@@ -3,6 +3,12 @@
 A signal decided at the close of date t is filled at the next bar, at its open
 (``next_open``) or its close (``next_close``): a price that exists only after
 the signal is known. Fees and slippage are charged per side in basis points.
+
+Weights are fractions of equity between -1 and 1. vectorbt 1.2 has no margin
+account: ``buy_nb`` caps every buy at the cash held (``cash_limit =
+exec_state.cash``), so a long above 1 would be filled at about 1 while a short
+of any size is filled in full. Rather than simulate leverage on one side only,
+weights beyond 1 are refused.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import pandas as pd
 
 from alphacheck.features.labels import EXECUTIONS, label_horizon
 
-__all__ = ["Simulation", "simulate_weights"]
+__all__ = ["MAX_WEIGHT", "Simulation", "simulate_weights"]
+
+#: The largest absolute weight the simulator fills as asked (see the module docstring).
+MAX_WEIGHT = 1.0
 
 
 @dataclass
@@ -22,8 +31,11 @@ class Simulation:
     """Per-bar outcome of many strategy columns on one ticker (one vectorbt call).
 
     Frames are indexed by the bars from the first decision date to the bar the
-    last position is closed, one column per strategy. ``position`` is the
-    target weight held through each bar; ``net_return`` is the compounded
+    last position is closed, one column per strategy. ``target`` is the weight
+    ordered for each bar (decided at the close of the decision date before it);
+    ``position`` is the exposure actually held at each bar's close, the signed
+    position value over equity, which drifts with the price between orders and
+    falls short of the target where cash and costs cap a buy; ``net_return`` is the compounded
     equity's bar return; ``cost`` is fees plus slippage paid in the bar as a
     fraction of the equity at the start of the bar, and ``gross_return =
     net_return + cost``. ``trade_pnl`` holds each closed trade's PnL (cash, fees
@@ -31,6 +43,7 @@ class Simulation:
     equity at the start of the bar; ``costs_cash`` is fees plus slippage in cash.
     """
 
+    target: pd.DataFrame
     position: pd.DataFrame
     net_return: pd.DataFrame
     gross_return: pd.DataFrame
@@ -42,10 +55,8 @@ class Simulation:
 
     def select(self, ticker: str) -> Simulation:
         """The columns of one ticker of a panel simulation, named by strategy alone."""
-        frames = {
-            name: getattr(self, name)[ticker]
-            for name in ("position", "net_return", "gross_return", "cost", "traded", "costs_cash", "equity")
-        }
+        names = ("target", "position", "net_return", "gross_return", "cost", "traded", "costs_cash", "equity")
+        frames = {name: getattr(self, name)[ticker] for name in names}
         pnl = {key[1]: value for key, value in self.trade_pnl.items() if key[0] == ticker}
         return Simulation(**frames, trade_pnl=pnl)
 
@@ -68,9 +79,11 @@ def simulate_weights(
         then the columns of ``weights`` are (ticker, strategy) pairs and the
         tickers must share the bars of the decision dates.
     weights
-        Signed fraction of equity decided at the close of each date (index:
-        consecutive decision dates, one column per strategy). An order is sent
-        only when a column's weight changes: sizing is fixed at entry.
+        Signed fraction of equity, between -1 and 1, decided at the close of
+        each date (index: decision dates, one column per strategy). An order
+        is sent only when a column's weight changes: sizing is fixed at entry.
+        Between two decision dates the weight is held, also through bars that
+        are not decision dates (a day another ticker did not trade).
     execution
         ``next_open`` or ``next_close``: the weight decided at t is filled at
         the open or the close of t+1.
@@ -85,6 +98,12 @@ def simulate_weights(
     Returns
     -------
     Simulation
+
+    Raises
+    ------
+    ValueError
+        For a weight beyond :data:`MAX_WEIGHT` either side, or prices that end
+        before the last position is closed.
     """
     import vectorbt as vbt
 
@@ -104,8 +123,12 @@ def simulate_weights(
         raise ValueError(
             "the tickers' prices do not share the bars of the decision dates; simulate them apart"
         )
+    _check_weights(weights)
+    # A weight holds until the next decision date, and the last one until its position is closed.
+    held = weights.fillna(0.0).reindex(index).ffill()
+    held[index > weights.index[-1]] = 0.0
     # The weight held during bar j is the one decided at the close of bar j-1.
-    target = weights.reindex(index).fillna(0.0).shift(1).fillna(0.0)
+    target = held.shift(1).fillna(0.0)
     changed = target.ne(target.shift(1).fillna(0.0))
     size = target.where(changed)
     fill = np.column_stack([bars[owner][EXECUTIONS[execution]].to_numpy() for owner in owners])
@@ -141,7 +164,8 @@ def _collect(portfolio, target: pd.DataFrame, slippage: np.ndarray, init_cash: f
     trades = portfolio.trades.values
     trades = trades[trades["status"] == 1]  # closed trades only
     return Simulation(
-        position=target,
+        target=target,
+        position=portfolio.asset_value() / equity,
         net_return=net,
         gross_return=net + cost,
         cost=cost,
@@ -155,6 +179,18 @@ def _collect(portfolio, target: pd.DataFrame, slippage: np.ndarray, init_cash: f
             for i, name in enumerate(columns)
         },
     )
+
+
+def _check_weights(weights: pd.DataFrame) -> None:
+    beyond = weights.abs().max() > MAX_WEIGHT + 1e-12
+    if beyond.any():
+        column = beyond.index[beyond.to_numpy()][0]
+        worst = weights[column].to_numpy()[np.nanargmax(weights[column].abs().to_numpy())]
+        raise ValueError(
+            f"column {column!r} asks for a weight of {worst:g}: the simulator cannot borrow cash, so a long "
+            f"beyond {MAX_WEIGHT:g} would be filled at about {MAX_WEIGHT:g} while a short is filled in full; "
+            f"keep weights within [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}]"
+        )
 
 
 def _bars(prices: pd.DataFrame, decisions: pd.DatetimeIndex, execution: str) -> pd.DataFrame:

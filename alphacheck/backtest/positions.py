@@ -107,7 +107,9 @@ def position_weights(
         ``min(target_volatility / volatility, max_leverage)`` (``fraction`` when
         the volatility is not known yet).
     fraction, target_volatility, max_leverage
-        Sizing parameters.
+        Sizing parameters; the simulator fills weights up to 1 on either side
+        (see :mod:`alphacheck.backtest.engine`), so the scenario keeps
+        ``fraction`` and ``max_leverage`` at most 1.
 
     Returns
     -------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -65,14 +66,15 @@ def audit(
         from alphacheck.audit import format_audit_table, run_audit
         from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
+        from alphacheck.scenarios.overrides import apply_overrides
 
         load_plugins(plugins)
         config = load_scenario(scenario)
-        overrides = {} if device is None else {"device": device}
+        flags: dict[str, object] = {"device": device}
         if add_features:
-            overrides["features.add"] = [*config.features.add, *split_names(add_features)]
-        if overrides:
-            config = config.override(**overrides)
+            flags["features.add"] = [*config.features.add, *split_names(add_features)]
+        # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
+        config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
         say = None if quiet else (lambda message: click.echo(message, err=True))
         report = run_audit(config, folds=folds, epochs=epochs, cuts=cuts, on_progress=say)
     except AlphacheckError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -33,8 +34,9 @@ __all__ = ["run"]
 )
 @click.option("--sequence-length", type=click.IntRange(min=1), help="Time steps per sequence.")
 @click.option(
-    "--param", "params", multiple=True, metavar="VARIANT.KEY=VALUE",
-    help="A variant hyperparameter, e.g. enhanced.hidden_size=64 (repeatable; VALUE is YAML).",
+    "--param", "params", multiple=True, metavar="KEY=VALUE",
+    help="A variant hyperparameter (enhanced.hidden_size=64) or any scenario field (backtest.fees_bps=2); "
+    "repeatable, VALUE is YAML.",
 )
 @click.option(
     "--tracking-uri", metavar="URI",
@@ -117,7 +119,7 @@ def run(
         from alphacheck.features import load_plugins
         from alphacheck.report import format_metrics_table
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides
+        from alphacheck.scenarios.overrides import apply_overrides, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
         from alphacheck.walkforward.progress import make_progress
 
@@ -134,9 +136,8 @@ def run(
         }
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
-        config = apply_overrides(config, flags)
-        if params:
-            config = _apply_params(config, params)
+        flags.update(parse_params(params))
+        config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
         recorder = None
         if not no_tracking:
             from alphacheck.tracking.mlflow_recorder import MlflowRecorder
@@ -159,29 +160,6 @@ def run(
 
 def _split(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _apply_params(config, params: tuple[str, ...]):
-    """Apply ``VARIANT.KEY=VALUE`` hyperparameters to the variants the run trains."""
-    import yaml
-
-    from alphacheck.scenarios.loader import validate_scenario
-
-    tree = config.model_dump(mode="json")
-    by_name = {v["name"]: v for v in tree["variants"]}
-    for item in params:
-        target, sep, text = item.partition("=")
-        name, dot, key = target.partition(".")
-        if not sep or not dot or not key:
-            raise click.BadParameter(f"{item!r} is not VARIANT.KEY=VALUE", param_hint="--param")
-        if name not in by_name:
-            raise click.BadParameter(
-                f"{item!r}: variant {name!r} is not in this run ({', '.join(by_name)}); "
-                "add it with --variants",
-                param_hint="--param",
-            )
-        by_name[name]["params"][key] = yaml.safe_load(text)
-    return validate_scenario(tree, source="--param")
 
 
 def _names(values: tuple[str, ...]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -91,4 +92,4 @@ def _with_environment(scenario):
     """The scenario with the original project's environment variables applied (see ``overrides``)."""
     from alphacheck.scenarios.overrides import apply_overrides
 
-    return apply_overrides(scenario, {})
+    return apply_overrides(scenario, environ=os.environ)

@@ -1,6 +1,7 @@
-"""Scenario configuration: the YAML schema and its loader."""
+"""Scenario configuration: the YAML schema, its loader and the one override function."""
 
 from alphacheck.scenarios.loader import find_scenario, load_scenario, shipped_scenarios, validate_scenario
+from alphacheck.scenarios.overrides import apply_overrides
 from alphacheck.scenarios.schema import (
     BacktestConfig,
     DataConfig,
@@ -19,6 +20,7 @@ __all__ = [
     "TrainingConfig",
     "VariantConfig",
     "WalkForwardConfig",
+    "apply_overrides",
     "find_scenario",
     "load_scenario",
     "shipped_scenarios",

@@ -1,8 +1,9 @@
 """The scenario schema: frozen pydantic models, unknown keys refused.
 
 Every default of a run lives here. A scenario YAML file is parsed into
-:class:`Scenario`; command-line flags override its fields with
-:meth:`Scenario.override`.
+:class:`Scenario`; environment variables, command-line flags and the API's
+``overrides=`` change its fields through
+:func:`alphacheck.scenarios.overrides.apply_overrides`.
 """
 
 from __future__ import annotations
@@ -212,9 +213,10 @@ class BacktestConfig(_Frozen):
     neutral: Literal["flat", "hold"] = "flat"
     min_holding_days: int = Field(1, ge=1)
     # Sizing, fixed at each entry: a fraction of equity, or the fraction that
-    # targets an annualised volatility (trailing close-to-close, capped).
+    # targets an annualised volatility (trailing close-to-close, capped at
+    # max_leverage). Both stay <= 1: the simulator has no margin account.
     sizing: Literal["fixed", "volatility"] = "fixed"
-    fraction: float = Field(1.0, gt=0, le=1)
+    fraction: float = Field(1.0, gt=0)
     target_volatility: float = Field(0.10, gt=0)
     volatility_days: int = Field(20, ge=2)
     max_leverage: float = Field(1.0, gt=0)
@@ -223,6 +225,17 @@ class BacktestConfig(_Frozen):
     random_draws: int = Field(100, ge=2)
     bootstrap_reps: int = Field(1000, ge=100)
     trials: int | None = Field(None, ge=1)
+
+    @field_validator("fraction", "max_leverage")
+    @classmethod
+    def _no_borrowing(cls, value: float, info: Any) -> float:
+        # vectorbt caps a buy at the cash held: a long 1.5 would fill at 1.0 while a short 1.5 fills in full.
+        if value > 1:
+            raise ValueError(
+                "the simulator cannot borrow cash, so a long above 1 would be filled at about 1 while a "
+                f"short is filled in full; set {info.field_name} <= 1"
+            )
+        return value
 
     @model_validator(mode="after")
     def _band_is_ordered(self) -> BacktestConfig:
@@ -301,19 +314,3 @@ class Scenario(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
         return self
-
-    def override(self, **changes: Any) -> Scenario:
-        """Return a copy with dotted-path fields replaced, validated again.
-
-        ``scenario.override(**{"data.tickers": ["SP500"], "seed": 7})``
-        """
-        tree = self.model_dump()
-        for path, value in changes.items():
-            node = tree
-            *parents, leaf = path.split(".")
-            for key in parents:
-                node = node[key]
-            node[leaf] = value
-        from alphacheck.scenarios.loader import validate_scenario
-
-        return validate_scenario(tree, source="command-line overrides")

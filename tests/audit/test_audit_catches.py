@@ -163,3 +163,17 @@ def test_bad_options_are_one_line_errors():
     assert "Traceback" not in result.output
     result = CliRunner().invoke(cli, ["audit", "quick", "--plugin", "no_such_module_here"])
     assert result.exit_code == 1 and "--plugin 'no_such_module_here': no such module" in result.output
+
+
+def test_audit_applies_the_environment_variables_as_run_does(one_torch_thread, tmp_path):
+    """MODEL_VARIANT and TICKERS reach the audited scenario (they were skipped before)."""
+    report = tmp_path / "audit.json"
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "quick", *SHORT, "-o", str(report)],
+        env={"MODEL_VARIANT": "lightweight", "TICKERS": "NASDAQ", "ALPHACHECK_HOME": str(tmp_path / "home")},
+    )
+    assert result.exit_code in (0, 1) and report.is_file(), result.output
+    checks = _checks(report)
+    assert set(checks["shuffled_labels"]["details"]) == {"lightweight"}
+    assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight", "lightweight on NASDAQ"}

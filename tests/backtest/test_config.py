@@ -53,3 +53,11 @@ def test_unknown_policy_and_key_are_refused() -> None:
 def test_negative_cost_level_is_refused() -> None:
     with pytest.raises(ConfigError, match="cost_levels_bps must be >= 0"):
         validate_scenario({"name": "t", "backtest": {"cost_levels_bps": [0, -5]}})
+
+
+@pytest.mark.parametrize("key", ["max_leverage", "fraction"])
+def test_weights_beyond_one_are_refused_with_the_reason(key) -> None:
+    # A long 1.5 used to be filled at 1.0 (the simulator caps buys at the cash held) while shorts got 1.5.
+    with pytest.raises(ConfigError, match=rf"backtest.{key} = 1.5: .*cannot borrow cash.*set {key} <= 1"):
+        validate_scenario({"name": "t", "backtest": {"sizing": "volatility", key: 1.5}})
+    assert getattr(validate_scenario({"name": "t", "backtest": {key: 1.0}}).backtest, key) == 1.0

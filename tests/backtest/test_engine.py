@@ -124,7 +124,7 @@ def test_vectorbt_equity_matches_numpy_loop_on_real_data(shared_yahoo_dir, polic
         if sizing == "volatility"
         else None
     )
-    weights = position_weights(direction, volatility, 0.8, 0.15, 1.5)
+    weights = position_weights(direction, volatility, 0.8, 0.15, 1.0)
     sim = simulate_weights(
         prices, pd.DataFrame({"s": weights}, index=decisions), "next_open", 3.0, 2.0, 1.5, 1e5
     )
@@ -152,3 +152,38 @@ def test_many_cost_levels_in_one_call() -> None:
     free = CASH / 101 * 103 / 102 * 104
     assert sim.equity["cheap"].iloc[-1] == pytest.approx(free, rel=1e-12)
     assert sim.equity["dear"].iloc[-1] == pytest.approx(free * (1 - 0.005) ** 2 / (1 + 0.005) ** 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("weight", [0.5, -0.5])
+def test_position_is_the_exposure_held_at_each_close(weight) -> None:
+    # Entered at the open of bar 1, closed at the open of bar 4, no costs: the exposure drifts with the close.
+    prices = five_bars()
+    weights = pd.DataFrame({"s": [weight] * 3}, index=prices.index[:3])
+    sim = simulate_weights(prices, weights, "next_open", 0.0, 0.0, 0.0, CASH)
+    shares = weight * CASH / OPEN[1]
+    cash = CASH - shares * OPEN[1]
+    held = [0.0] + [shares * CLOSE[j] / (cash + shares * CLOSE[j]) for j in (1, 2, 3)] + [0.0]
+    np.testing.assert_allclose(sim.position["s"].to_numpy(), held, rtol=1e-12, atol=1e-15)
+    assert sim.position["s"].iloc[1] != sim.position["s"].iloc[3]  # it is not the constant target weight
+    assert sim.target["s"].tolist() == [0.0, weight, weight, weight, 0.0]
+
+
+@pytest.mark.parametrize("weight", [1.5, -1.5])
+def test_weights_beyond_one_are_refused_on_both_sides(weight) -> None:
+    # vectorbt caps a buy at the cash there is: a long 1.5 would fill at 1.0 while a short 1.5 fills in full.
+    prices = five_bars()
+    weights = pd.DataFrame({"s": [weight, 0.0, 0.0]}, index=prices.index[:3])
+    with pytest.raises(ValueError, match=r"column 's' asks for a weight of [-]?1.5.*cannot borrow cash"):
+        simulate_weights(prices, weights, "next_open", 0.0, 0.0, 0.0, CASH)
+
+
+def test_position_is_kept_through_bars_that_are_not_decision_dates() -> None:
+    # Decisions on bars 0 and 2 (bar 1 is a day another ticker did not trade): the long is held through bar 2.
+    prices = five_bars()
+    weights = pd.DataFrame({"s": [1.0, 1.0]}, index=prices.index[[0, 2]])
+    sim = simulate_weights(prices, weights, "next_open", 0.0, 0.0, 0.0, CASH)
+    shares = CASH / OPEN[1]
+    expected = [CASH, shares * CLOSE[1], shares * CLOSE[2], shares * CLOSE[3], shares * OPEN[4]]
+    np.testing.assert_allclose(sim.equity["s"].to_numpy(), expected, rtol=1e-12)
+    assert len(sim.trade_pnl["s"]) == 1
+    assert sim.target["s"].tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]

@@ -198,3 +198,23 @@ def test_more_trials_deflate_the_sharpe_ratio(prices) -> None:
     many = evaluate(predictions, {"X": prices}, CONFIG.model_copy(update={"trials": 200}), seed=1)
     assert (few.significance["X"]["trials"], many.significance["X"]["trials"]) == (2, 200)
     assert many.metrics["X"]["informed"]["dsr"] < few.metrics["X"]["informed"]["dsr"]
+
+
+def test_align_none_keeps_positions_through_days_another_ticker_missed() -> None:
+    # align: none keeps each ticker's days; the walk-forward decides on the days both traded.
+    x = synthetic_prices(200, seed=1)
+    missed = x.index[[60, 75, 90, 105, 120]]
+    y = synthetic_prices(200, seed=2).drop(index=missed)
+    common = x.index.intersection(y.index)
+    predictions = pd.concat(
+        [make_predictions(p.loc[common], n=120).assign(ticker=t) for t, p in (("X", x), ("Y", y))]
+    )
+    result = evaluate(predictions, {"X": x, "Y": y}, CONFIG, seed=3)
+    # X's own bars: the decision days, the days Y missed among them, two more to close the last position
+    bars = x.loc[common[30] :].index[: 120 + 5 + 2]
+    assert result.metrics["X"]["buy_and_hold"]["n_bars"] == len(bars)
+    assert result.metrics["X"]["buy_and_hold"]["n_trades"] == 1
+    assert result.metrics["X"]["constant"]["n_trades"] == 1  # always long: one trade, held through the gaps
+    # bought at the first open, sold at the last
+    expected = x["open"].loc[bars[-1]] / x["open"].loc[bars[1]] - 1
+    assert result.metrics["X"]["buy_and_hold"]["total_return"] == pytest.approx(expected, rel=1e-12)

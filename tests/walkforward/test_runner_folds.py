@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from alphacheck.features import build_dataset
-from alphacheck.scenarios import validate_scenario
+from alphacheck.scenarios import apply_overrides, validate_scenario
 from alphacheck.walkforward import run_walkforward
 from alphacheck.walkforward.checkpoint import FoldStore, data_fingerprint, run_key
 
@@ -104,7 +104,7 @@ def test_changing_the_config_or_the_data_changes_the_key(datasets):
     scenario = _scenario()
     key = run_key(fingerprint, scenario, scenario.variants[0], "cpu")
     assert key != run_key(fingerprint, _scenario(epochs=3), scenario.variants[0], "cpu")
-    assert key != run_key(fingerprint, scenario.override(seed=8), scenario.variants[0], "cpu")
+    assert key != run_key(fingerprint, apply_overrides(scenario, {"seed": 8}), scenario.variants[0], "cpu")
     changed = {**datasets, "AAA": datasets["AAA"].assign(ret_1=datasets["AAA"]["ret_1"] * 1.0001)}
     assert key != run_key(data_fingerprint(changed), scenario, scenario.variants[0], "cpu")
 
@@ -136,12 +136,12 @@ def test_warm_start_changes_later_folds_only(datasets, tmp_path):
 
 
 def test_same_config_and_seed_give_bit_identical_predictions(datasets, tmp_path):
-    scenario = _scenario(checkpoint=False).override(variants=["lightweight", "transformer"])
+    scenario = apply_overrides(_scenario(checkpoint=False), {"variants": ["lightweight", "transformer"]})
     first = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
     second = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
     assert not any(tmp_path.iterdir())  # nothing came from a checkpoint
     pd.testing.assert_frame_equal(first.predictions, second.predictions, check_exact=True)
-    other = run_walkforward(datasets, scenario.override(seed=8), "cpu", checkpoint_dir=tmp_path)
+    other = run_walkforward(datasets, apply_overrides(scenario, {"seed": 8}), "cpu", checkpoint_dir=tmp_path)
     assert not np.array_equal(first.predictions["proba"], other.predictions["proba"])
 
 
