@@ -81,7 +81,9 @@ def gather_evidence(
     deflated = deflated_sharpe(returns, trials)
     rank = null_rank(sharpe, null_sharpes, NULL_QUANTILE)
     levels, sweep = cost_sweep
-    break_even = break_even_cost(np.asarray(levels, dtype="float64"), np.asarray(sweep, dtype="float64"), hurdle)
+    break_even = break_even_cost(
+        np.asarray(levels, dtype="float64"), np.asarray(sweep, dtype="float64"), hurdle
+    )
     classification = classification or {}
     return Evidence(
         n_predictions=int(n_predictions),

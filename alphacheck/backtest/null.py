@@ -107,12 +107,25 @@ def null_rank(sharpe: float, null_sharpes: np.ndarray, level: float = 0.95) -> d
     draws = draws[np.isfinite(draws)]
     nan = float("nan")
     if len(draws) == 0:
-        return {"percentile": nan, "null_quantile": nan, "beats_null": nan, "p_value": nan, "mean": nan, "std": nan}
+        return {
+            "percentile": nan,
+            "null_quantile": nan,
+            "beats_null": nan,
+            "p_value": nan,
+            "mean": nan,
+            "std": nan,
+        }
     quantile = float(np.quantile(draws, level))
     spread = float(np.std(draws, ddof=1)) if len(draws) > 1 else nan
     if not np.isfinite(sharpe):
-        return {"percentile": nan, "null_quantile": quantile, "beats_null": 0.0, "p_value": nan,
-                "mean": float(draws.mean()), "std": spread}
+        return {
+            "percentile": nan,
+            "null_quantile": quantile,
+            "beats_null": 0.0,
+            "p_value": nan,
+            "mean": float(draws.mean()),
+            "std": spread,
+        }
     below, ties = float(np.sum(draws < sharpe)), float(np.sum(draws == sharpe))
     return {
         "percentile": 100.0 * (below + ties / 2) / len(draws),

@@ -60,7 +60,7 @@ NULL_QUANTILE = 0.95
 MEANINGFUL_SHARPE = 0.5
 """Smallest annualised Sharpe ratio above the hurdle worth trading: what ``no_edge`` rules out."""
 TOO_GOOD_MARGIN = 0.10
-"""Daily direction accuracy this far above the majority rate (significant at ``TOO_GOOD_P``) is a leak's mark."""
+"""Accuracy this far above the majority rate (significant at ``TOO_GOOD_P``): the mark of a leak."""
 TOO_GOOD_SHARPE = 3.0
 """Annualised Sharpe ratio after costs, significantly above 0, that daily direction models do not reach."""
 TOO_GOOD_P = 0.01
@@ -119,7 +119,9 @@ class Evidence:
 
     def as_dict(self) -> dict[str, object]:
         """The figures as a flat JSON-ready mapping (audit findings by name and verdict)."""
-        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("audit", "stale_opens")}
+        record = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("audit", "stale_opens")
+        }
         for key in ("sharpe_ci", "excess_sharpe_ci"):
             low, high = record.pop(key)
             record.update({f"{key}_low": low, f"{key}_high": high})
@@ -214,7 +216,10 @@ def _gates(e: Evidence) -> list[tuple[bool, str]]:
     break_even = _finite(e.break_even_bps) and e.break_even_bps > e.cost_bps
     return [
         (deflated, f"{name} {_num(e.deflated_sharpe)} {trials} {_cmp(deflated)} {DEFLATED_SHARPE_MIN:g}"),
-        (spa, f"SPA test against buy-and-hold: p = {_num(e.spa_p_value, '.3f')} ({_cmp_p(spa)} {SPA_P_MAX:g})"),
+        (
+            spa,
+            f"SPA test against buy-and-hold: p = {_num(e.spa_p_value, '.3f')} ({_cmp_p(spa)} {SPA_P_MAX:g})",
+        ),
         (
             null,
             f"Sharpe {_num(e.sharpe)} at the {_num(e.null_percentile, '.0f')}th percentile of "
@@ -246,8 +251,8 @@ def _ruled_out(e: Evidence) -> str:
 
 def _too_wide(e: Evidence) -> str:
     return (
-        f"not proven, and too uncertain to rule out: the 95% intervals of its Sharpe, {_interval(e.sharpe_ci)}, "
-        f"and of its excess over buy-and-hold, {_interval(e.excess_sharpe_ci)}, "
+        "not proven, and too uncertain to rule out: the 95% intervals of its Sharpe, "
+        f"{_interval(e.sharpe_ci)}, and of its excess over buy-and-hold, {_interval(e.excess_sharpe_ci)}, "
         f"both reach {MEANINGFUL_SHARPE:g}"
     )
 

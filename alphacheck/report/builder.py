@@ -54,6 +54,7 @@ def build_report(
     """
     from alphacheck.report.html import render_index
     from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
+    from alphacheck.report.verdicts import verdict_html, verdict_markdown
 
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
@@ -67,14 +68,17 @@ def build_report(
         written = _write_tearsheets(run)
     config = run.scenario.model_dump(mode="json")
     summary = run.path / "summary.md"
-    summary.write_text(_summary_header(run) + render_markdown(tables))
+    verdicts = run.metrics.get("verdict") or {}
+    verdict_section = verdict_markdown(verdicts) if verdicts else ""
+    summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
     index = run.path / "index.html"
     links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
         links = {f"{v} on {t}": run.path / "tearsheets" / tearsheet_name(t, v)
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
-    index.write_text(render_index(config, tables, plots, links, run.path))
+    block = verdict_html(verdicts) if verdicts else ""
+    index.write_text(render_index(config, tables, plots, links, run.path, block))
     return ReportFiles(index, summary, plots, written)
 
 

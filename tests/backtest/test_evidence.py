@@ -88,5 +88,9 @@ def test_a_strategy_that_holds_the_market_half_the_time_at_a_cost_has_no_edge() 
 def test_a_flat_strategy_has_undefined_figures_not_errors() -> None:
     _, benchmark = make_returns()
     evidence = gather(np.zeros(len(benchmark)), benchmark, exposure=0.0)
-    assert math.isnan(evidence.sharpe) and math.isnan(evidence.spa_p_value) and math.isnan(evidence.null_percentile)
+    assert (
+        math.isnan(evidence.sharpe)
+        and math.isnan(evidence.spa_p_value)
+        and math.isnan(evidence.null_percentile)
+    )
     assert decide(evidence).reasons[0] == "it never held a position"

@@ -62,7 +62,9 @@ def test_null_rank_by_hand() -> None:
     assert rank["null_quantile"] == pytest.approx(0.3)
     assert rank["beats_null"] == 1.0
     assert rank["p_value"] == pytest.approx((1 + 3) / 6)
-    assert rank["mean"] == pytest.approx(0.3) and rank["std"] == pytest.approx(np.std([0.1, 0.2, 0.3, 0.4, 0.5], ddof=1))
+    assert rank["mean"] == pytest.approx(0.3) and rank["std"] == pytest.approx(
+        np.std([0.1, 0.2, 0.3, 0.4, 0.5], ddof=1)
+    )
     assert null_rank(0.29, draws, level=0.5)["beats_null"] == 0.0
     assert null_rank(float("nan"), draws)["beats_null"] == 0.0
 
@@ -73,7 +75,9 @@ def persistent_positions(rng: np.random.Generator, n: int, switch: float = 0.08)
     return (np.cumsum(flips) % 2).astype("float64")
 
 
-def simulate(prices: pd.DataFrame, dates: pd.DatetimeIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    prices: pd.DataFrame, dates: pd.DatetimeIndex, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Sharpe ratio and annualised turnover of each row of weights, at 5 + 5 bps per side."""
     weights = pd.DataFrame(rows.T, index=dates, columns=[f"c{i}" for i in range(len(rows))])
     sim = simulate_weights(prices, weights, "next_open", 5.0, 5.0)
@@ -118,9 +122,7 @@ def test_random_positions_sit_mid_distribution(market) -> None:
     models = [persistent_positions(rng, N_DATES) for _ in range(30)]
     rows = np.vstack([np.vstack([m, null_of(m, i)]) for i, m in enumerate(models)])
     sharpes, _ = simulate(prices, dates, rows)
-    ranks = [
-        null_rank(block[0], block[1:]) for block in sharpes.reshape(len(models), DRAWS + 1)
-    ]
+    ranks = [null_rank(block[0], block[1:]) for block in sharpes.reshape(len(models), DRAWS + 1)]
     percentiles = np.array([r["percentile"] for r in ranks])
     # one model's percentile is uniform on 0..100 under the null: 30 of them average 50 +- 5.3
     assert 35 < percentiles.mean() < 65

@@ -30,7 +30,9 @@ def hand_moments(returns: np.ndarray) -> tuple[float, float, float]:
 def hand_psr(returns: np.ndarray, benchmark: float = 0.0) -> float:
     sr, skew, kurt = hand_moments(returns)
     n = len(returns)
-    return float(norm.cdf((sr - benchmark) * math.sqrt(n - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2)))
+    return float(
+        norm.cdf((sr - benchmark) * math.sqrt(n - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2))
+    )
 
 
 def hand_dsr(returns: np.ndarray, all_returns: list[np.ndarray], trials: int) -> float:

@@ -92,8 +92,16 @@ def test_one_trial_is_labelled_psr() -> None:
 def test_a_sharpe_interval_below_the_meaningful_edge_is_no_edge() -> None:
     # The default scenario's SP500 figures: Sharpe -0.17 (-0.55..0.24) against buy-and-hold's 0.26.
     verdict = decide(
-        with_(sharpe=-0.17, sharpe_ci=(-0.55, 0.24), benchmark_sharpe=0.26, excess_sharpe_ci=(-0.8, 0.6),
-              deflated_sharpe=0.23, spa_p_value=0.52, null_percentile=20.0, break_even_bps=0.0)
+        with_(
+            sharpe=-0.17,
+            sharpe_ci=(-0.55, 0.24),
+            benchmark_sharpe=0.26,
+            excess_sharpe_ci=(-0.8, 0.6),
+            deflated_sharpe=0.23,
+            spa_p_value=0.52,
+            null_percentile=20.0,
+            break_even_bps=0.0,
+        )
     )
     assert verdict.label == NO_EDGE
     assert verdict.reasons[0] == (
@@ -102,8 +110,15 @@ def test_a_sharpe_interval_below_the_meaningful_edge_is_no_edge() -> None:
 
 
 def test_wide_intervals_are_inconclusive() -> None:
-    verdict = decide(with_(n_predictions=250, sharpe=0.8, sharpe_ci=(-1.2, 2.9), excess_sharpe_ci=(-1.0, 2.2),
-                           deflated_sharpe=0.8))
+    verdict = decide(
+        with_(
+            n_predictions=250,
+            sharpe=0.8,
+            sharpe_ci=(-1.2, 2.9),
+            excess_sharpe_ci=(-1.0, 2.2),
+            deflated_sharpe=0.8,
+        )
+    )
     assert verdict.label == INCONCLUSIVE
     assert verdict.reasons[0] == (
         "not proven, and too uncertain to rule out: the 95% intervals of its Sharpe, -1.20..2.90, "
@@ -141,15 +156,21 @@ def test_too_good_fires_on_accuracy_far_above_the_majority_rate() -> None:
     assert finding.verdict == "warn"
     assert finding.summary == "accuracy 90.2% is 37.5 points above the majority rate 52.7% (p = 1e-300)"
     verdict = decide(dataclasses.replace(leaky, audit=(finding,)))
-    assert verdict.label == LEAK_SUSPECTED and verdict.reasons[0].startswith("too good to be true: accuracy 90.2%")
+    assert verdict.label == LEAK_SUSPECTED and verdict.reasons[0].startswith(
+        "too good to be true: accuracy 90.2%"
+    )
 
 
 def test_too_good_compares_with_the_majority_rate_not_an_absolute_level() -> None:
     # A constant predictor in a window with 60.4% up days scores 60.4%: not too good.
-    assert too_good_finding(with_(accuracy=0.604, majority_rate=0.604, binomial_p_value=0.5)).verdict == "pass"
+    assert (
+        too_good_finding(with_(accuracy=0.604, majority_rate=0.604, binomial_p_value=0.5)).verdict == "pass"
+    )
     # 10 points above, but on so few days that luck explains it: not fired either.
     assert too_good_finding(with_(accuracy=0.65, majority_rate=0.55, binomial_p_value=0.02)).verdict == "pass"
-    assert too_good_finding(with_(accuracy=0.65, majority_rate=0.55, binomial_p_value=0.005)).verdict == "warn"
+    assert (
+        too_good_finding(with_(accuracy=0.65, majority_rate=0.55, binomial_p_value=0.005)).verdict == "warn"
+    )
 
 
 def test_too_good_fires_on_a_sharpe_level_only_when_luck_does_not_explain_it() -> None:
@@ -173,7 +194,9 @@ def test_stale_opens_add_a_reason_without_changing_the_label() -> None:
 
 
 def test_the_record_is_json_ready_and_flat() -> None:
-    record = decide(with_(stale_opens=((2003, 0.97),), audit=(AuditFinding("too_good_to_be_true", "pass", ""),)))
+    record = decide(
+        with_(stale_opens=((2003, 0.97),), audit=(AuditFinding("too_good_to_be_true", "pass", ""),))
+    )
     record = json.loads(json.dumps(record.as_dict()))
     assert record["label"] == EDGE and len(record["reasons"]) == 5  # four gates and the stale opens
     evidence = record["evidence"]
