@@ -9,6 +9,7 @@ draws and of their cost sweep.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,10 +21,10 @@ from alphacheck.backtest.significance import (
     sharpe_difference_interval,
     spa_test,
 )
-from alphacheck.backtest.trials import Trials, deflated_sharpe
-from alphacheck.backtest.verdict import NULL_QUANTILE, Evidence, Finding
+from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
+from alphacheck.backtest.verdict import NULL_QUANTILE, Evidence, Finding, Verdict, decide, too_good_finding
 
-__all__ = ["gather_evidence"]
+__all__ = ["StrategyRecord", "gather_evidence", "judge_run"]
 
 
 def gather_evidence(
@@ -114,3 +115,77 @@ def _spa_p_value(benchmark: np.ndarray, returns: np.ndarray, reps: int, seed: in
     if len(returns) < 3 or not np.isfinite(sharpe_ratio(returns)):
         return float("nan")
     return spa_test(benchmark, returns[:, None], reps, seed=seed)["spa_p_consistent"]
+
+
+@dataclass(frozen=True)
+class StrategyRecord:
+    """What the backtest made of one strategy, as :func:`judge_run` needs it (see :func:`gather_evidence`).
+
+    ``cost_sweep`` is ``(cost levels in bps per side, Sharpe ratio at each)``;
+    ``classification`` is ``None`` for a strategy that predicts no direction.
+    """
+
+    returns: np.ndarray
+    benchmark_returns: np.ndarray
+    null_sharpes: np.ndarray
+    cost_sweep: tuple[Sequence[float], Sequence[float]]
+    n_predictions: int
+    exposure: float
+    classification: Mapping[str, float] | None = None
+    stale_opens: Sequence[tuple[int, float]] = ()
+
+
+def judge_run(
+    records: Mapping[tuple[str, str], StrategyRecord],
+    declared_trials: int,
+    cost_bps: float,
+    reps: int = 1000,
+    seed: int = 0,
+    audit: Sequence[Finding] = (),
+) -> tuple[Trials, dict[str, dict[str, Verdict]]]:
+    """The verdict on every strategy a run reports, deflated by all of them.
+
+    Parameters
+    ----------
+    records
+        ``{(ticker, strategy): StrategyRecord}`` for every strategy the run
+        reports (each variant on each ticker; a portfolio under its own key),
+        baselines excluded: they are the trials.
+    declared_trials
+        Trials done before the run (``backtest.trials``).
+    cost_bps
+        Cost per side the scenario charges.
+    reps, seed
+        Bootstrap repetitions and seed.
+    audit
+        Audit findings known for the whole run; each strategy's own
+        too-good-to-be-true rule (:func:`~alphacheck.backtest.verdict.too_good_finding`)
+        is added to them.
+
+    Returns
+    -------
+    tuple
+        The :class:`~alphacheck.backtest.trials.Trials` counted, and
+        ``{ticker: {strategy: Verdict}}`` in the order of ``records``.
+    """
+    trials = count_trials({key: r.returns for key, r in records.items()}, declared_trials)
+    verdicts: dict[str, dict[str, Verdict]] = {}
+    for (ticker, strategy), record in records.items():
+        evidence = gather_evidence(
+            record.returns,
+            record.benchmark_returns,
+            trials,
+            record.null_sharpes,
+            record.cost_sweep,
+            cost_bps,
+            record.n_predictions,
+            record.exposure,
+            record.classification,
+            reps,
+            seed,
+            record.stale_opens,
+            audit,
+        )
+        evidence = replace(evidence, audit=(*evidence.audit, too_good_finding(evidence)))
+        verdicts.setdefault(ticker, {})[strategy] = decide(evidence)
+    return trials, verdicts

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from arch.bootstrap import SPA
 
-from alphacheck.backtest.evidence import gather_evidence
+from alphacheck.backtest.evidence import StrategyRecord, gather_evidence, judge_run
 from alphacheck.backtest.trials import count_trials
-from alphacheck.backtest.verdict import NO_EDGE, decide
+from alphacheck.backtest.verdict import LEAK_SUSPECTED, NO_EDGE, AuditFinding, decide
 
 
 def make_returns(n: int = 1500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -94,3 +94,44 @@ def test_a_flat_strategy_has_undefined_figures_not_errors() -> None:
         and math.isnan(evidence.null_percentile)
     )
     assert decide(evidence).reasons[0] == "it never held a position"
+
+
+def record(seed: int, **overrides) -> StrategyRecord:
+    returns, benchmark = make_returns(n=1200, seed=seed)
+    fields = dict(
+        returns=returns,
+        benchmark_returns=benchmark,
+        null_sharpes=np.linspace(-1.0, 1.0, 101),
+        cost_sweep=([0.0, 10.0, 20.0], [1.0, 0.5, -0.5]),
+        n_predictions=1200,
+        exposure=0.5,
+        classification={"accuracy": 0.51, "majority_rate": 0.53, "binomial_p_value": 0.9},
+    )
+    fields.update(overrides)
+    return StrategyRecord(**fields)
+
+
+def test_a_run_is_deflated_by_all_its_strategies_and_each_gets_a_verdict() -> None:
+    records = {("SPY", "baseline"): record(1), ("QQQ", "baseline"): record(2)}
+    trials, verdicts = judge_run(records, declared_trials=3, cost_bps=10.0, reps=200, seed=1)
+    assert (trials.in_run, trials.counted) == (2, 5)
+    assert list(verdicts) == ["SPY", "QQQ"]
+    for ticker in verdicts:
+        evidence = verdicts[ticker]["baseline"].evidence
+        assert (evidence.deflated_kind, evidence.trials) == ("dsr", 5)
+        assert [f.name for f in evidence.audit] == ["too_good_to_be_true"]
+        assert verdicts[ticker]["baseline"].reasons[0] != ""
+
+
+def test_a_failed_run_check_or_a_too_good_strategy_is_a_suspected_leak() -> None:
+    leaky = {"accuracy": 0.902, "majority_rate": 0.527, "binomial_p_value": 1e-200}
+    records = {("SPY", "leaky"): record(1, classification=leaky), ("SPY", "plain"): record(2)}
+    _, verdicts = judge_run(records, 0, 10.0, reps=200)
+    assert verdicts["SPY"]["leaky"].label == LEAK_SUSPECTED
+    assert verdicts["SPY"]["plain"].label != LEAK_SUSPECTED
+    failed = AuditFinding("prediction_causality", "fail", "predictions change when later prices are added")
+    _, verdicts = judge_run(records, 0, 10.0, reps=200, audit=(failed,))
+    assert {v.label for v in verdicts["SPY"].values()} == {LEAK_SUSPECTED}
+    assert verdicts["SPY"]["plain"].reasons[0] == (
+        "audit check prediction_causality failed: predictions change when later prices are added"
+    )
