@@ -19,12 +19,14 @@ def scenarios() -> None:
 
 @scenarios.command("list")
 def list_scenarios() -> None:
-    """List the scenarios shipped in scenarios/, with what each one studies."""
+    """List the scenarios shipped with alphacheck, with what each one studies."""
     from alphacheck.scenarios import load_scenario, shipped_scenarios
 
     shipped = shipped_scenarios()
     if not shipped:
-        raise click.ClickException("no shipped scenarios found (the scenarios/ folder is missing)")
+        raise click.ClickException(
+            "no shipped scenarios found (alphacheck/scenarios/shipped/ is missing: reinstall alphacheck)"
+        )
     width = max(len(name) for name in shipped)
     for name, path in shipped.items():
         try:

@@ -5,8 +5,9 @@ negative prices, high below open/close or low above them, negative volume)
 make a frame unusable: :meth:`ValidationReport.raise_errors` raises
 :class:`DataError`. Suspicious but possible data (zero volume, gaps of more
 than :data:`MAX_GAP_WEEKDAYS` weekdays, one-day moves large enough to suggest
-a missed split) is reported as warnings: :meth:`ValidationReport.warn` emits
-one :class:`DataWarning` per ticker listing them all.
+a missed split, years whose opens are mostly copies of the previous close) is
+reported as warnings: :meth:`ValidationReport.warn` emits one
+:class:`DataWarning` per ticker listing them all.
 """
 
 from __future__ import annotations
@@ -23,16 +24,27 @@ from alphacheck.exceptions import DataError, DataWarning
 __all__ = [
     "MAX_GAP_WEEKDAYS",
     "SPLIT_LIKE_RATIO",
+    "STALE_OPEN_SHARE",
     "Finding",
     "ValidationReport",
     "check_prices",
     "format_dates",
+    "stale_open_shares",
+    "stale_open_years",
 ]
 
 #: Weekdays that may be missing in a row before a gap is reported (9/11 closed NYSE for 4).
 MAX_GAP_WEEKDAYS = 4
 #: A close-to-close ratio at or beyond this factor (up, or down by its inverse) looks like a missed split.
 SPLIT_LIKE_RATIO = 1.4
+#: A year in which the open equals the previous close on more than this share of days has stale opens.
+STALE_OPEN_SHARE = 0.5
+# Relative difference under which an open "equals" the previous close: adjusted prices carry the
+# rounding of the adjustment factor (~1e-7); real opens 0.001% from the last close are rare (under
+# 2% of days on SPY, AAPL, MSFT and XBI 2018-2023), so a share above one half is not chance.
+_SAME_PRICE = 1e-5
+# A year needs this many compared days before its share is judged (a partial first or last year).
+_MIN_YEAR_DAYS = 20
 # Relative slack for high/low consistency checks: sources round to a few decimals.
 _OHLC_TOLERANCE = 1e-6
 _OHLC = ["open", "high", "low", "close"]
@@ -191,7 +203,85 @@ def _suspicious(prices: pd.DataFrame) -> list[Finding]:
                 tuple(rows),
             )
         )
+    stale = _stale_opens(prices)
+    if stale is not None:
+        found.append(stale)
     return found
+
+
+def _stale_opens(prices: pd.DataFrame) -> Finding | None:
+    years = stale_open_years(prices)
+    if not years:
+        return None
+    listed = ", ".join(f"{year} ({share:.0%})" for year, share in years.items())
+    index = pd.DatetimeIndex(prices.index)
+    dates = tuple(index[np.isin(index.year, list(years))])
+    return Finding(
+        "stale_open",
+        "warning",
+        f"the open equals the previous close on more than half of the days of {listed}: those opens are "
+        "copies of the close, not traded prices, and a fill at the next open (execution next_open) would "
+        f"be at the signal's own close; use execution next_close or start after {max(years)}",
+        dates,
+    )
+
+
+def stale_open_shares(prices: pd.DataFrame) -> pd.Series:
+    """Per calendar year, the share of days whose open equals the previous close.
+
+    Some index series record no real opening price: the open is a copy of the
+    last close (the embedded S&P 500 sample does this on 95-98% of the days of
+    1999-2005). A fill "at the next open" of such a day is at the close that
+    produced the signal. Each day is compared with the bar before it (the
+    first day of a year with the last close of the year before); equal means
+    within a relative 1e-5.
+
+    Parameters
+    ----------
+    prices
+        A frame in the Prices convention (``open``, ``close``; sorted dates).
+
+    Returns
+    -------
+    pandas.Series
+        Share in [0, 1] indexed by year (int), for every year with a compared day.
+    """
+    return _open_copies(prices)["share"].rename("stale_open_share")
+
+
+def stale_open_years(prices: pd.DataFrame, threshold: float = STALE_OPEN_SHARE) -> dict[int, float]:
+    """The years whose opens are mostly stale: ``{year: share}`` where the share exceeds ``threshold``.
+
+    Years with fewer than 20 compared days are left out. A strategy filled at
+    the next open (``execution: next_open``) on bars of these years trades at
+    the signal's own price: pass the bars a strategy traded (e.g.
+    ``prices.loc[first_decision:last_bar]``) and a non-empty answer means its
+    results depend on such opens.
+
+    Parameters
+    ----------
+    prices
+        A frame in the Prices convention.
+    threshold
+        Share of days above which a year is reported (default: more than half).
+
+    Returns
+    -------
+    dict
+        ``{year: share}``, in year order; empty when every year's opens are real.
+    """
+    years = _open_copies(prices)
+    judged = years[(years["days"] >= _MIN_YEAR_DAYS) & (years["share"] > threshold)]
+    return {int(year): float(share) for year, share in judged["share"].items()}
+
+
+def _open_copies(prices: pd.DataFrame) -> pd.DataFrame:
+    """Per year: ``share`` of compared days whose open equals the previous close, and ``days`` compared."""
+    ratio = (prices["open"] / prices["close"].shift(1)).iloc[1:]
+    same = np.abs(ratio.to_numpy() - 1.0) < _SAME_PRICE
+    years = pd.Index(pd.DatetimeIndex(ratio.index).year.astype(int), name="year")
+    grouped = pd.Series(same, index=years, dtype="float64").groupby(level=0)
+    return pd.DataFrame({"share": grouped.mean(), "days": grouped.size()})
 
 
 def format_dates(index: pd.Index, limit: int = 5) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, get_args
 
@@ -11,27 +13,34 @@ from pydantic import ValidationError
 from alphacheck.exceptions import ConfigError, did_you_mean
 from alphacheck.scenarios.schema import Scenario
 
-__all__ = ["SHIPPED_DIR", "find_scenario", "load_scenario", "shipped_scenarios"]
+__all__ = ["find_scenario", "load_scenario", "shipped_scenarios"]
 
-#: Scenarios shipped with the project (the repository's ``scenarios/`` folder).
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: The package folder of the shipped scenarios (package data: the one copy, in a wheel as in the repository).
+_SHIPPED = "shipped"
 
 
-def shipped_scenarios() -> dict[str, Path]:
-    """Map each shipped scenario's name to its file."""
-    if not SHIPPED_DIR.is_dir():
+def shipped_scenarios() -> dict[str, Traversable]:
+    """Map each shipped scenario's name to its file, read through ``importlib.resources``."""
+    folder = files("alphacheck.scenarios").joinpath(_SHIPPED)
+    if not folder.is_dir():
         return {}
-    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.yaml"))}
+    found = [entry for entry in folder.iterdir() if entry.name.endswith(".yaml") and entry.is_file()]
+    return {entry.name.removesuffix(".yaml"): entry for entry in sorted(found, key=lambda e: e.name)}
 
 
-def find_scenario(path_or_name: str | Path) -> Path:
+def find_scenario(path_or_name: str | Path | Traversable) -> Path | Traversable:
     """Resolve a file path, or the name of a shipped scenario, to a file.
+
+    ``scenarios/NAME.yaml`` also names a shipped scenario when no such file
+    exists here (the repository's old layout, still used by ``make demo``).
 
     Raises
     ------
     ConfigError
         When neither a file nor a shipped scenario of that name exists.
     """
+    if not isinstance(path_or_name, str | Path):
+        return path_or_name  # a shipped scenario's file, as `shipped_scenarios` gives it
     path = Path(path_or_name)
     if path.is_file():
         return path
@@ -44,8 +53,8 @@ def find_scenario(path_or_name: str | Path) -> Path:
     )
 
 
-def load_scenario(path_or_name: str | Path) -> Scenario:
-    """Parse and validate a scenario file.
+def load_scenario(path_or_name: str | Path | Traversable) -> Scenario:
+    """Parse and validate a scenario file, or a shipped scenario given by name.
 
     Raises
     ------
@@ -59,7 +68,7 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of scenario keys, got {type(raw).__name__}")
-    raw.setdefault("name", path.stem)
+    raw.setdefault("name", Path(path.name).stem)
     return validate_scenario(raw, source=str(path))
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from alphacheck.scenarios import shipped_scenarios
+
 _SECOND_VARIANT = """
 from alphacheck.models.lstm import LSTMClassifier
 from alphacheck.models.registry import VARIANTS, VariantSpec
@@ -23,7 +25,7 @@ VARIANTS["small"] = VariantSpec(
 @pytest.mark.slow
 def test_run_then_compare(tmp_path: Path):
     (tmp_path / "small_variant.py").write_text(_SECOND_VARIANT)
-    quick = (Path(__file__).resolve().parents[2] / "scenarios" / "quick.yaml").read_text()
+    quick = shipped_scenarios()["quick"].read_text()
     scenario = quick.replace("name: quick", "name: ab").replace(
         "variants: [baseline]", "variants: [baseline, small]"
     )

@@ -22,12 +22,19 @@ def write_csv(folder, ticker, frame):
 
 
 @pytest.mark.slow  # importing arch's data costs seconds
-def test_the_embedded_sample_loads_without_warnings_and_logs_its_known_findings(caplog):
-    with warnings.catch_warnings(), caplog.at_level("INFO", logger="alphacheck.data.loader"):
-        warnings.simplefilter("error")
+def test_the_embedded_sample_warns_only_of_sp500_stale_opens_and_logs_its_known_findings(caplog):
+    # The stale opens are warned about, not only logged: they decide whether next_open fills are real.
+    with pytest.warns(DataWarning) as record, caplog.at_level("INFO", logger="alphacheck.data.loader"):
         prices = load_prices(DataConfig(tickers=["SP500", "NASDAQ"]))
     assert [len(f) for f in prices.values()] == [5031, 5031]
+    assert [str(w.message)[:92] for w in record] == [
+        "SP500: the open equals the previous close on more than half of the days of 1999 (100%), 2000"
+    ]
+    assert "2006 (52%)" in str(record[0].message) and "2007" not in str(record[0].message)
     assert "NASDAQ: known in the embedded sample: zero volume on 2015-05-12, 2018-01-09" in caplog.text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # from 2007 on the opens are real: nothing to warn about
+        load_prices(DataConfig(tickers=["SP500", "NASDAQ"], start="2007-01-01"))
 
 
 def test_csv_source_warns_once_per_ticker_listing_every_finding(tmp_path):

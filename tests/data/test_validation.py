@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from alphacheck.data.prices import validate_prices
-from alphacheck.data.validation import check_prices
+from alphacheck.data.sample import load_sample
+from alphacheck.data.validation import check_prices, stale_open_shares, stale_open_years
 from alphacheck.exceptions import DataError, DataWarning
 
 
@@ -121,3 +123,64 @@ def test_no_warning_without_suspicious_findings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_prices(five_bars(), "T").warn()
+
+
+def two_years(stale_share_2019: float) -> pd.DataFrame:
+    """2019-2020 business days with real opens, except that in 2019 the first ``stale_share_2019`` of
+    the days (after the first bar) open exactly at the previous close."""
+    dates = pd.bdate_range("2019-01-01", "2020-12-31", name="date")
+    rng = np.random.default_rng(3)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(dates))))
+    open_ = close * np.exp(rng.normal(0, 0.004, len(dates)))
+    days_2019 = np.flatnonzero(dates.year == 2019)[1:]  # the first bar has no previous close
+    stale = days_2019[: round(stale_share_2019 * len(days_2019))]
+    open_[stale] = close[stale - 1]
+    frame = pd.DataFrame({"open": open_, "close": close, "volume": 1e6}, index=dates)
+    frame["high"] = frame[["open", "close"]].max(axis=1) * 1.001
+    frame["low"] = frame[["open", "close"]].min(axis=1) * 0.999
+    return frame
+
+
+def test_stale_opens_are_a_warning_naming_the_years_and_the_share():
+    frame = two_years(0.6)
+    (finding,) = check_prices(frame, "T").findings
+    assert finding.rule == "stale_open"
+    assert finding.message.startswith(
+        "the open equals the previous close on more than half of the days of 2019 (60%): those opens are "
+        "copies of the close"
+    )
+    assert "use execution next_close or start after 2019" in finding.message
+    assert finding.dates == tuple(frame.index[frame.index.year == 2019])
+    with pytest.warns(DataWarning, match=r"^T: the open equals the previous close .* 2019 \(60%\)"):
+        check_prices(frame, "T").warn()
+
+
+def test_stale_open_shares_per_year_by_hand():
+    frame = two_years(0.6)
+    compared_2019 = (frame.index.year == 2019).sum() - 1
+    shares = stale_open_shares(frame)
+    assert list(shares.index) == [2019, 2020]
+    assert shares[2019] == round(0.6 * compared_2019) / compared_2019
+    assert shares[2020] == 0.0  # random opens never land within 1e-5 of the last close here
+    assert stale_open_years(frame) == {2019: shares[2019]}
+    assert stale_open_years(frame, threshold=0.7) == {}
+
+
+def test_half_of_the_days_is_not_stale_and_a_short_year_is_not_judged():
+    assert check_prices(two_years(0.5), "T").findings == []
+    frame = two_years(1.0).loc["2019-12-03":]  # 21 bars of 2019, 20 compared days, all stale
+    assert stale_open_years(frame) == {2019: 1.0}
+    assert stale_open_years(frame.iloc[1:]) == {}  # 19 compared days: too few to judge
+
+
+@pytest.mark.slow  # importing arch's data costs seconds
+def test_the_embedded_sp500_opens_are_stale_1999_to_2006():
+    prices = load_sample("SP500")
+    years = stale_open_years(prices)
+    assert list(years) == list(range(1999, 2007))
+    # an independent count: the open within 0.001% of the previous close
+    same = (prices["open"] / prices["close"].shift(1) - 1).abs().lt(1e-5)
+    for year, share in years.items():
+        assert share == pytest.approx(same[prices.index.year == year].iloc[int(year == 1999) :].mean())
+    assert min(years[y] for y in range(1999, 2006)) > 0.94
+    assert stale_open_years(load_sample("NASDAQ")) == {}
