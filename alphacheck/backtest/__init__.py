@@ -9,6 +9,8 @@ from alphacheck.backtest.metrics import (
     total_return,
     trading_metrics,
 )
+from alphacheck.backtest.portfolio import PORTFOLIO_BENCHMARKS, backtest_portfolio
+from alphacheck.backtest.portfolio_evaluate import PortfolioEvaluation, evaluate_portfolio
 from alphacheck.backtest.positions import POLICIES, direction_from_proba, position_weights
 from alphacheck.backtest.significance import (
     SmallSampleWarning,
@@ -21,13 +23,17 @@ __all__ = [
     "METRIC_NAMES",
     "PERIODS_PER_YEAR",
     "POLICIES",
+    "PORTFOLIO_BENCHMARKS",
     "RETURN_COLUMNS",
     "Evaluation",
+    "PortfolioEvaluation",
     "SmallSampleWarning",
+    "backtest_portfolio",
     "classification_metrics",
     "deflated_sharpe_ratio",
     "direction_from_proba",
     "evaluate",
+    "evaluate_portfolio",
     "max_drawdown",
     "position_weights",
     "probabilistic_sharpe_ratio",

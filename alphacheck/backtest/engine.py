@@ -1,5 +1,9 @@
 """Predictions to trades with vectorbt: the only module that imports vectorbt.
 
+Two simulations: :func:`simulate_weights` trades each column on its own cash
+(a ticker's strategies), :func:`simulate_portfolio` trades books of tickers,
+each book one pot of cash shared by its tickers.
+
 A signal decided at the close of date t is filled at the next bar, at its open
 (``next_open``) or its close (``next_close``): a price that exists only after
 the signal is known. Fees and slippage are charged per side in basis points.
@@ -13,14 +17,16 @@ weights beyond 1 are refused.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from alphacheck.backtest.orders import book_orders
 from alphacheck.features.labels import EXECUTIONS, label_horizon
 
-__all__ = ["MAX_WEIGHT", "Simulation", "simulate_weights"]
+__all__ = ["MAX_WEIGHT", "PortfolioSimulation", "Simulation", "simulate_portfolio", "simulate_weights"]
 
 #: The largest absolute weight the simulator fills as asked (see the module docstring).
 MAX_WEIGHT = 1.0
@@ -215,3 +221,154 @@ def _order_costs(
     np.add.at(costs, (orders["idx"], orders["col"]), orders["fees"] + slip_cash)
     np.add.at(traded, (orders["idx"], orders["col"]), orders["size"] * quoted)
     return costs, traded
+
+
+@dataclass
+class PortfolioSimulation:
+    """Per-bar outcome of several books over the same tickers, each book one pot of cash.
+
+    Frames of one column per strategy, indexed by the book's bars (see
+    :mod:`alphacheck.backtest.orders`): ``net_return`` of the book's equity,
+    ``cost`` (fees plus slippage over the equity at the start of the bar),
+    ``gross_return = net_return + cost``, ``traded`` (value traded over the
+    equity at the start of the bar), ``costs_cash``, ``equity``, ``cash``, and
+    at each close ``gross_exposure`` (sum of absolute position values over the
+    equity) and ``n_positions``. ``weights[strategy]`` holds each ticker's
+    position value over the equity at each close (signed); ``target[strategy]``
+    the target weight of the latest order sent to each ticker. ``trade_pnl``
+    holds each closed position's PnL (cash, fees included, from opening to
+    flat), indexed by the bar it was closed.
+    """
+
+    net_return: pd.DataFrame
+    gross_return: pd.DataFrame
+    cost: pd.DataFrame
+    traded: pd.DataFrame
+    costs_cash: pd.DataFrame
+    equity: pd.DataFrame
+    cash: pd.DataFrame
+    gross_exposure: pd.DataFrame
+    n_positions: pd.DataFrame
+    weights: dict[str, pd.DataFrame]
+    target: dict[str, pd.DataFrame]
+    trade_pnl: dict[str, pd.Series]
+
+
+def simulate_portfolio(
+    prices: dict[str, pd.DataFrame],
+    weights: dict[str, pd.DataFrame],
+    execution: str = "next_open",
+    fees_bps: Mapping[str, float] | float = 0.0,
+    slippage_bps: Mapping[str, float] | float = 0.0,
+    fixed_fee: Mapping[str, float] | float = 0.0,
+    init_cash: float = 100_000.0,
+    keep_weights: bool = True,
+) -> PortfolioSimulation:
+    """Simulate books of target weights across tickers, each with shared cash, in one vectorbt call.
+
+    Parameters
+    ----------
+    prices
+        Prices frame per ticker.
+    weights
+        Per strategy, target weights (fractions of the book's equity, signed)
+        decided at the close of each decision date, one column per ticker;
+        ``NaN`` sends no order. Orders are target-percent orders filled as
+        described in :mod:`alphacheck.backtest.orders`; on each bar the book
+        values its positions at the fill prices, then sends its sells before
+        its buys (vectorbt ``call_seq='auto'``), and a buy the cash cannot pay
+        for is cut to the cash left, so the cash never goes below zero.
+    execution
+        ``next_open`` or ``next_close``.
+    fees_bps, slippage_bps, fixed_fee
+        Costs per side of every order of a strategy: a scalar, or one per strategy.
+    init_cash
+        Starting equity of every book.
+    keep_weights
+        ``False`` leaves ``weights`` and ``target`` empty (a cost sweep needs
+        returns only; a large book's per-ticker frames are the bulk of the memory).
+
+    Returns
+    -------
+    PortfolioSimulation
+    """
+    import vectorbt as vbt
+
+    from alphacheck.scale.numba_cache import enable_numba_cache
+
+    enable_numba_cache()
+    book = book_orders(prices, weights, execution)
+    names, n_tickers = list(weights), len(book.tickers)
+
+    def per_column(value, scale=1.0):
+        values = [value[name] if isinstance(value, Mapping) else value for name in names]
+        return np.repeat(np.asarray(values, dtype="float64") * scale, n_tickers)
+
+    size = np.concatenate([book.size[name] for name in names], axis=1)
+    fill = np.tile(book.fill, len(names))
+    columns = pd.MultiIndex.from_product([names, book.tickers], names=["strategy", "ticker"])
+    slippage = per_column(slippage_bps, 1e-4)
+    portfolio = vbt.Portfolio.from_orders(
+        close=pd.DataFrame(np.tile(book.close, len(names)), index=book.index, columns=columns),
+        size=size,
+        size_type="targetpercent",
+        direction="both",
+        price=fill,
+        val_price=fill,
+        fees=per_column(fees_bps, 1e-4),
+        slippage=slippage,
+        fixed_fees=per_column(fixed_fee),
+        init_cash=init_cash,
+        group_by=np.repeat(np.arange(len(names)), n_tickers),
+        cash_sharing=True,
+        call_seq="auto",
+        max_orders=max(int(np.isfinite(size).sum()), 1),
+        freq="1D",
+    )
+    return _collect_books(portfolio, book, names, size, slippage, init_cash, keep_weights)
+
+
+def _collect_books(portfolio, book, names, size, slippage, init_cash, keep_weights) -> PortfolioSimulation:
+    """Per-book returns, costs, exposure and closed positions of a grouped vectorbt portfolio."""
+    n_bars, n_tickers = book.fill.shape
+
+    def by_book(values):
+        return np.asarray(values).reshape(n_bars, len(names), n_tickers)
+
+    def frame(values):
+        return pd.DataFrame(values, index=book.index, columns=names)
+
+    equity = portfolio.value().to_numpy().reshape(n_bars, len(names))
+    start = np.vstack([np.full((1, len(names)), init_cash), equity[:-1]])
+    costs_cash, traded = _order_costs(portfolio.orders.values, slippage, size.shape)
+    costs_cash, traded = by_book(costs_cash).sum(axis=2), by_book(traded).sum(axis=2)
+    value = by_book(portfolio.asset_value(group_by=False).to_numpy()) / equity[:, :, None]
+    net = equity / start - 1.0
+    positions = portfolio.positions.values
+    positions = positions[positions["status"] == 1]  # closed: opened and back to flat
+    book_of = positions["col"] // n_tickers
+    weights, target = {}, {}
+    if keep_weights:
+        targets = by_book(pd.DataFrame(size).ffill().fillna(0.0).to_numpy())
+        for i, name in enumerate(names):
+            weights[name] = pd.DataFrame(value[:, i, :], index=book.index, columns=book.tickers)
+            target[name] = pd.DataFrame(targets[:, i, :], index=book.index, columns=book.tickers)
+    return PortfolioSimulation(
+        net_return=frame(net),
+        gross_return=frame(net + costs_cash / start),
+        cost=frame(costs_cash / start),
+        traded=frame(traded / start),
+        costs_cash=frame(costs_cash),
+        equity=frame(equity),
+        cash=frame(portfolio.cash().to_numpy().reshape(n_bars, len(names))),
+        gross_exposure=frame(np.abs(value).sum(axis=2)),
+        n_positions=frame((by_book(portfolio.assets().to_numpy()) != 0).sum(axis=2)),
+        weights=weights,
+        target=target,
+        trade_pnl={
+            name: pd.Series(
+                positions["pnl"][book_of == i], index=book.index[positions["exit_idx"][book_of == i]]
+            )
+            for i, name in enumerate(names)
+        },
+    )

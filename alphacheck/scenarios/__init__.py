@@ -2,6 +2,7 @@
 
 from alphacheck.scenarios.loader import find_scenario, load_scenario, shipped_scenarios, validate_scenario
 from alphacheck.scenarios.overrides import apply_overrides
+from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import (
     BacktestConfig,
     DataConfig,
@@ -16,6 +17,7 @@ __all__ = [
     "BacktestConfig",
     "DataConfig",
     "FeatureConfig",
+    "PortfolioConfig",
     "Scenario",
     "TrainingConfig",
     "VariantConfig",

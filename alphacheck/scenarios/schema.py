@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
+from alphacheck.scenarios.portfolio import PortfolioConfig, check_universe
 from alphacheck.scenarios.stress import StressConfig
 
 __all__ = [
@@ -301,6 +302,8 @@ class Scenario(_Frozen):
     backtest: BacktestConfig = BacktestConfig()
     stress: StressConfig = StressConfig()
     compute: ComputeConfig = ComputeConfig()
+    # One book across the tickers (None: each ticker is backtested on its own only).
+    portfolio: PortfolioConfig | None = None
 
     @field_validator("variants", mode="before")
     @classmethod
@@ -324,4 +327,6 @@ class Scenario(_Frozen):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
+        if self.portfolio is not None:
+            check_universe(self.portfolio, self.data.tickers, self.backtest.policy)
         return self
