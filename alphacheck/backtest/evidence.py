@@ -41,6 +41,7 @@ def gather_evidence(
     seed: int = 0,
     stale_opens: Sequence[tuple[int, float]] = (),
     audit: Sequence[Finding] = (),
+    benchmark_name: str = "buy-and-hold",
 ) -> Evidence:
     """The evidence on one strategy.
 
@@ -69,6 +70,8 @@ def gather_evidence(
         (year, share) of the years whose fills are at stale opens.
     audit
         Audit findings known for the run.
+    benchmark_name
+        What ``benchmark_returns`` are, for the reasons.
 
     Returns
     -------
@@ -107,6 +110,7 @@ def gather_evidence(
         binomial_p_value=float(classification.get("binomial_p_value", np.nan)),
         stale_opens=tuple((int(y), float(s)) for y, s in stale_opens),
         audit=tuple(audit),
+        benchmark=benchmark_name,
     )
 
 
@@ -122,7 +126,9 @@ class StrategyRecord:
     """What the backtest made of one strategy, as :func:`judge_run` needs it (see :func:`gather_evidence`).
 
     ``cost_sweep`` is ``(cost levels in bps per side, Sharpe ratio at each)``;
-    ``classification`` is ``None`` for a strategy that predicts no direction.
+    ``classification`` is ``None`` for a strategy that predicts no direction;
+    ``benchmark_name`` says what ``benchmark_returns`` are (a portfolio's book is
+    held against ``equal_weight``, a ticker's strategy against buy-and-hold).
     """
 
     returns: np.ndarray
@@ -133,6 +139,7 @@ class StrategyRecord:
     exposure: float
     classification: Mapping[str, float] | None = None
     stale_opens: Sequence[tuple[int, float]] = ()
+    benchmark_name: str = "buy-and-hold"
 
 
 def judge_run(
@@ -185,6 +192,7 @@ def judge_run(
             seed,
             record.stale_opens,
             audit,
+            record.benchmark_name,
         )
         evidence = replace(evidence, audit=(*evidence.audit, too_good_finding(evidence)))
         verdicts.setdefault(ticker, {})[strategy] = decide(evidence)

@@ -87,8 +87,9 @@ class AuditFinding:
 class Evidence:
     """What the verdict on one strategy rests on. Sharpe ratios are annualised, after costs.
 
-    ``excess_sharpe_ci`` is the interval of Sharpe(strategy) - Sharpe(buy-and-hold)
-    from a paired bootstrap; ``deflated_kind`` names the deflated figure
+    ``benchmark`` names what the strategy must beat (buy-and-hold of its
+    ticker; a portfolio's equal-weight book); ``excess_sharpe_ci`` is the
+    interval of Sharpe(strategy) - Sharpe(benchmark) from a paired bootstrap; ``deflated_kind`` names the deflated figure
     (``dsr``, or ``psr`` with one trial); ``null_*`` place the Sharpe ratio
     among the matched null's draws; ``break_even_bps`` is the cost per side at
     which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``.
@@ -115,6 +116,7 @@ class Evidence:
     majority_rate: float = math.nan
     binomial_p_value: float = math.nan
     stale_opens: tuple[tuple[int, float], ...] = ()
+    benchmark: str = "buy-and-hold"
     audit: tuple[Finding, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, object]:
@@ -218,7 +220,7 @@ def _gates(e: Evidence) -> list[tuple[bool, str]]:
         (deflated, f"{name} {_num(e.deflated_sharpe)} {trials} {_cmp(deflated)} {DEFLATED_SHARPE_MIN:g}"),
         (
             spa,
-            f"SPA test against buy-and-hold: p = {_num(e.spa_p_value, '.3f')} ({_cmp_p(spa)} {SPA_P_MAX:g})",
+            f"SPA test against {e.benchmark}: p = {_num(e.spa_p_value, '.3f')} ({_cmp_p(spa)} {SPA_P_MAX:g})",
         ),
         (
             null,
@@ -243,7 +245,7 @@ def _ruled_out(e: Evidence) -> str:
         )
     if _finite(e.excess_sharpe_ci[1]) and e.excess_sharpe_ci[1] < MEANINGFUL_SHARPE:
         return (
-            f"an edge over buy-and-hold is ruled out: the 95% interval of its Sharpe minus buy-and-hold's "
+            f"an edge over {e.benchmark} is ruled out: the 95% interval of its Sharpe minus {e.benchmark}'s "
             f"({_num(e.benchmark_sharpe)}), {_interval(e.excess_sharpe_ci)}, ends below {MEANINGFUL_SHARPE:g}"
         )
     return ""
@@ -252,7 +254,7 @@ def _ruled_out(e: Evidence) -> str:
 def _too_wide(e: Evidence) -> str:
     return (
         "not proven, and too uncertain to rule out: the 95% intervals of its Sharpe, "
-        f"{_interval(e.sharpe_ci)}, and of its excess over buy-and-hold, {_interval(e.excess_sharpe_ci)}, "
+        f"{_interval(e.sharpe_ci)}, and of its excess over {e.benchmark}, {_interval(e.excess_sharpe_ci)}, "
         f"both reach {MEANINGFUL_SHARPE:g}"
     )
 

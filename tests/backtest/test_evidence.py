@@ -135,3 +135,11 @@ def test_a_failed_run_check_or_a_too_good_strategy_is_a_suspected_leak() -> None
     assert verdicts["SPY"]["plain"].reasons[0] == (
         "audit check prediction_causality failed: predictions change when later prices are added"
     )
+
+
+def test_a_portfolio_book_is_judged_against_its_own_benchmark() -> None:
+    records = {("portfolio", "baseline"): record(4, benchmark_name="equal_weight", classification=None)}
+    _, verdicts = judge_run(records, 0, 10.0, reps=200)
+    evidence = verdicts["portfolio"]["baseline"].evidence
+    assert evidence.benchmark == "equal_weight" and math.isnan(evidence.accuracy)
+    assert any("SPA test against equal_weight" in r for r in verdicts["portfolio"]["baseline"].reasons)

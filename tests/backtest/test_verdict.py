@@ -211,3 +211,12 @@ def test_the_hurdle_is_zero_when_buy_and_hold_loses() -> None:
     evidence = with_(benchmark_sharpe=-0.6).as_dict()
     assert evidence["hurdle_sharpe"] == 0.0
     assert "(Sharpe falls to 0.00)" in decide(with_(benchmark_sharpe=-0.6)).reasons[3]
+
+
+def test_a_portfolio_names_its_own_benchmark() -> None:
+    verdict = decide(with_(benchmark="equal_weight", excess_sharpe_ci=(-0.2, 0.3), spa_p_value=0.4))
+    assert verdict.label == NO_EDGE
+    assert verdict.reasons[0].startswith(
+        "an edge over equal_weight is ruled out: the 95% interval of its Sharpe minus"
+    )
+    assert "SPA test against equal_weight: p = 0.400 (not below 0.05)" in verdict.reasons
