@@ -8,17 +8,19 @@ from alphacheck.audit.predictions import (
     shuffled_labels,
     too_good_to_be_true,
 )
-from alphacheck.audit.runner import audit_dataset, run_audit
+from alphacheck.audit.runner import CHECKS_WITHOUT_TRAINING, audit_dataset, audit_without_training, run_audit
 from alphacheck.audit.splits import scaler_leaks, split_hygiene
 from alphacheck.audit.verdict import FAIL, PASS, WARN, AuditReport, Check, format_audit_table
 
 __all__ = [
+    "CHECKS_WITHOUT_TRAINING",
     "FAIL",
     "PASS",
     "WARN",
     "AuditReport",
     "Check",
     "audit_dataset",
+    "audit_without_training",
     "degenerate_predictor",
     "drift",
     "feature_causality",

@@ -20,9 +20,15 @@ __all__ = [
     "target_leakage",
 ]
 
-LEAKAGE_FAIL_MARGIN = 0.10
-"""A lone feature whose threshold rule beats the majority rate by this much out of sample fails."""
-LEAKAGE_WARN_MARGIN = 0.05
+LEAKAGE_FAIL_MARGIN = 0.05
+"""A lone feature whose threshold rule beats the majority rate by this much out of sample (p < 0.01) fails.
+
+No built-in feature comes within 2 points of the majority rate on the shipped scenarios or on SPY, AAPL,
+MSFT and XBI 2018-2023 (basic and advanced sets); a 5-day centred mean of an outside series joined by
+date scores 64.0% against a 56.4% majority on ``quick``, 63.5% against 53.5% on ``default``.
+"""
+LEAKAGE_WARN_MARGIN = 0.02
+"""A smaller margin that is still significant (p < 0.01) is worth a look."""
 _P_VALUE = 0.01
 _QUANTILES = np.linspace(0.05, 0.95, 19)
 
@@ -95,8 +101,15 @@ def target_leakage(datasets: dict[str, pd.DataFrame], folds: list, feature_colum
 
     Per fold the rule is fitted on the training range (fit and validation rows,
     all tickers pooled) and scored on the test range. Daily direction is hard
-    to predict: a lone feature well above the majority rate is a leak until
-    shown otherwise.
+    to predict: a lone feature that beats the majority rate by
+    :data:`LEAKAGE_FAIL_MARGIN` or more, with a one-sided binomial p < 0.01,
+    fails (a leak until shown otherwise); a significant margin of
+    :data:`LEAKAGE_WARN_MARGIN` or more warns.
+
+    This is the check that catches what truncating the prices cannot: a custom
+    feature that reads an outside, date-indexed series (mis-stamped data, a
+    centred window over it) does not change when the prices it is given end
+    earlier, but it knows the label.
     """
     correct = dict.fromkeys(feature_columns, 0)
     n, up = 0, 0
@@ -132,7 +145,8 @@ def target_leakage(datasets: dict[str, pd.DataFrame], folds: list, feature_colum
     )
     if verdict == PASS:
         summary = (
-            f"no lone feature beats the majority rate {majority:.1%} by {LEAKAGE_WARN_MARGIN:.0%} or more"
+            f"no lone feature beats the majority rate {majority:.1%} by {LEAKAGE_WARN_MARGIN:.0%} or more "
+            f"with p < {_P_VALUE}"
         )
     else:
         summary = f"{len(flagged)} feature(s) predict the label implausibly well: " + ", ".join(

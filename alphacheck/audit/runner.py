@@ -2,7 +2,8 @@
 
 The training checks run a short walk-forward (the first ``folds`` folds,
 optionally fewer epochs) three times: on the data, on prices cut inside the
-last test window, and on permuted labels.
+last test window, and on permuted labels. :func:`audit_without_training` runs
+the checks that need no training on a finished run's prices and predictions.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.overrides import apply_overrides
 from alphacheck.scenarios.schema import Scenario
 
-__all__ = ["audit_dataset", "run_audit"]
+__all__ = ["CHECKS_WITHOUT_TRAINING", "audit_dataset", "audit_without_training", "run_audit"]
+
+#: The checks :func:`audit_without_training` runs, in order.
+CHECKS_WITHOUT_TRAINING = ("feature_causality", "target_leakage", "split_hygiene", "too_good_to_be_true")
 
 _META = ("fwd_return", "label")
 
@@ -82,21 +86,17 @@ def run_audit(
         When ``folds`` or ``epochs`` is below 1, or the data is too short for a fold.
     """
     from alphacheck.data import load_prices
-    from alphacheck.walkforward import common_calendar, make_folds
 
     if folds < 1 or (epochs is not None and epochs < 1):
         raise ConfigError(f"--folds ({folds}) and --epochs ({epochs}) must be at least 1")
     say = on_progress or (lambda message: None)
     scenario = _short_training(scenario, epochs)
     report = AuditReport(scenario.name)
-    execution = scenario.backtest.execution
     prices = load_prices(scenario.data)
     say("checking feature causality")
     report.checks.append(feature_causality(prices, scenario.features, cuts))
-    datasets = {t: audit_dataset(p, scenario.features, execution) for t, p in prices.items()}
-    columns = [c for c in next(iter(datasets.values())).columns if c not in _META]
-    calendar = common_calendar(datasets)
-    all_folds = make_folds(calendar, scenario.walkforward)
+    datasets, _, all_folds = _datasets_and_folds(prices, scenario)
+    columns = _feature_columns(datasets)
     say(f"scoring {len(columns)} features alone over {len(all_folds)} folds")
     report.checks.append(target_leakage(datasets, all_folds, columns))
 
@@ -105,6 +105,72 @@ def run_audit(
     )
     report.checks.append(drift(datasets, all_folds, columns))
     return report
+
+
+def audit_without_training(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    predictions: pd.DataFrame,
+    sharpe_after_costs: dict[str, float] | None = None,
+    cuts: int = 5,
+) -> AuditReport:
+    """The audit checks a finished run can have without training again.
+
+    Feature causality and target leakage on the run's prices and features,
+    split hygiene on its folds, predictions and fold preparation, too good to
+    be true on its predictions and Sharpe ratios after costs: about 3 s for
+    ``default``. For a verdict: ``report.failed`` lists the failing checks
+    (empty: no failing check is known), and
+    ``report.verdict_of("too_good_to_be_true") == WARN`` says that check fired.
+
+    Parameters
+    ----------
+    scenario
+        The run's resolved scenario (plugins already loaded).
+    prices
+        The run's prices per ticker.
+    predictions
+        The run's out-of-sample predictions (``date, ticker, variant, fold, proba, label``).
+    sharpe_after_costs
+        ``{"<variant> on <ticker>": Sharpe}`` from the run's backtest; ``None``
+        judges the accuracy alone.
+    cuts
+        Cut dates of the feature causality check.
+
+    Returns
+    -------
+    AuditReport
+        The checks of :data:`CHECKS_WITHOUT_TRAINING`.
+    """
+    from alphacheck.features.labels import label_horizon
+
+    report = AuditReport(scenario.name, [feature_causality(prices, scenario.features, cuts)])
+    datasets, calendar, folds = _datasets_and_folds(prices, scenario)
+    report.checks.append(target_leakage(datasets, folds, _feature_columns(datasets)))
+    wf = scenario.walkforward
+    horizon = label_horizon(scenario.backtest.execution)
+    rows = predictions.reset_index(drop=True)
+    report.checks.append(
+        split_hygiene(calendar, folds, wf.purge_days, horizon, rows, datasets, wf.sequence_length)
+    )
+    report.checks.append(
+        too_good_to_be_true(predictions, dict(sharpe_after_costs or {}), scenario.backtest.threshold)
+    )
+    return report
+
+
+def _datasets_and_folds(prices: dict[str, pd.DataFrame], scenario: Scenario):
+    """Per ticker features and labels as the audit scores them, their common calendar and its folds."""
+    from alphacheck.walkforward import common_calendar, make_folds
+
+    execution = scenario.backtest.execution
+    datasets = {t: audit_dataset(p, scenario.features, execution) for t, p in prices.items()}
+    calendar = common_calendar(datasets)
+    return datasets, calendar, make_folds(calendar, scenario.walkforward)
+
+
+def _feature_columns(datasets: dict[str, pd.DataFrame]) -> list[str]:
+    return [c for c in next(iter(datasets.values())).columns if c not in _META]
 
 
 def _training_checks(scenario: Scenario, prices: dict, datasets: dict, short: list, say) -> list:

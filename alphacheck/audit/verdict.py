@@ -53,9 +53,25 @@ class AuditReport:
         return [c for c in self.checks if c.verdict == FAIL]
 
     @property
+    def warned(self) -> list[Check]:
+        """The checks whose verdict is ``warn``."""
+        return [c for c in self.checks if c.verdict == WARN]
+
+    @property
     def exit_code(self) -> int:
         """1 when any check failed, else 0 (warnings do not fail a CI pipeline)."""
-        return 1 if self.failed else 0
+        return self.exit_status()
+
+    def exit_status(self, strict: bool = False) -> int:
+        """1 when any check failed (with ``strict``, or warned), else 0."""
+        return 1 if self.failed or (strict and self.warned) else 0
+
+    def verdict_of(self, name: str) -> str | None:
+        """The verdict of the check called ``name``; ``None`` when it did not run.
+
+        ``report.verdict_of("too_good_to_be_true") == WARN`` says it fired.
+        """
+        return next((c.verdict for c in self.checks if c.name == name), None)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form: scenario, overall verdict and each check."""

@@ -35,6 +35,12 @@ __all__ = ["audit"]
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the checks and their evidence as JSON to this file.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    envvar="ALPHACHECK_AUDIT_STRICT",
+    help="Warnings fail too: exit 1 when any check warns or fails.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the checks.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -47,6 +53,7 @@ def audit(
     cuts: int,
     device: str | None,
     output: Path | None,
+    strict: bool,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -57,7 +64,8 @@ def audit(
     Prints pass / warn / fail per check with its evidence: feature causality,
     target leakage, prediction causality, shuffled-label control, degenerate
     predictor, split hygiene, too good to be true, drift. Exits with status 1
-    when a check fails, so it can guard a CI pipeline.
+    when a check fails (with --strict, also when one warns), so it can guard a
+    CI pipeline.
     """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -83,4 +91,4 @@ def audit(
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report.as_dict(), indent=2, default=str))
-    ctx.exit(report.exit_code)
+    ctx.exit(report.exit_status(strict))

@@ -7,12 +7,14 @@ nothing heavy; each subcommand lives in its own module, loaded on use.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
 from alphacheck import __version__
 
-__all__ = ["cli"]
+__all__ = ["cli", "headless_matplotlib"]
 
 # name -> (module, attribute, one-line help shown by `alphacheck --help`)
 _COMMANDS = {
@@ -58,3 +60,18 @@ def cli() -> None:
     predictions with costs, and reports classification and trading metrics next
     to naive baselines.
     """
+
+
+def headless_matplotlib() -> None:
+    """Draw with matplotlib's file-only ``Agg`` backend in this command's process.
+
+    A command writes its plots and tearsheets to files, so it should start no
+    GUI toolkit; a backend chosen with ``MPLBACKEND``, or pyplot already in use
+    (a command run inside another program), is left alone. The Python API
+    never calls this: it keeps the caller's backend.
+    """
+    if "MPLBACKEND" in os.environ or "matplotlib.pyplot" in sys.modules:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")

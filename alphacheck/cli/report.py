@@ -22,7 +22,10 @@ def report(run_dir: Path, no_tearsheets: bool, quiet: bool) -> None:
     (re-running the backtest from the predictions when it is missing); no
     model is retrained.
     """
+    from alphacheck.cli.main import headless_matplotlib
     from alphacheck.report.builder import build_report
+
+    headless_matplotlib()
 
     say = None if quiet else (lambda message: click.echo(message, err=True))
     try:

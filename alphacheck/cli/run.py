@@ -16,7 +16,7 @@ __all__ = ["run"]
 
 
 @click.command()
-@click.argument("scenario", default="scenarios/default.yaml", metavar="[SCENARIO.yaml]")
+@click.argument("scenario", default="default", metavar="[SCENARIO.yaml]")
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
     help="Run folder (default: runs/<scenario>-<timestamp>/).",
@@ -116,6 +116,7 @@ def run(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         from alphacheck import pipeline
+        from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
         from alphacheck.report import format_metrics_table
         from alphacheck.report.verdicts import format_verdicts, verdict_summary
@@ -124,6 +125,7 @@ def run(
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
         from alphacheck.walkforward.progress import make_progress
 
+        headless_matplotlib()
         load_plugins(plugins)
         config = load_scenario(scenario)
         flags = {

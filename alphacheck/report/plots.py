@@ -33,16 +33,21 @@ _COST_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side"
 def _figure(path: Path, n_rows: int = 1, height: float = 3.2) -> Iterator[list]:
     import logging
 
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_RC):
-        figure = Figure(figsize=(10, height * n_rows), layout="constrained")
-        axes = list(np.atleast_1d(figure.subplots(n_rows, 1, squeeze=False)[:, 0]))
-        yield axes
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, format="png")
+    font_logger = logging.getLogger("matplotlib.font_manager")
+    level = font_logger.level
+    font_logger.setLevel(logging.ERROR)
+    try:
+        with matplotlib.rc_context(_RC):
+            figure = Figure(figsize=(10, height * n_rows), layout="constrained")
+            axes = list(np.atleast_1d(figure.subplots(n_rows, 1, squeeze=False)[:, 0]))
+            yield axes
+            path.parent.mkdir(parents=True, exist_ok=True)
+            figure.savefig(path, format="png")
+    finally:
+        font_logger.setLevel(level)  # the caller's logging, as it was
 
 
 def equity_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], path: Path) -> Path:

@@ -1,15 +1,22 @@
 """quantstats HTML tearsheets: the only module that imports quantstats.
 
-quantstats sets the font to Arial when imported; on machines without it
-matplotlib logs a "findfont" line per text element, so that logger is quietened
-first.
+quantstats draws with pyplot and styles matplotlib globally when imported
+(seaborn's theme, the font set to Arial). A tearsheet must leave the caller's
+matplotlib as it found it (in a notebook: the inline backend, the open
+figures, the style), so each one is drawn inside :func:`_pyplot_untouched`:
+no backend switch, quantstats' style applied only for the drawing, and only
+the figures it opened closed afterwards. The command line selects the
+headless ``Agg`` backend for its own process (``alphacheck.cli.main``).
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,24 +24,24 @@ from alphacheck.backtest.metrics import PERIODS_PER_YEAR
 
 __all__ = ["write_tearsheet"]
 
+# matplotlib logs a "findfont" line per text element on machines without Arial.
+_FONT_LOGGER = "matplotlib.font_manager"
+# The rcParams quantstats sets when it is imported; applied around each tearsheet only.
+_quantstats_style: dict[str, Any] | None = None
+
 
 def write_tearsheet(
     strategy: pd.Series, benchmark: pd.Series, path: Path, title: str, strategy_name: str, benchmark_name: str
 ) -> Path:
     """Write a quantstats HTML tearsheet of ``strategy`` against ``benchmark``.
 
-    Both are per-period simple returns on the same dates.
+    Both are per-period simple returns on the same dates. The caller's
+    matplotlib backend, figures and rcParams are unchanged afterwards.
     """
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import quantstats as qs
-
     path.parent.mkdir(parents=True, exist_ok=True)
     returns = _naive_daily(strategy).rename(strategy_name)
     bench = _naive_daily(benchmark).rename(benchmark_name)
-    with warnings.catch_warnings():
+    with _pyplot_untouched() as qs, warnings.catch_warnings():
         # quantstats and its plotting stack emit pandas/matplotlib deprecation noise.
         warnings.simplefilter("ignore")
         qs.reports.html(
@@ -48,10 +55,51 @@ def write_tearsheet(
             strategy_title=strategy_name,
             benchmark_title=benchmark_name,
         )
+    return path
+
+
+@contextmanager
+def _pyplot_untouched() -> Iterator[Any]:
+    """Yield quantstats, with its style applied and pyplot's state restored on exit.
+
+    Restored: rcParams (quantstats' import-time style included), interactive
+    mode, the font logger's level and the current figure; closed: only the
+    figures opened inside (quantstats reads ``gcf()``, which opens one when
+    none is open). The backend is never switched: switching closes every figure.
+    """
+    import matplotlib
     import matplotlib.pyplot as plt
 
-    plt.close("all")
-    return path
+    font_logger = logging.getLogger(_FONT_LOGGER)
+    level = font_logger.level
+    font_logger.setLevel(logging.ERROR)
+    before = set(plt.get_fignums())
+    current = plt.gcf().number if before else None
+    try:
+        with matplotlib.rc_context(), plt.ioff():
+            qs = _import_quantstats()
+            matplotlib.rcParams.update(_quantstats_style or {})
+            yield qs
+    finally:
+        for number in set(plt.get_fignums()) - before:
+            plt.close(number)
+        if current is not None and current in plt.get_fignums():
+            plt.figure(current)
+        font_logger.setLevel(level)
+
+
+def _import_quantstats() -> Any:
+    """Import quantstats, keeping the rcParams its import sets as this module's style (once)."""
+    global _quantstats_style
+    import matplotlib
+
+    before = matplotlib.rcParams.copy()  # copy() reads the backend without resolving it
+    import quantstats
+
+    if _quantstats_style is None:
+        after = matplotlib.rcParams.copy()
+        _quantstats_style = {key: after[key] for key in after if key != "backend" and after[key] != before[key]}
+    return quantstats
 
 
 def _naive_daily(series: pd.Series) -> pd.Series:

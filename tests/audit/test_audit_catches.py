@@ -3,7 +3,6 @@ and passes the shipped scenarios. Short training (one fold, one epoch) keeps eac
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
-from alphacheck.exceptions import DataWarning
 from alphacheck.scenarios import shipped_scenarios
 
 SHORT = ["--folds", "1", "--epochs", "1", "--device", "cpu"]
@@ -32,6 +30,20 @@ def tomorrow_return(prices):
 def centred_mean_5(prices):
     """Close over a 5-day rolling mean centred on the day (two days of the future in it)."""
     return prices["close"] / prices["close"].rolling(5, center=True).mean() - 1
+'''
+
+_OUTSIDE_DATA_FEATURE = '''
+import alphacheck.features
+from alphacheck.data import load_sample
+
+# An outside, date-indexed series: NASDAQ's daily returns, here standing for any data joined by date.
+_OUTSIDE = load_sample("NASDAQ")["close"].pct_change()
+
+
+@alphacheck.features.register("outside_centred_5")
+def outside_centred_5(prices):
+    """The outside series' 5-day mean centred on the day, joined to the prices by date."""
+    return _OUTSIDE.rolling(5, center=True).mean().reindex(prices.index)
 '''
 
 _CONSTANT_MODEL = '''
@@ -57,13 +69,6 @@ VARIANTS["constant"] = VariantSpec(name="constant", description="one bias, no in
 
 def _audit(*args: str):
     return CliRunner().invoke(cli, ["audit", *args], catch_exceptions=False)
-
-
-def _data_warnings(name: str):
-    """``default`` reads SP500 from 1999, whose opens copy the last close until 2006: validation warns."""
-    if name == "default":
-        return pytest.warns(DataWarning, match=r"SP500: the open equals the previous close .* 2006 \(52%\)")
-    return contextlib.nullcontext()
 
 
 def _checks(path: Path) -> dict[str, dict]:
@@ -100,6 +105,36 @@ def test_catches_next_day_return_and_centred_mean(clean_registry, one_torch_thre
     # With prices cut inside the test window, the last predictions cannot be remade: their features need later bars.
     assert checks["prediction_causality"]["verdict"] == "fail"
     assert "cannot be made from the prices up to then" in checks["prediction_causality"]["summary"]
+
+
+def test_catches_a_centred_mean_of_outside_data_joined_by_date(clean_registry, one_torch_thread):
+    # Mis-stamped outside data: the feature does not change when the prices end earlier, so neither
+    # causality check can see it; it knows the label, and target leakage fails it.
+    (clean_registry / "outside_data.py").write_text(_OUTSIDE_DATA_FEATURE)
+    report = clean_registry / "audit.json"
+    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5", "-o", str(report)]
+    result = _audit(*args, *SHORT)
+    assert result.exit_code == 1, result.output
+    checks = _checks(report)
+    assert checks["feature_causality"]["verdict"] == "pass"
+    assert checks["prediction_causality"]["verdict"] == "pass"
+    leakage = checks["target_leakage"]
+    assert leakage["verdict"] == "fail" and leakage["summary"].endswith(": outside_centred_5")
+    assert leakage["evidence"][0].startswith(
+        "outside_centred_5: threshold rule 64.0% out of sample vs majority 56.4%"
+    )
+    assert "FAIL  target_leakage" in result.output
+
+
+def test_strict_makes_warnings_fail(one_torch_thread, tmp_path):
+    report = tmp_path / "audit.json"
+    lenient = _audit("quick", "-o", str(report), *SHORT)
+    verdicts = [c["verdict"] for c in _checks(report).values()]
+    assert "warn" in verdicts and "fail" not in verdicts  # quick's features drift between folds
+    assert lenient.exit_code == 0
+    strict = _audit("quick", "--strict", "-o", str(report), *SHORT)
+    assert strict.exit_code == 1, strict.output
+    assert strict.output.splitlines()[-1] == lenient.output.splitlines()[-1]  # the same checks, judged harder
 
 
 def test_catches_scaler_fitted_on_all_data(clean_registry, one_torch_thread, monkeypatch):
@@ -143,9 +178,9 @@ def test_catches_constant_predictor(clean_registry, one_torch_thread):
 
 
 @pytest.mark.parametrize("name", ["quick", "default"])
-def test_shipped_scenarios_pass(name, one_torch_thread, tmp_path):
+def test_shipped_scenarios_pass(name, one_torch_thread, tmp_path, known_data_warnings):
     report = tmp_path / "audit.json"
-    with _data_warnings(name):
+    with known_data_warnings(name):
         result = _audit(name, "-o", str(report), *SHORT)
     assert result.exit_code == 0, result.output
     checks = _checks(report)
@@ -159,9 +194,11 @@ def test_shipped_scenarios_pass(name, one_torch_thread, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["quick", "default"])
-def test_shipped_scenarios_pass_with_default_audit_settings(name, one_torch_thread, tmp_path):
+def test_shipped_scenarios_pass_with_default_audit_settings(
+    name, one_torch_thread, tmp_path, known_data_warnings
+):
     report = tmp_path / "audit.json"
-    with _data_warnings(name):
+    with known_data_warnings(name):
         result = _audit(name, "--device", "cpu", "-o", str(report))
     assert result.exit_code == 0, result.output
     checks = _checks(report)
@@ -188,4 +225,4 @@ def test_audit_applies_the_environment_variables_as_run_does(one_torch_thread, t
     assert result.exit_code in (0, 1) and report.is_file(), result.output
     checks = _checks(report)
     assert set(checks["shuffled_labels"]["details"]) == {"lightweight"}
-    assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight", "lightweight on NASDAQ"}
+    assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight on NASDAQ"}

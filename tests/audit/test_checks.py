@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import alphacheck.features
 from alphacheck.audit import (
@@ -103,6 +104,31 @@ def test_target_leakage_flags_a_feature_built_from_the_label_return():
     assert target_leakage(clean, make_folds(clean["A"].index, WALK), ["noise", "other"]).verdict == PASS
 
 
+def _weak_leak(n: int, seed: int, noise: float) -> pd.DataFrame:
+    """A feature that is the label's own return drowned in noise: it knows the label, weakly."""
+    data = _dataset(n, seed)
+    rng = np.random.default_rng(seed + 100)
+    return data.assign(weak=data["fwd_return"] + rng.normal(0, noise, n))
+
+
+@pytest.mark.parametrize(
+    ("noise", "n", "verdict", "low", "high"),
+    [(0.03, 600, FAIL, 0.05, 0.10), (0.08, 3000, WARN, 0.02, 0.05)],
+)
+def test_target_leakage_fails_at_five_points_and_warns_from_two(noise, n, verdict, low, high):
+    data = {"A": _weak_leak(n, 0, noise), "B": _weak_leak(n, 1, noise)}
+    check = target_leakage(data, make_folds(data["A"].index, WALK), ["noise", "weak"])
+    scored = check.details["features"]["weak"]
+    majority, rows = check.details["majority_rate"], check.details["n_test_rows"]
+    assert low <= scored["accuracy"] - majority < high  # the margin this case is about
+    hits = round(scored["accuracy"] * rows)
+    assert scored["p_value"] == pytest.approx(
+        stats.binomtest(hits, rows, majority, alternative="greater").pvalue, rel=1e-9
+    )
+    assert scored["p_value"] < 0.01
+    assert check.verdict == verdict and check.summary.endswith(": weak")
+
+
 def test_population_stability_index_by_hand():
     expected = np.arange(1000.0)
     assert population_stability_index(expected, expected) == pytest.approx(0.0, abs=1e-15)
@@ -129,11 +155,20 @@ def test_degenerate_predictor():
     assert constant.verdict == FAIL and "a constant predictor" in constant.evidence[0]
     varied = degenerate_predictor(_predictions(np.where(label == 1, 0.6, 0.4), label))
     assert varied.verdict == PASS
-    # 85% of calls "up" and accuracy equal to the 50% up-day share: what always-up would score.
-    proba = np.where(np.arange(200) < 170, 0.6, 0.4)
-    lucky = np.r_[np.ones(85), np.zeros(85), np.ones(15), np.zeros(15)].astype(int)
-    check = degenerate_predictor(_predictions(proba, lucky))
-    assert check.verdict == WARN and "equals the share of up days" in check.evidence[0]
+    nearly = degenerate_predictor(_predictions(np.where(np.arange(200) < 184, 0.6, 0.4), label))
+    assert nearly.verdict == WARN and "says up on 92.0% of days" in nearly.evidence[0]
+    assert "nearly constant" in nearly.evidence[0]
+
+
+def test_degenerate_predictor_ignores_an_accuracy_that_equals_the_up_share_by_coincidence():
+    # Says up on 73% of 200 days (146); 80 of those are up days, and 27 of its 54 "down" days are
+    # down: 107 correct, the same count as the 80 + 27 up days. A coincidence, not a constant predictor.
+    proba = np.where(np.arange(200) < 146, 0.6, 0.4)
+    label = np.r_[np.ones(80), np.zeros(66), np.ones(27), np.zeros(27)].astype(int)
+    assert np.sum((proba > 0.5) == label) == label.sum() == 107
+    check = degenerate_predictor(_predictions(proba, label))
+    assert check.verdict == PASS, check.evidence
+    assert check.details["m"]["share_up"] == 0.73
 
 
 def test_too_good_to_be_true():
@@ -143,9 +178,32 @@ def test_too_good_to_be_true():
     perfect = _predictions(np.where(label == 1, 0.7, 0.3), label)
     check = too_good_to_be_true(perfect, {"m on T": 3.5})
     assert check.verdict == WARN
-    assert "m: daily direction accuracy 100.0% > 60%" in check.evidence
+    assert check.evidence[0].startswith(
+        "m on T: daily direction accuracy 100.0% vs majority 50.0% (+50.0 points"
+    )
     assert "m on T: Sharpe 3.50 after costs > 3" in check.evidence
     assert any("fitted on all rows" in line for line in check.evidence)
+
+
+def test_too_good_compares_accuracy_with_the_window_majority_rate():
+    # 500 days, 302 up (60.4%): always-up scores 60.4% and knows nothing.
+    label = np.r_[np.ones(302), np.zeros(198)].astype(int)
+    np.random.default_rng(0).shuffle(label)
+    constant = too_good_to_be_true(_predictions(np.full(500, 0.7), label), {})
+    assert constant.verdict == PASS
+    assert constant.details["m on T"]["accuracy"] == constant.details["m on T"]["majority_rate"] == 0.604
+    # Right on 339 of 500 (67.8%): 7.4 points above the majority, binomial p < 0.001 (scipy below).
+    knows = label.copy()
+    knows[np.flatnonzero(label == 0)[:161]] = 1  # wrong on 161 down days only
+    assert np.sum(knows == label) == 339
+    check = too_good_to_be_true(_predictions(np.where(knows == 1, 0.7, 0.3), label), {})
+    assert check.verdict == WARN and "67.8% vs majority 60.4% (+7.4 points" in check.evidence[0]
+    assert check.details["m on T"]["p_value"] == pytest.approx(
+        stats.binomtest(339, 500, 0.604, alternative="greater").pvalue, rel=1e-12
+    )
+    # The same margin on 50 days is not significant: not flagged.
+    small = _predictions(np.where(knows[:50] == 1, 0.7, 0.3), label[:50])
+    assert too_good_to_be_true(small, {}).details["m on T"]["p_value"] > 0.01
 
 
 def test_shuffled_labels_fail_when_the_permuted_answer_is_found():
