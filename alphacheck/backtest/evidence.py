@@ -9,7 +9,7 @@ draws and of their cost sweep.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from alphacheck.backtest.significance import (
     spa_test,
 )
 from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
-from alphacheck.backtest.verdict import NULL_QUANTILE, Evidence, Finding, Verdict, decide, too_good_finding
+from alphacheck.backtest.verdict import NULL_QUANTILE, Evidence, Finding, Verdict, decide
 
 __all__ = ["StrategyRecord", "gather_evidence", "judge_run"]
 
@@ -128,7 +128,8 @@ class StrategyRecord:
     ``cost_sweep`` is ``(cost levels in bps per side, Sharpe ratio at each)``;
     ``classification`` is ``None`` for a strategy that predicts no direction;
     ``benchmark_name`` says what ``benchmark_returns`` are (a portfolio's book is
-    held against ``equal_weight``, a ticker's strategy against buy-and-hold).
+    held against ``equal_weight``, a ticker's strategy against buy-and-hold);
+    ``audit`` holds the findings about this strategy alone (its too-good-to-be-true check).
     """
 
     returns: np.ndarray
@@ -140,6 +141,7 @@ class StrategyRecord:
     classification: Mapping[str, float] | None = None
     stale_opens: Sequence[tuple[int, float]] = ()
     benchmark_name: str = "buy-and-hold"
+    audit: Sequence[Finding] = ()
 
 
 def judge_run(
@@ -165,9 +167,8 @@ def judge_run(
     reps, seed
         Bootstrap repetitions and seed.
     audit
-        Audit findings known for the whole run; each strategy's own
-        too-good-to-be-true rule (:func:`~alphacheck.backtest.verdict.too_good_finding`)
-        is added to them.
+        Audit findings known for the whole run (a leaking feature taints every
+        strategy); each record adds its own (``StrategyRecord.audit``).
 
     Returns
     -------
@@ -191,9 +192,8 @@ def judge_run(
             reps,
             seed,
             record.stale_opens,
-            audit,
+            (*audit, *record.audit),
             record.benchmark_name,
         )
-        evidence = replace(evidence, audit=(*evidence.audit, too_good_finding(evidence)))
         verdicts.setdefault(ticker, {})[strategy] = decide(evidence)
     return trials, verdicts

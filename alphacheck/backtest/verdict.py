@@ -4,8 +4,9 @@ A pure function from the evidence gathered for a strategy (a variant on a
 ticker, or a portfolio) to a label and the reasons behind it, each a short
 sentence quoting the figures. The rules, in the order they apply:
 
-1. ``leak_suspected``: an audit check known for the run failed, or the
-   too-good-to-be-true rule fires (:func:`too_good_finding`).
+1. ``leak_suspected``: an audit check known for the strategy failed, or its
+   ``too_good_to_be_true`` check fired (warned): the checks a finished run can
+   have without training again (``alphacheck.audit.audit_without_training``).
 2. ``inconclusive``: fewer than ``MIN_PREDICTIONS`` predictions.
 3. ``no_edge``: the strategy never held a position.
 4. ``edge``: all four gates pass: the deflated Sharpe ratio (the PSR with one
@@ -42,14 +43,10 @@ __all__ = [
     "NO_EDGE",
     "NULL_QUANTILE",
     "SPA_P_MAX",
-    "TOO_GOOD_MARGIN",
-    "TOO_GOOD_SHARPE",
-    "AuditFinding",
     "Evidence",
     "Finding",
     "Verdict",
     "decide",
-    "too_good_finding",
 ]
 
 EDGE, NO_EDGE, INCONCLUSIVE, LEAK_SUSPECTED = "edge", "no_edge", "inconclusive", "leak_suspected"
@@ -59,24 +56,10 @@ SPA_P_MAX = 0.05
 NULL_QUANTILE = 0.95
 MEANINGFUL_SHARPE = 0.5
 """Smallest annualised Sharpe ratio above the hurdle worth trading: what ``no_edge`` rules out."""
-TOO_GOOD_MARGIN = 0.10
-"""Accuracy this far above the majority rate (significant at ``TOO_GOOD_P``): the mark of a leak."""
-TOO_GOOD_SHARPE = 3.0
-"""Annualised Sharpe ratio after costs, significantly above 0, that daily direction models do not reach."""
-TOO_GOOD_P = 0.01
 
 
 class Finding(Protocol):
     """An audit check's outcome: ``alphacheck.audit.verdict.Check`` has this shape."""
-
-    name: str
-    verdict: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class AuditFinding:
-    """A finding made while scoring a run (no retraining): name, ``pass``/``warn``/``fail``, summary."""
 
     name: str
     verdict: str
@@ -89,8 +72,8 @@ class Evidence:
 
     ``benchmark`` names what the strategy must beat (buy-and-hold of its
     ticker; a portfolio's equal-weight book); ``excess_sharpe_ci`` is the
-    interval of Sharpe(strategy) - Sharpe(benchmark) from a paired bootstrap; ``deflated_kind`` names the deflated figure
-    (``dsr``, or ``psr`` with one trial); ``null_*`` place the Sharpe ratio
+    interval of Sharpe(strategy) - Sharpe(benchmark) from a paired bootstrap;
+    ``deflated_kind`` names the deflated figure (``dsr``, or ``psr`` with one trial); ``null_*`` place the Sharpe ratio
     among the matched null's draws; ``break_even_bps`` is the cost per side at
     which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``.
     ``stale_opens`` lists (year, share of days whose open equals the previous
@@ -175,37 +158,6 @@ def decide(evidence: Evidence) -> Verdict:
     if ruled_out:
         return Verdict(NO_EDGE, (ruled_out, *context), evidence)
     return Verdict(INCONCLUSIVE, (_too_wide(evidence), *context), evidence)
-
-
-def too_good_finding(evidence: Evidence) -> AuditFinding:
-    """The too-good-to-be-true rule, from the run's own figures (``warn`` when it fires).
-
-    Fires when the accuracy is ``TOO_GOOD_MARGIN`` or more above the majority
-    rate of the same dates with a binomial p-value below ``TOO_GOOD_P``, or
-    when the Sharpe ratio after costs is ``TOO_GOOD_SHARPE`` or more with the
-    lower end of its 95% interval above 0: a level real daily direction models
-    do not reach, on a sample long enough that luck does not explain it.
-    """
-    flags = []
-    margin = evidence.accuracy - evidence.majority_rate
-    if round(margin, 12) >= TOO_GOOD_MARGIN and evidence.binomial_p_value < TOO_GOOD_P:
-        flags.append(
-            f"accuracy {evidence.accuracy:.1%} is {margin * 100:.1f} points above the majority rate "
-            f"{evidence.majority_rate:.1%} (p = {evidence.binomial_p_value:.1g})"
-        )
-    if evidence.sharpe >= TOO_GOOD_SHARPE and evidence.sharpe_ci[0] > 0:
-        flags.append(
-            f"Sharpe {evidence.sharpe:.2f} after costs (95% interval {_interval(evidence.sharpe_ci)}) "
-            f"is {TOO_GOOD_SHARPE:g} or more"
-        )
-    if flags:
-        return AuditFinding("too_good_to_be_true", "warn", "; ".join(flags))
-    return AuditFinding(
-        "too_good_to_be_true",
-        "pass",
-        f"accuracy within {TOO_GOOD_MARGIN * 100:.0f} points of the majority rate "
-        f"and Sharpe below {TOO_GOOD_SHARPE:g}, or not significantly so",
-    )
 
 
 def _gates(e: Evidence) -> list[tuple[bool, str]]:

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from arch.bootstrap import SPA
 
+from alphacheck.audit.verdict import Check
 from alphacheck.backtest.evidence import StrategyRecord, gather_evidence, judge_run
 from alphacheck.backtest.trials import count_trials
-from alphacheck.backtest.verdict import LEAK_SUSPECTED, NO_EDGE, AuditFinding, decide
+from alphacheck.backtest.verdict import LEAK_SUSPECTED, NO_EDGE, decide
 
 
 def make_returns(n: int = 1500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -119,17 +120,17 @@ def test_a_run_is_deflated_by_all_its_strategies_and_each_gets_a_verdict() -> No
     for ticker in verdicts:
         evidence = verdicts[ticker]["baseline"].evidence
         assert (evidence.deflated_kind, evidence.trials) == ("dsr", 5)
-        assert [f.name for f in evidence.audit] == ["too_good_to_be_true"]
+        assert evidence.audit == ()
         assert verdicts[ticker]["baseline"].reasons[0] != ""
 
 
 def test_a_failed_run_check_or_a_too_good_strategy_is_a_suspected_leak() -> None:
-    leaky = {"accuracy": 0.902, "majority_rate": 0.527, "binomial_p_value": 1e-200}
-    records = {("SPY", "leaky"): record(1, classification=leaky), ("SPY", "plain"): record(2)}
+    too_good = Check("too_good_to_be_true", "warn", "review before trusting: leaky on SPY: accuracy 90.2%")
+    records = {("SPY", "leaky"): record(1, audit=(too_good,)), ("SPY", "plain"): record(2)}
     _, verdicts = judge_run(records, 0, 10.0, reps=200)
     assert verdicts["SPY"]["leaky"].label == LEAK_SUSPECTED
     assert verdicts["SPY"]["plain"].label != LEAK_SUSPECTED
-    failed = AuditFinding("prediction_causality", "fail", "predictions change when later prices are added")
+    failed = Check("prediction_causality", "fail", "predictions change when later prices are added")
     _, verdicts = judge_run(records, 0, 10.0, reps=200, audit=(failed,))
     assert {v.label for v in verdicts["SPY"].values()} == {LEAK_SUSPECTED}
     assert verdicts["SPY"]["plain"].reasons[0] == (
