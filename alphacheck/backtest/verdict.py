@@ -73,8 +73,8 @@ class Evidence:
     ``benchmark`` names what the strategy must beat (buy-and-hold of its
     ticker; a portfolio's equal-weight book); ``excess_sharpe_ci`` is the
     interval of Sharpe(strategy) - Sharpe(benchmark) from a paired bootstrap;
-    ``deflated_kind`` names the deflated figure (``dsr``, or ``psr`` with one trial); ``null_*`` place the Sharpe ratio
-    among the matched null's draws; ``break_even_bps`` is the cost per side at
+    ``deflated_kind`` names the deflated figure (``dsr``, or ``psr`` with one
+    trial); ``null_*`` place the Sharpe ratio among the matched null's draws; ``break_even_bps`` is the cost per side at
     which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``.
     ``stale_opens`` lists (year, share of days whose open equals the previous
     close) for the years where the fills depend on such opens.
