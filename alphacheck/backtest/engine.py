@@ -63,7 +63,12 @@ class Simulation:
         """The columns of one ticker of a panel simulation, named by strategy alone."""
         names = ("target", "position", "net_return", "gross_return", "cost", "traded", "costs_cash", "equity")
         frames = {name: getattr(self, name)[ticker] for name in names}
-        pnl = {key[1]: value for key, value in self.trade_pnl.items() if key[0] == ticker}
+        # keys are (ticker, *column): what is left names the column, a tuple when it has several levels
+        pnl = {
+            (key[1] if len(key) == 2 else key[1:]): value
+            for key, value in self.trade_pnl.items()
+            if key[0] == ticker
+        }
         return Simulation(**frames, trade_pnl=pnl)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alphacheck.backtest.strategies import CostOverride
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.scenarios.stress import CostShock
@@ -69,16 +70,16 @@ def run_shocks(
     for shock in scenario.stress.shocks:
         if isinstance(shock, CostShock):
             rows, shocked_prices = predictions, prices
-            costs = {
-                "fees_bps": config.fees_bps * shock.cost_multiplier,
-                "slippage_bps": config.slippage_bps * shock.cost_multiplier + shock.extra_slippage_bps,
-            }
+            costs = CostOverride(
+                fees_bps=config.fees_bps * shock.cost_multiplier,
+                slippage_bps=config.slippage_bps * shock.cost_multiplier + shock.extra_slippage_bps,
+            )
         else:
             rows, shocked_prices = shocked_predictions(scenario, prices, datasets, fold_models, shock)
-            costs = {}
+            costs = None
         out[shock.name] = {}
         for ticker in tickers:
-            scores = score_strategies(rows[rows["ticker"] == ticker], shocked_prices[ticker], config, **costs)
+            scores = score_strategies(rows[rows["ticker"] == ticker], shocked_prices[ticker], config, costs)
             out[shock.name][ticker] = {
                 name: {**record, **_changes(record, base[ticker][name])} for name, record in scores.items()
             }
