@@ -12,8 +12,9 @@ sentence quoting the figures. The rules, in the order they apply:
 4. ``edge``: all four gates pass: the deflated Sharpe ratio (the PSR with one
    trial) over the counted trials is at least ``DEFLATED_SHARPE_MIN``;
    Hansen's SPA test against buy-and-hold has ``p < SPA_P_MAX``; the Sharpe
-   ratio is at or above the ``NULL_QUANTILE`` quantile of the matched null;
-   the break-even cost is above the cost the scenario charges.
+   ratio is above at least ``NULL_QUANTILE`` of the matched null's draws (at
+   or above its 95th percentile; a draw that earns the same counts against
+   it); the break-even cost is above the cost the scenario charges.
 5. ``no_edge``: an edge worth trading is ruled out: the upper end of the 95%
    bootstrap interval of the Sharpe ratio, or of its excess over
    buy-and-hold's, is below ``MEANINGFUL_SHARPE``. An edge of that size over
@@ -74,8 +75,10 @@ class Evidence:
     ticker; a portfolio's equal-weight book); ``excess_sharpe_ci`` is the
     interval of Sharpe(strategy) - Sharpe(benchmark) from a paired bootstrap;
     ``deflated_kind`` names the deflated figure (``dsr``, or ``psr`` with one
-    trial); ``null_*`` place the Sharpe ratio among the matched null's draws; ``break_even_bps`` is the cost per side at
-    which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``.
+    trial); ``null_percentile`` is the share of the matched null's draws
+    (percent) whose Sharpe ratio is below the strategy's, ``null_quantile``
+    the null's ``NULL_QUANTILE`` quantile; ``break_even_bps`` is the cost per
+    side at which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``.
     ``stale_opens`` lists (year, share of days whose open equals the previous
     close) for the years where the fills depend on such opens.
     """
@@ -166,7 +169,7 @@ def _gates(e: Evidence) -> list[tuple[bool, str]]:
     trials = f"over {e.trials} trials" if e.deflated_kind == "dsr" else "(1 trial: nothing to deflate)"
     deflated = _at_least(e.deflated_sharpe, DEFLATED_SHARPE_MIN)
     spa = _finite(e.spa_p_value) and e.spa_p_value < SPA_P_MAX
-    null = _at_least(e.sharpe, e.null_quantile)
+    null = _at_least(e.null_percentile, NULL_QUANTILE * 100)
     break_even = _finite(e.break_even_bps) and e.break_even_bps > e.cost_bps
     return [
         (deflated, f"{name} {_num(e.deflated_sharpe)} {trials} {_cmp(deflated)} {DEFLATED_SHARPE_MIN:g}"),
@@ -176,9 +179,9 @@ def _gates(e: Evidence) -> list[tuple[bool, str]]:
         ),
         (
             null,
-            f"Sharpe {_num(e.sharpe)} at the {_num(e.null_percentile, '.0f')}th percentile of "
-            f"{e.null_draws} circular shifts of its own positions "
-            f"({NULL_QUANTILE:.0%} quantile {_num(e.null_quantile)}: {'reached' if null else 'not reached'})",
+            f"Sharpe {_num(e.sharpe)} above {_num(e.null_percentile, '.0f')}% of {e.null_draws} circular "
+            f"shifts of its own positions (needs {NULL_QUANTILE:.0%}; their {NULL_QUANTILE:.0%} quantile "
+            f"{_num(e.null_quantile)})",
         ),
         (
             break_even,

@@ -41,6 +41,8 @@ _LEVELS = {
     "per_year": ("ticker", "strategy", "year"),
     "baselines": ("ticker", "baseline", "metric"),
     "significance": ("ticker", "test", "variant", "measure"),
+    "matched_null": ("ticker", "strategy"),
+    "audit": ("check",),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",

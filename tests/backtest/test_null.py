@@ -57,16 +57,22 @@ def test_offsets_refuse_what_cannot_be_shifted() -> None:
 
 def test_null_rank_by_hand() -> None:
     draws = np.array([0.1, 0.2, 0.3, 0.4, np.nan, 0.5])
-    rank = null_rank(0.3, draws, level=0.5)
-    assert rank["percentile"] == pytest.approx(100 * (2 + 0.5) / 5)
-    assert rank["null_quantile"] == pytest.approx(0.3)
+    rank = null_rank(0.3, draws, level=0.4)
+    assert rank["percentile"] == pytest.approx(100 * 2 / 5)  # 0.1 and 0.2 below; the tie counts against
+    assert rank["null_quantile"] == pytest.approx(0.26)  # 0.2 + 0.4 * (0.3 - 0.2), linear
     assert rank["beats_null"] == 1.0
     assert rank["p_value"] == pytest.approx((1 + 3) / 6)
-    assert rank["mean"] == pytest.approx(0.3) and rank["std"] == pytest.approx(
-        np.std([0.1, 0.2, 0.3, 0.4, 0.5], ddof=1)
-    )
-    assert null_rank(0.29, draws, level=0.5)["beats_null"] == 0.0
+    assert rank["mean"] == pytest.approx(0.3)
+    assert rank["std"] == pytest.approx(np.std([0.1, 0.2, 0.3, 0.4, 0.5], ddof=1))
+    assert null_rank(0.3, draws, level=0.5)["beats_null"] == 0.0
+    assert null_rank(0.51, draws)["beats_null"] == 1.0 and null_rank(0.51, draws)["percentile"] == 100.0
     assert null_rank(float("nan"), draws)["beats_null"] == 0.0
+
+
+def test_a_null_of_identical_draws_is_not_beaten() -> None:
+    # always long: every shifted copy earns exactly what the strategy earns
+    rank = null_rank(0.8, np.full(200, 0.8))
+    assert (rank["percentile"], rank["beats_null"], rank["null_quantile"]) == (0.0, 0.0, 0.8)
 
 
 def persistent_positions(rng: np.random.Generator, n: int, switch: float = 0.08) -> np.ndarray:

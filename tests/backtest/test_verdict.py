@@ -51,8 +51,7 @@ def test_every_gate_passed_is_an_edge_and_each_gate_is_quoted() -> None:
     assert verdict.reasons == (
         "DSR 0.97 over 8 trials >= 0.95",
         "SPA test against buy-and-hold: p = 0.010 (below 0.05)",
-        "Sharpe 1.40 at the 99th percentile of 200 circular shifts of its own positions "
-        "(95% quantile 0.60: reached)",
+        "Sharpe 1.40 above 99% of 200 circular shifts of its own positions (needs 95%; their 95% quantile 0.60)",
         "break-even cost 24.0 bps per side (Sharpe falls to 0.40), above the 10 bps charged",
     )
 
@@ -63,7 +62,7 @@ def test_every_gate_passed_is_an_edge_and_each_gate_is_quoted() -> None:
         ({"deflated_sharpe": 0.94}, "DSR 0.94 over 8 trials below 0.95"),
         ({"deflated_sharpe": math.nan}, "DSR undefined over 8 trials below 0.95"),
         ({"spa_p_value": 0.05}, "SPA test against buy-and-hold: p = 0.050 (not below 0.05)"),
-        ({"null_quantile": 1.41}, "(95% quantile 1.41: not reached)"),
+        ({"null_percentile": 94.5}, "Sharpe 1.40 above 94% of 200 circular shifts"),
         ({"break_even_bps": 10.0}, "break-even cost 10.0 bps per side (Sharpe falls to 0.40), not above"),
     ],
 )
