@@ -33,7 +33,9 @@ def plugin_options(command):
         metavar="MODULE",
         multiple=True,
         envvar="ALPHACHECK_PLUGINS",
-        help="Import MODULE (from the working directory or installed) to register custom features; repeatable.",
+        help="Import MODULE (installed, else MODULE.py in the working directory) or a .py file's path, "
+        "to register custom features or variants; repeatable. Nothing else is imported from the working "
+        "directory.",
     )(command)
 
 

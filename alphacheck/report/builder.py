@@ -35,6 +35,7 @@ def build_report(
     run_dir: Path | RunFolder,
     tearsheets: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    plots: bool = True,
 ) -> ReportFiles:
     """Write every report file of a run folder and return their paths.
 
@@ -46,6 +47,8 @@ def build_report(
         Also write the quantstats tearsheets (about 8 s each).
     on_progress
         Receives one line per step.
+    plots
+        Also draw the PNG plots (``plots/``); ``summary.md`` and ``index.html`` are always written.
 
     Raises
     ------
@@ -60,8 +63,10 @@ def build_report(
     run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
     threshold = run.scenario.backtest.threshold
     tables = run_tables(run.metrics, run.predictions, threshold)
-    say("writing plots")
-    plots = _write_plots(run, fold_accuracy(run.predictions, threshold))
+    drawn = {}
+    if plots:
+        say("writing plots")
+        drawn = _write_plots(run, fold_accuracy(run.predictions, threshold))
     written = {}
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
@@ -78,8 +83,8 @@ def build_report(
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
     block = verdict_html(verdicts) if verdicts else ""
-    index.write_text(render_index(config, tables, plots, links, run.path, block))
-    return ReportFiles(index, summary, plots, written)
+    index.write_text(render_index(config, tables, drawn, links, run.path, block))
+    return ReportFiles(index, summary, drawn, written)
 
 
 def _write_plots(run: RunFolder, folds) -> dict[str, Path]:

@@ -175,6 +175,11 @@ def _apply(scenario: Scenario, changes: Mapping[str, Any], source: str) -> Scena
     for key, value in changes.items():
         if key != "variants":
             _set(tree, key, value.isoformat() if isinstance(value, dt.date) else value, source)
+    # The tickers and a universe file name one list: setting one replaces the other.
+    if "data.tickers" in changes and "data.tickers_file" not in changes:
+        tree["data"]["tickers_file"] = None
+    elif "data.tickers_file" in changes and "data.tickers" not in changes:
+        tree["data"].pop("tickers", None)
     return validate_scenario(tree, source=source)
 
 

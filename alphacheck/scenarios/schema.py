@@ -34,10 +34,17 @@ class _Frozen(BaseModel):
 
 
 class DataConfig(_Frozen):
-    """Where the prices come from."""
+    """Where the prices come from.
+
+    ``tickers_file`` names a universe file (one symbol a line, ``#`` comments;
+    see :mod:`alphacheck.scenarios.universe`) read into ``tickers``. Both may be
+    given only when they agree (a resolved run's config.yaml); when the file
+    cannot be read then, the listed tickers stand.
+    """
 
     source: Literal["sample", "yahoo", "csv"] = "sample"
     tickers: list[str] = Field(default_factory=lambda: ["SP500"], min_length=1)
+    tickers_file: Path | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     # How several tickers' calendars are aligned: "common" keeps the days every
@@ -46,6 +53,28 @@ class DataConfig(_Frozen):
     # Source csv: a folder of <TICKER>.csv / <TICKER>.parquet files, and/or one file per ticker.
     directory: Path | None = None
     files: dict[str, Path] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tickers_from_file(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or not raw.get("tickers_file"):
+            return raw
+        from alphacheck.exceptions import ConfigError
+        from alphacheck.scenarios.universe import read_tickers_file
+
+        given = raw.get("tickers")
+        try:
+            listed = read_tickers_file(raw["tickers_file"])
+        except ConfigError as exc:  # as ValueError, so the loader names the file and key
+            if given and not Path(raw["tickers_file"]).exists():
+                return raw  # a resolved config whose universe file is gone: its tickers stand
+            raise ValueError(str(exc)) from None
+        if given is not None and [str(t).upper() for t in given] != listed:
+            raise ValueError(
+                f"data.tickers ({', '.join(map(str, given))}) and data.tickers_file ({raw['tickers_file']}: "
+                f"{', '.join(listed)}) name different tickers; keep one of them"
+            )
+        return {**raw, "tickers": listed}
 
     @model_validator(mode="after")
     def _start_before_end(self) -> DataConfig:
