@@ -141,17 +141,18 @@ def _train_and_report(
     scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None, report=True
 ) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.backtest.reliability import reliability_section
     from alphacheck.models.export import write_model_files
     from alphacheck.report.builder import build_report
     from alphacheck.report.rundir import RunFolder
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
-    from alphacheck.scale import run_walkforward_scaled
+    from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward_scaled(
+    walk = run_walkforward(
         datasets,
         scenario,
         device,
@@ -181,14 +182,20 @@ def _train_and_report(
         "cost_sweep": evaluation.cost_sweep,
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
+        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
+        "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+    book = _portfolio(scenario, prices, walk, output_dir, say)
+    if book is not None:
+        metrics.update(book.sections())
     metrics_path = output_dir / "metrics.json"
     metrics = _json_safe(metrics)
     metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False))
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns)
+    books = (book.frame, book.weights) if book is not None else (None, None)
+    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns, *books)
     build_report(folder, tearsheets=report, plots=report, on_progress=say)
     record_run(recorder, folder, prices, str(device))
     return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
@@ -217,6 +224,22 @@ def _verdict_sections(scenario, prices, predictions, evaluation, say) -> dict[st
         "matched_null": evaluation.matched_null,
         "audit": {c.name: {"verdict": c.verdict, "summary": c.summary} for c in report.checks},
     }
+
+
+def _portfolio(scenario, prices, walk, output_dir, say):
+    """The books across the tickers, written to the run folder; ``None`` without a portfolio block."""
+    if scenario.portfolio is None:
+        return None
+    from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
+    from alphacheck.report.rundir import PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE
+
+    say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
+    book = evaluate_portfolio(
+        walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed
+    )
+    book.frame.to_parquet(output_dir / PORTFOLIO_FILE, index=False)
+    book.weights.to_parquet(output_dir / PORTFOLIO_WEIGHTS_FILE, index=False)
+    return book
 
 
 def _json_safe(value: Any) -> Any:

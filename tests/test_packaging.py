@@ -16,7 +16,7 @@ import pytest
 from alphacheck.scenarios import shipped_scenarios
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED = ["biotech_winter_2022", "covid_crash_2020", "default", "quick", "transaction_costs"]
+SHIPPED = ["biotech_winter_2022", "covid_crash_2020", "default", "portfolio_demo", "quick", "transaction_costs"]
 # Variables that would change the run, or point Python back at the repository.
 _CLEARED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "MODEL_VARIANT", "BATCH_SIZE", "EPOCHS", "LEARNING_RATE",
             "SEQUENCE_LENGTH", "TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MLFLOW_TRACKING_URI",

@@ -159,6 +159,7 @@ def run(
     if verdicts:
         click.echo(format_verdicts(verdicts) + "\n")
     click.echo(format_metrics_table(result.metrics["metrics"]))
+    _echo_portfolio_table(result.metrics)
     _echo_stress_tables(result.metrics)
     if not quiet:
         click.echo(f"\nrun folder: {result.output_dir}", err=True)
@@ -191,6 +192,16 @@ def _split(text: str | None) -> list[str] | None:
 def _names(values: tuple[str, ...]) -> list[str]:
     """``("SPY,AAPL", "MSFT")`` -> ``["SPY", "AAPL", "MSFT"]``."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def _echo_portfolio_table(metrics: dict) -> None:
+    """The books across the tickers, after the per-ticker table, when the scenario has a portfolio."""
+    if not metrics.get("portfolio"):
+        return
+    from alphacheck.report.portfolio import format_portfolio_table
+
+    click.echo("\nPortfolio: one book per variant across the tickers, shared cash, against equal weight")
+    click.echo(format_portfolio_table(metrics["portfolio"]))
 
 
 def _echo_stress_tables(metrics: dict) -> None:

@@ -43,11 +43,18 @@ _LEVELS = {
     "significance": ("ticker", "test", "variant", "measure"),
     "matched_null": ("ticker", "strategy"),
     "audit": ("check",),
+    "reliability": ("strategy", "probability"),
+    "portfolio": ("strategy",),
+    "portfolio_stress": ("window", "strategy"),
+    "portfolio_shocks": ("shock", "strategy"),
+    "portfolio_cost_sweep": ("strategy", "costs_bps"),
+    "portfolio_significance": ("test", "variant", "measure"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",
             "accuracy_ci_low", "accuracy_ci_high", "costs_paid", "excess_return_vs_buy_and_hold",
-            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change")
+            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change",
+            "excess_return_vs_equal_weight", "average_gross_exposure", "max_weight")
 _RATIOS = ("sharpe", "sortino", "calmar", "profit_factor", "psr", "dsr", "sharpe_change")
 _Z95 = 1.959963984540054
 
@@ -65,7 +72,9 @@ class Table:
 def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (95% by default).
 
-    Returns ``(nan, nan)`` for ``n == 0``.
+    Returns ``(nan, nan)`` for ``n == 0``. The bounds are kept in [0, 1] and
+    around the observed proportion: at 0 or n successes rounding otherwise puts
+    a bound a hair past it (0 of 7 gave a lower bound of 5.6e-17).
     """
     if n == 0:
         return float("nan"), float("nan")
@@ -73,7 +82,7 @@ def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, flo
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return centre - half, centre + half
+    return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
 
 
 def fold_accuracy(predictions: pd.DataFrame, threshold: float) -> pd.DataFrame:

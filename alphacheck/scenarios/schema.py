@@ -12,8 +12,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, ValidationError, field_validator, model_validator
 
+from alphacheck.scenarios.frozen import FrozenModel
 from alphacheck.scenarios.portfolio import PortfolioConfig, check_universe
 from alphacheck.scenarios.stress import StressConfig
 
@@ -29,8 +30,8 @@ __all__ = [
 ]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(FrozenModel):
+    """Frozen, unknown keys refused, booleans never read as numbers."""
 
 
 class DataConfig(_Frozen):
@@ -183,6 +184,10 @@ class TrainingConfig(_Frozen):
     # train fastest on one: with two threads on a busy 2-core machine the quick
     # scenario's walk-forward took 3-5x the wall time and 5x the CPU time.
     cpu_threads: int = Field(1, ge=1)
+    # Map each fold's P(up) to a calibrated probability, fitted on the fold's validation
+    # tail only (alphacheck.models.calibration): platt (default; two parameters suit short
+    # tails and undo the pos_weight shift exactly), isotonic (long tails), or none.
+    calibration: Literal["platt", "isotonic", "none"] = "platt"
 
 
 class VariantConfig(_Frozen):
@@ -211,8 +216,34 @@ class VariantConfig(_Frozen):
         return self
 
     def training_config(self, shared: TrainingConfig) -> TrainingConfig:
-        """The shared training recipe with this variant's changes applied."""
-        return TrainingConfig.model_validate({**shared.model_dump(), **self.training})
+        """The shared training recipe with this variant's changes applied.
+
+        Raises
+        ------
+        ValueError
+            Naming the variant, the key and the allowed range, for a value the recipe refuses.
+        """
+        try:
+            return TrainingConfig.model_validate({**shared.model_dump(), **self.training})
+        except ValidationError as exc:
+            problems = "; ".join(_training_problem(e) for e in exc.errors())
+            raise ValueError(f"variant {self.name!r}: {problems}") from None
+
+    def check_sequence_length(self, length: int) -> None:
+        """Refuse a sequence length the variant's module cannot take (see the variant's checks)."""
+        from alphacheck.exceptions import ConfigError
+        from alphacheck.models.registry import get_variant
+
+        try:
+            get_variant(self.name).check_sequence_length(self.params, length)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+
+def _training_problem(error: dict[str, Any]) -> str:
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return f"training: {error['ctx']['error']}"
+    return f"training.{'.'.join(str(p) for p in error['loc'])} = {error.get('input')!r}: {error['msg']}"
 
 
 class BacktestConfig(_Frozen):
@@ -319,7 +350,8 @@ class Scenario(_Frozen):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    seed: int = 42
+    # numpy's and torch's seeds are unsigned 32-bit: a seed outside [0, 2**32) fails mid-run.
+    seed: int = Field(42, ge=0, lt=2**32)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     data: DataConfig = DataConfig()
     features: FeatureConfig = FeatureConfig()
@@ -356,6 +388,9 @@ class Scenario(_Frozen):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
+        for variant in self.variants:
+            variant.training_config(self.training)  # a variant's own recipe, range-checked now
+            variant.check_sequence_length(self.walkforward.sequence_length)
         if self.portfolio is not None:
             check_universe(self.portfolio, self.data.tickers, self.backtest.policy)
         return self

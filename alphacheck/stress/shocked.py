@@ -54,8 +54,9 @@ def run_shocks(
     predictions
         The run's out-of-sample predictions.
     fold_models
-        The trained model of each ``(variant, fold)``: an estimator with
-        ``predict_proba(x)`` or a torch module returning logits.
+        The trained model of each ``(variant, fold)`` with its calibrator
+        (:class:`~alphacheck.models.calibration.CalibratedModel`): its
+        ``predict_proba(x)`` is the calibrated P(up), as in the run.
 
     Returns
     -------
@@ -104,7 +105,7 @@ def shocked_predictions(
     """
     from alphacheck.features import build_dataset, forward_return, label_horizon
     from alphacheck.walkforward import common_calendar, make_folds
-    from alphacheck.walkforward.runner import fold_test_sequences
+    from alphacheck.walkforward.folds import fold_test_sequences
 
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
@@ -141,18 +142,8 @@ def shocked_predictions(
 
 
 def _predict(model: Any, x: np.ndarray) -> np.ndarray:
-    """P(up) from a fitted estimator (``predict_proba``) or a trained torch module (logits)."""
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(x)
-    import torch
-
-    device = next(model.parameters()).device
-    model.eval()
-    with torch.no_grad():
-        logits = torch.cat(
-            [model(chunk) for chunk in torch.as_tensor(x, dtype=torch.float32, device=device).split(4096)]
-        )
-    return torch.sigmoid(logits).cpu().numpy().astype("float64")
+    """Calibrated P(up) from a fold's model (a ``CalibratedModel``: the module with its fold's calibrator)."""
+    return model.predict_proba(x)
 
 
 def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:
