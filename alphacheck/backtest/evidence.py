@@ -105,6 +105,7 @@ def gather_evidence(
         null_draws=int(np.sum(np.isfinite(np.asarray(null_sharpes, dtype="float64")))),
         break_even_bps=float(break_even["bps"]),
         cost_bps=float(cost_bps),
+        break_even_status=str(break_even["status"]),
         accuracy=float(classification.get("accuracy", np.nan)),
         majority_rate=float(classification.get("majority_rate", np.nan)),
         binomial_p_value=float(classification.get("binomial_p_value", np.nan)),

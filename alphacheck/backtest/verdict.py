@@ -78,7 +78,9 @@ class Evidence:
     trial); ``null_percentile`` is the share of the matched null's draws
     (percent) whose Sharpe ratio is below the strategy's, ``null_quantile``
     the null's ``NULL_QUANTILE`` quantile; ``break_even_bps`` is the cost per
-    side at which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``.
+    side at which the Sharpe ratio falls to the hurdle ``max(0, benchmark_sharpe)``
+    (``break_even_status`` ``above_sweep``: still above it at the sweep's
+    highest level, a lower bound).
     ``stale_opens`` lists (year, share of days whose open equals the previous
     close) for the years where the fills depend on such opens.
     """
@@ -98,6 +100,7 @@ class Evidence:
     null_draws: int
     break_even_bps: float
     cost_bps: float
+    break_even_status: str = "crossed"
     accuracy: float = math.nan
     majority_rate: float = math.nan
     binomial_p_value: float = math.nan
@@ -185,8 +188,9 @@ def _gates(e: Evidence) -> list[tuple[bool, str]]:
         ),
         (
             break_even,
-            f"break-even cost {_num(e.break_even_bps, '.1f')} bps per side (Sharpe falls to "
-            f"{_num(_hurdle(e))}), {'above' if break_even else 'not above'} the {e.cost_bps:g} bps charged",
+            f"break-even cost {'at least ' if e.break_even_status == 'above_sweep' else ''}"
+            f"{_num(e.break_even_bps, '.1f')} bps per side (Sharpe falls to {_num(_hurdle(e))}), "
+            f"{'above' if break_even else 'not above'} the {e.cost_bps:g} bps charged",
         ),
     ]
 

@@ -80,6 +80,13 @@ def test_one_failing_gate_is_no_edge(changes, failing) -> None:
     )
 
 
+def test_a_break_even_beyond_the_sweep_is_a_lower_bound() -> None:
+    verdict = decide(with_(break_even_bps=50.0, break_even_status="above_sweep"))
+    assert verdict.reasons[3] == (
+        "break-even cost at least 50.0 bps per side (Sharpe falls to 0.40), above the 10 bps charged"
+    )
+
+
 def test_one_trial_is_labelled_psr() -> None:
     verdict = decide(with_(deflated_kind="psr", trials=1, deflated_sharpe=0.99))
     assert verdict.reasons[0] == "PSR 0.99 (1 trial: nothing to deflate) >= 0.95"
