@@ -212,7 +212,10 @@ def _echo_stress_tables(metrics: dict) -> None:
         click.echo("\nCost sweep: total return at each cost per side; break-even where Sharpe reaches 0")
         click.echo(stress_tables.format_cost_sweep_table(metrics["cost_sweep"], metrics.get("significance", {})))
     if metrics.get("stress"):
-        click.echo("\nStress windows: predictions of models trained before each window, against buy-and-hold")
+        click.echo(
+            "\nStress windows, against buy-and-hold: 'trained before' scores the models trained before the "
+            "window began; 'walk-forward' every out-of-sample prediction inside it"
+        )
         click.echo(stress_tables.format_stress_table(metrics["stress"]))
     if metrics.get("shocks"):
         click.echo("\nShocks: the fold models on shocked test periods; d_* = change from the unshocked run")

@@ -46,6 +46,8 @@ _STEP_KEYS = ("fold", "index", "bin")
 _LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps", "window", "year")
 #: Record fields that describe a row (dates covered, folds used, a note): never part of a metric name.
 _DESCRIPTIVE_KEYS = ("window_start", "window_end", "first_date", "last_date", "folds", "note")
+# A stress window's whole-window walk-forward record carries the same descriptions under this prefix.
+_DESCRIPTIVE_KEYS += tuple(f"whole_window_{key}" for key in ("first_date", "last_date", "folds", "note"))
 #: Sections logged their own way: the overall metrics, the training folds, the verdicts (tags and metrics).
 _SKIP_SECTIONS = ("metrics", "folds", "verdict")
 
