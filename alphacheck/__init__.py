@@ -1,9 +1,43 @@
 """alphacheck: does a market-direction model have a real, tradable edge?
 
-Importing the package is cheap: torch, vectorbt, quantstats and mlflow are
-imported only by the modules that adapt them, when a command needs them.
+The Python API::
+
+    import alphacheck
+    result = alphacheck.run("quick", overrides={"training.epochs": 2}, tracking=False)
+    result.summary()
+
+Importing the package is cheap: ``run``, ``load_scenario``, ``list_scenarios``
+and ``RunResult`` are loaded on first use (module ``__getattr__``),
+and torch, vectorbt, quantstats and mlflow only by the modules that adapt them,
+when a run needs them.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+# public name -> the module that defines it, imported when the name is first used
+_LAZY = {
+    "RunResult": "alphacheck.pipeline",
+    "list_scenarios": "alphacheck.api",
+    "load_scenario": "alphacheck.api",
+    "run": "alphacheck.api",
+}
+
+__all__ = ["RunResult", "__version__", "list_scenarios", "load_scenario", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'alphacheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    # the public names and the module's dunders, not the helpers imported above
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__") and name.endswith("__"))})

@@ -13,11 +13,13 @@ from collections.abc import Iterable
 __all__ = [
     "AlphacheckError",
     "AlphacheckWarning",
+    "CheckpointWarning",
     "ConfigError",
     "DataError",
     "DataWarning",
     "DeviceError",
     "LeakageError",
+    "ReportError",
     "TrackingError",
     "did_you_mean",
 ]
@@ -43,6 +45,10 @@ class LeakageError(AlphacheckError):
     """A feature uses information from after the date it is read at."""
 
 
+class ReportError(AlphacheckError):
+    """Drawing a run's report failed; its results (predictions, returns, metrics) are kept."""
+
+
 class TrackingError(AlphacheckError):
     """The experiment tracking store cannot be used."""
 
@@ -53,6 +59,10 @@ class AlphacheckWarning(UserWarning):
 
 class DataWarning(AlphacheckWarning):
     """Price data that is possible but deserves a look."""
+
+
+class CheckpointWarning(AlphacheckWarning):
+    """A saved fold could not be used: it was set aside and the fold is trained again."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -1,7 +1,8 @@
-"""The Python API behind the CLI: ``run(scenario) -> RunResult``.
+"""One run, end to end: ``run(scenario) -> RunResult``; the CLI and ``alphacheck.run`` call it.
 
 Stages: prices -> features and labels -> walk-forward predictions -> backtest
-and metrics -> tearsheets -> tracking. Every output lands in one run folder.
+and metrics -> report (plots, tearsheets) -> tracking. Every output lands in
+one run folder.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RunResult", "default_output_dir", "run"]
 
@@ -28,12 +32,37 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RunResult:
-    """What a run produced: its folder, metrics and predictions."""
+    """What a run produced, as its folder holds it.
+
+    Attributes
+    ----------
+    output_dir
+        The run folder.
+    scenario
+        The resolved configuration (``config.yaml``).
+    predictions
+        One row per out-of-sample (date, ticker, variant), as ``predictions.parquet``.
+    returns
+        One row per (date, ticker, strategy), as ``returns.parquet``.
+    metrics
+        Everything ``metrics.json`` holds (undefined values are ``None``).
+    tracking
+        Where the run was logged (``"not tracked"`` without a store); ``None``
+        for a run read back from its folder.
+    """
 
     output_dir: Path
+    scenario: Scenario
+    predictions: pd.DataFrame
+    returns: pd.DataFrame
     metrics: dict[str, Any]
-    predictions: Any  # pandas.DataFrame
-    tracking: str
+    tracking: str | None = None
+
+    def summary(self) -> pd.DataFrame:
+        """The headline metrics, one row per (ticker, strategy), with the verdict when the run has one."""
+        from alphacheck.report.tables import summary_frame
+
+        return summary_frame(self.metrics)
 
 
 def default_output_dir(scenario: Scenario, root: Path = Path("runs")) -> Path:
@@ -42,18 +71,21 @@ def default_output_dir(scenario: Scenario, root: Path = Path("runs")) -> Path:
 
 
 def run(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     output_dir: Path | None = None,
     recorder: Recorder | None = None,
     on_progress: Callable[[str], None] | None = None,
     progress: Any = None,
+    report: bool = True,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
     Parameters
     ----------
     scenario
-        The resolved configuration.
+        The resolved configuration, or a shipped scenario's name or a YAML
+        file, loaded as it is (:func:`alphacheck.run` also applies the
+        environment variables and overrides).
     output_dir
         Run folder; created if missing. Defaults to :func:`default_output_dir`.
     recorder
@@ -63,6 +95,9 @@ def run(
     progress
         Walk-forward progress bars (``alphacheck.walkforward.progress``); when
         given, they replace the per-fold lines.
+    report
+        Also draw the plots and quantstats tearsheets; without them the folder
+        still gets predictions, returns, metrics, ``summary.md`` and ``index.html``.
 
     Raises
     ------
@@ -73,6 +108,10 @@ def run(
     from alphacheck.features import build_dataset
     from alphacheck.models import resolve_device, seed_everything, set_cpu_threads
 
+    if not isinstance(scenario, Scenario):
+        from alphacheck.scenarios.loader import load_scenario
+
+        scenario = load_scenario(scenario)
     say = on_progress or (lambda message: None)
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
@@ -89,7 +128,7 @@ def run(
     recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
         result = _train_and_report(
-            scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress
+            scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress, report=report
         )
     except BaseException:
         recorder.end("FAILED")
@@ -99,9 +138,10 @@ def run(
 
 
 def _train_and_report(
-    scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None
+    scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None, report=True
 ) -> RunResult:
     from alphacheck.backtest import evaluate
+    from alphacheck.backtest.reliability import reliability_section
     from alphacheck.models.export import write_model_files
     from alphacheck.report.builder import build_report
     from alphacheck.report.rundir import RunFolder
@@ -141,16 +181,19 @@ def _train_and_report(
         "cost_sweep": evaluation.cost_sweep,
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
+        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
+        "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     metrics_path = output_dir / "metrics.json"
-    metrics_path.write_text(json.dumps(_json_safe(metrics), indent=2, allow_nan=False))
+    metrics = _json_safe(metrics)
+    metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False))
 
-    say("writing the report: plots, tearsheets, summary.md, index.html")
-    folder = RunFolder(output_dir, scenario, walk.predictions, _json_safe(metrics), evaluation.returns)
-    build_report(folder, on_progress=say)
+    say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
+    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns)
+    build_report(folder, tearsheets=report, plots=report, on_progress=say)
     record_run(recorder, folder, prices, str(device))
-    return RunResult(output_dir, metrics, walk.predictions, recorder.location)
+    return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
 
 
 def _json_safe(value: Any) -> Any:

@@ -84,7 +84,15 @@ def reproduce_run(
 
     say = on_progress or (lambda message: None)
     logged = fetch_run(run_id, scratch, tracking_uri)
-    scenario = validate_scenario(yaml.safe_load((scratch / "config.yaml").read_text()), source=f"run {run_id}")
+    tree = yaml.safe_load((scratch / "config.yaml").read_text())
+    compute = tree.get("compute") if isinstance(tree, dict) else None
+    address = compute.get("ray_address") if isinstance(compute, dict) else None
+    if address:
+        # A logged config must not send work to a cluster by itself; predictions do not depend on where
+        # the folds train, so the re-run trains here.
+        say(f"run {run_id} trained on the Ray cluster {address}; re-running it here")
+        tree["compute"]["ray_address"] = None
+    scenario = validate_scenario(tree, source=f"run {run_id}")
     # The logged config is resolved already, so the environment is not read again (EPOCHS set in
     # today's shell must not change the re-run); the device is pinned to the kind the run used,
     # so that `auto` on a machine with a GPU does not re-run a CPU run on the GPU.

@@ -160,7 +160,8 @@ def _describe(code: Path) -> str:
     """The git commit and state of ``code`` when it is a checkout, for the record."""
     try:
         head = subprocess.run(
-            ["git", "-C", str(code), "log", "-1", "--format=%H %s"], capture_output=True, text=True, check=True
+            ["git", "-C", str(code), "log", "-1", "--format=%H %s"],
+            capture_output=True, text=True, check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(code), "status", "--porcelain"], capture_output=True, text=True, check=True
@@ -228,7 +229,10 @@ def frame_differences(a: Path, b: Path) -> list[str]:
         unequal = ~((x == y) | (x.isna() & y.isna()))
         if unequal.any():
             row = int(unequal.to_numpy().nonzero()[0][0])
-            out.append(f"{column}: {int(unequal.sum())} rows differ, first row {row}: {x.iloc[row]!r} != {y.iloc[row]!r}")
+            out.append(
+                f"{column}: {int(unequal.sum())} rows differ, "
+                f"first row {row}: {x.iloc[row]!r} != {y.iloc[row]!r}"
+            )
     return out or ["same table, different bytes (metadata or encoding)"]
 
 
@@ -245,9 +249,7 @@ def compare_case(a: Path, b: Path) -> list[str]:
             out.append(f"{name}: only in {'B' if not left.is_file() else 'A'}")
             continue
         if name == "metrics.json":
-            found = json_differences(
-                strip_wall_clock(json.loads(left.read_text())), strip_wall_clock(json.loads(right.read_text()))
-            )
+            found = json_differences(*(strip_wall_clock(json.loads(p.read_text())) for p in (left, right)))
             out.extend(f"{name}: {d}" for d in found)
         elif left.read_bytes() != right.read_bytes():
             detail = frame_differences(left, right) if name.endswith(".parquet") else ["bytes differ"]
@@ -282,9 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--make", type=Path, metavar="DIR", help="Run every case into DIR/<case>.")
-    action.add_argument("--compare", type=Path, nargs=2, metavar=("A", "B"), help="Compare two --make folders.")
-    parser.add_argument("--code", type=Path, default=REPO, help="Root of the code to run (default: this checkout).")
-    parser.add_argument("--python", default=sys.executable, help="Interpreter with alphacheck's dependencies.")
+    action.add_argument(
+        "--compare", type=Path, nargs=2, metavar=("A", "B"), help="Compare two --make folders."
+    )
+    parser.add_argument(
+        "--code", type=Path, default=REPO, help="Root of the code to run (default: this checkout)."
+    )
+    parser.add_argument(
+        "--python", default=sys.executable, help="Interpreter with alphacheck's dependencies."
+    )
     parser.add_argument("--yahoo-dir", type=Path, default=YAHOO_DIR, help="Folder of Yahoo CSV files.")
     parser.add_argument(
         "--only", metavar="A,B", help=f"Only these cases ({', '.join(c.name for c in CASES)})."

@@ -77,6 +77,7 @@ def clean_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     modules, path = set(sys.modules), list(sys.path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(plugins_module, "_loaded_entry_points", False)
+    monkeypatch.setattr(plugins_module, "_LOADED", [])  # what workers would load: this test's plugins only
     yield tmp_path
     registry._REGISTRY.clear()
     registry._REGISTRY.update(features)

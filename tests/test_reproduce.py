@@ -34,7 +34,7 @@ def logged_quick(monkeypatch, tmp_path):
 
     def rerun(scenario, output_dir=None, recorder=None, on_progress=None, progress=None):
         reruns.append(scenario)
-        return pipeline.RunResult(tmp_path / "re", {}, predictions.copy(), "none")
+        return pipeline.RunResult(tmp_path / "re", scenario, predictions.copy(), pd.DataFrame(), {}, "none")
 
     monkeypatch.setattr(mlflow_recorder, "fetch_run", fetch_run)
     monkeypatch.setattr(pipeline, "run", rerun)

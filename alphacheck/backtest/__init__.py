@@ -17,6 +17,7 @@ from alphacheck.backtest.significance import (
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
+from alphacheck.backtest.strategies import CostOverride, Decisions, TickerBacktest, decisions, run_backtest
 
 __all__ = [
     "BASELINES",
@@ -25,11 +26,15 @@ __all__ = [
     "POLICIES",
     "PORTFOLIO_BENCHMARKS",
     "RETURN_COLUMNS",
+    "CostOverride",
+    "Decisions",
     "Evaluation",
     "PortfolioEvaluation",
     "SmallSampleWarning",
+    "TickerBacktest",
     "backtest_portfolio",
     "classification_metrics",
+    "decisions",
     "deflated_sharpe_ratio",
     "direction_from_proba",
     "evaluate",
@@ -37,6 +42,7 @@ __all__ = [
     "max_drawdown",
     "position_weights",
     "probabilistic_sharpe_ratio",
+    "run_backtest",
     "sharpe_ratio",
     "total_return",
     "trading_metrics",

@@ -63,7 +63,12 @@ class Simulation:
         """The columns of one ticker of a panel simulation, named by strategy alone."""
         names = ("target", "position", "net_return", "gross_return", "cost", "traded", "costs_cash", "equity")
         frames = {name: getattr(self, name)[ticker] for name in names}
-        pnl = {key[1]: value for key, value in self.trade_pnl.items() if key[0] == ticker}
+        # keys are (ticker, *column): what is left names the column, a tuple when it has several levels
+        pnl = {
+            (key[1] if len(key) == 2 else key[1:]): value
+            for key, value in self.trade_pnl.items()
+            if key[0] == ticker
+        }
         return Simulation(**frames, trade_pnl=pnl)
 
 
@@ -338,11 +343,14 @@ def _collect_books(portfolio, book, names, size, slippage, init_cash, keep_weigh
     def frame(values):
         return pd.DataFrame(values, index=book.index, columns=names)
 
-    equity = portfolio.value().to_numpy().reshape(n_bars, len(names))
+    # The books' equity is their cash plus their tickers' position values, computed once per ticker.
+    asset_value = by_book(portfolio.asset_value(group_by=False).to_numpy())
+    cash = portfolio.cash().to_numpy().reshape(n_bars, len(names))
+    equity = cash + asset_value.sum(axis=2)
     start = np.vstack([np.full((1, len(names)), init_cash), equity[:-1]])
     costs_cash, traded = _order_costs(portfolio.orders.values, slippage, size.shape)
     costs_cash, traded = by_book(costs_cash).sum(axis=2), by_book(traded).sum(axis=2)
-    value = by_book(portfolio.asset_value(group_by=False).to_numpy()) / equity[:, :, None]
+    value = asset_value / equity[:, :, None]
     net = equity / start - 1.0
     positions = portfolio.positions.values
     positions = positions[positions["status"] == 1]  # closed: opened and back to flat
@@ -360,9 +368,9 @@ def _collect_books(portfolio, book, names, size, slippage, init_cash, keep_weigh
         traded=frame(traded / start),
         costs_cash=frame(costs_cash),
         equity=frame(equity),
-        cash=frame(portfolio.cash().to_numpy().reshape(n_bars, len(names))),
+        cash=frame(cash),
         gross_exposure=frame(np.abs(value).sum(axis=2)),
-        n_positions=frame((by_book(portfolio.assets().to_numpy()) != 0).sum(axis=2)),
+        n_positions=frame((asset_value != 0).sum(axis=2)),
         weights=weights,
         target=target,
         trade_pnl={

@@ -82,8 +82,10 @@ def book_orders(
                 f"{decisions[-1].date()} is closed {horizon} bars later"
             )
     end = max(own[t][closing[t]] for t in tickers)
-    bars = [own[t][(own[t] >= decisions[0]) & (own[t] <= end)] for t in tickers]
-    index = pd.DatetimeIndex(sorted(set(decisions[:1]).union(*bars)), name="date")
+    bars = [own[t][(own[t] >= decisions[0]) & (own[t] <= end)].as_unit("ns").asi8 for t in tickers]
+    index = pd.DatetimeIndex(
+        np.unique(np.concatenate([decisions[:1].as_unit("ns").asi8, *bars])), name="date"
+    )
     fill = np.full((len(index), len(tickers)), np.nan)
     close = np.full((len(index), len(tickers)), np.nan)
     rows = {}

@@ -34,6 +34,7 @@ CLASSIFICATION_NAMES = (
     "balanced_accuracy",
     "roc_auc",
     "log_loss",
+    "brier",
     "share_up",
     "tp",
     "fp",
@@ -112,7 +113,7 @@ def _classification(window: Window) -> dict[str, float]:
     if window.proba is not None:
         scores.update(probability_metrics(window.proba, label))
     else:
-        scores.update(roc_auc=float("nan"), log_loss=float("nan"))
+        scores.update(roc_auc=float("nan"), log_loss=float("nan"), brier=float("nan"))
     scores["majority_rate"] = majority
     scores.update(accuracy_test(int(np.sum(up == label)), len(up), majority))
     return scores

@@ -42,12 +42,41 @@ def data(verbose: bool) -> None:
 
 
 @data.command()
-@click.argument("tickers", nargs=-1, required=True)
+@click.argument("tickers", nargs=-1)
+@click.option(
+    "--tickers-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A universe file: one symbol a line, '#' comments. Fetched in batches; rerun to resume.",
+)
 @click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (default: yesterday).")
+@click.option(
+    "--batch-size",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Symbols per request to Yahoo with --tickers-file.",
+)
 @_user_errors
-def fetch(tickers: tuple[str, ...], start: dt.datetime, end: dt.datetime | None) -> None:
-    """Download tickers from Yahoo Finance into the cache, only the dates it lacks."""
+def fetch(
+    tickers: tuple[str, ...],
+    tickers_file: Path | None,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    batch_size: int,
+) -> None:
+    """Download TICKERS (or a --tickers-file universe) from Yahoo Finance into the cache.
+
+    Only the dates the cache lacks are downloaded. With --tickers-file the
+    symbols go to Yahoo in batches, tickers already cached are skipped (so a
+    stopped fetch resumes), and a summary names every ticker that failed; the
+    exit status is 1 when any did.
+    """
+    if bool(tickers) == bool(tickers_file):
+        raise click.UsageError("give TICKERS or --tickers-file FILE (one of them)")
+    if tickers_file is not None:
+        _fetch_universe(tickers_file, start.date(), end.date() if end else None, batch_size)
+        return
     from alphacheck.data.cache import PriceCache
     from alphacheck.data.prices import normalise_ohlcv
     from alphacheck.data.validation import check_prices
@@ -67,6 +96,33 @@ def fetch(tickers: tuple[str, ...], start: dt.datetime, end: dt.datetime | None)
     click.echo(_table(("ticker", "source", "first", "last", "rows", "downloaded"), rows))
     for note in notes:
         click.echo(note, err=True)
+
+
+def _fetch_universe(path: Path, start: dt.date, end: dt.date | None, batch_size: int) -> None:
+    from alphacheck.data.batch import fetch_universe
+    from alphacheck.scenarios.universe import read_tickers_file
+
+    symbols = read_tickers_file(path)
+
+    def progress(done) -> None:
+        summary = done.summary
+        click.echo(
+            f"batch {done.batch}/{done.batches}: {len(done.tickers)} tickers; so far "
+            f"{len(summary.downloaded)} downloaded, {len(summary.failed)} failed",
+            err=True,
+        )
+
+    summary = fetch_universe(symbols, start, end, batch_size=batch_size, on_batch=progress)
+    rows = sum(summary.downloaded.values())
+    click.echo(
+        f"{len(symbols)} tickers from {path}: {len(summary.cached)} already cached, "
+        f"{len(summary.downloaded)} downloaded ({rows} rows), {len(summary.failed)} failed"
+    )
+    if summary.failed:
+        for ticker, reason in summary.failed.items():
+            click.echo(f"  failed: {ticker}: {reason}")
+        click.echo(f"rerun the same command to retry the {len(summary.failed)} failed tickers")
+        raise SystemExit(1)
 
 
 @data.command(name="import")
@@ -92,13 +148,8 @@ def import_(files: tuple[Path, ...], ticker: str | None) -> None:
         raw = read_price_file(path, name)
         validate_prices(raw, name)
         report = check_prices(normalise_ohlcv(raw, name), name)
-        previous = cache.read(name)
+        replaced = _replaced(cache, name)
         entry = cache.write(name, raw, f"import:{path.name}", (raw.index[0].date(), raw.index[-1].date()))
-        replaced = (
-            f" (replaced {previous.meta.source}, {previous.meta.first} to {previous.meta.last})"
-            if previous
-            else ""
-        )
         click.echo(
             f"{name}: {entry.meta.rows} rows {entry.meta.first} to {entry.meta.last} from {path}{replaced}"
         )
@@ -106,16 +157,38 @@ def import_(files: tuple[Path, ...], ticker: str | None) -> None:
             click.echo(f"  warning: {finding.message}", err=True)
 
 
+def _replaced(cache, name: str) -> str:
+    """What an import replaces, for its line: an entry, an unreadable file, or nothing."""
+    from alphacheck.exceptions import DataError
+
+    try:
+        previous = cache.read(name)
+    except DataError as exc:  # a corrupt entry is what an import is for: replace it
+        return f" (replaced an unreadable cache file: {exc})"
+    if previous is None:
+        return ""
+    return f" (replaced {previous.meta.source}, {previous.meta.first} to {previous.meta.last})"
+
+
 @data.command(name="list")
 @_user_errors
 def list_() -> None:
-    """List the cached tickers: source, first and last date, rows, when fetched."""
+    """List the cached tickers: source, first and last date, rows, when fetched.
+
+    An unreadable entry is listed as such, with how to replace it; the others are listed all the same.
+    """
     from alphacheck.data.cache import PriceCache
+    from alphacheck.exceptions import DataError
 
     cache = PriceCache()
-    rows = []
+    rows, broken = [], []
     for name in cache.tickers():
-        meta = cache.read(name).meta
+        try:
+            meta = cache.read(name).meta
+        except DataError as exc:
+            rows.append((name, "UNREADABLE", "-", "-", "-", "-"))
+            broken.append(str(exc))
+            continue
         rows.append((meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), meta.fetched_at))
     if not rows:
         click.echo(
@@ -123,6 +196,8 @@ def list_() -> None:
         )
         return
     click.echo(_table(("ticker", "source", "first", "last", "rows", "fetched_at"), rows))
+    for message in broken:
+        click.echo(f"warning: {message}", err=True)
 
 
 @data.command()

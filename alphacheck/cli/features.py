@@ -33,7 +33,9 @@ def plugin_options(command):
         metavar="MODULE",
         multiple=True,
         envvar="ALPHACHECK_PLUGINS",
-        help="Import MODULE (from the working directory or installed) to register custom features; repeatable.",
+        help="Import MODULE (installed, else MODULE.py in the working directory) or a .py file's path, "
+        "to register custom features or variants; repeatable. Nothing else is imported from the working "
+        "directory.",
     )(command)
 
 
@@ -128,7 +130,7 @@ def compute(
     """
     try:
         from alphacheck.data import load_prices
-        from alphacheck.features import compute_features, load_plugins
+        from alphacheck.features import compute_features, load_plugins, resolve_features
         from alphacheck.scenarios.loader import validate_scenario
 
         load_plugins(plugins)
@@ -142,6 +144,7 @@ def compute(
             "drop": split_names(drop_features),
         }
         scenario = validate_scenario({"name": "features", "data": data, "features": feature_config})
+        resolve_features(scenario.features)  # unknown names fail here, before any price is loaded
         frames = {}
         for ticker, prices in load_prices(scenario.data).items():
             matrix = compute_features(prices, scenario.features)

@@ -127,6 +127,7 @@ def run(
         headless_matplotlib()
         load_plugins(plugins)
         config = load_scenario(scenario)
+        _refuse_unconfirmed_cluster(config, executor, ray_address)
         flags = {
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
@@ -158,6 +159,23 @@ def run(
     if not quiet:
         click.echo(f"\nrun folder: {result.output_dir}", err=True)
         click.echo(f"tracking:   {result.tracking}", err=True)
+
+
+def _refuse_unconfirmed_cluster(config, executor: str | None, ray_address: str | None) -> None:
+    """A scenario file may name a Ray cluster, but only ``--executor ray`` sends the run there.
+
+    Connecting hands the cluster the data and the training; a scenario file
+    passed around must not do that by itself.
+    """
+    from alphacheck.exceptions import ConfigError
+
+    address = config.compute.ray_address
+    if address and executor != "ray" and not ray_address:
+        raise ConfigError(
+            f"scenario {config.name!r} names a Ray cluster (compute.ray_address: {address!r}); a scenario "
+            "file cannot send a run to a cluster by itself: add --executor ray to connect to it, or remove "
+            "compute.ray_address to run here"
+        )
 
 
 def _split(text: str | None) -> list[str] | None:

@@ -69,14 +69,29 @@ def show(name: str, resolved: bool) -> None:
 
 @scenarios.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE...")
-def validate(files: tuple[Path, ...]) -> None:
-    """Check scenario FILEs against the schema; one line per file, non-zero exit if any is invalid."""
+@click.option(
+    "--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS",
+    help="Import MODULE (or a .py file's path) first, as `run --plugin` does, for its features and variants.",
+)
+def validate(files: tuple[Path, ...], plugins: tuple[str, ...]) -> None:
+    """Check scenario FILEs as a run would before reading prices; non-zero exit if any is invalid.
+
+    Every value is range-checked, the variants' hyperparameters against their
+    declarations and the feature names against the registry, so a file that
+    passes here does not fail a run on its configuration.
+    """
+    from alphacheck.features import load_plugins, resolve_features
     from alphacheck.scenarios import load_scenario
 
+    try:
+        load_plugins(plugins)
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
     failed = []
     for file in files:
         try:
             scenario = load_scenario(file)
+            _check_features(scenario, file, resolve_features)
         except AlphacheckError as exc:
             failed.append(str(exc))
             click.echo(f"invalid: {exc}", err=True)
@@ -88,6 +103,16 @@ def validate(files: tuple[Path, ...]) -> None:
         )
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(files)} scenario file(s) invalid")
+
+
+def _check_features(scenario, file: Path, resolve_features) -> None:
+    """The feature names and windows, checked against the registry as the run's dataset step does."""
+    from alphacheck.exceptions import ConfigError
+
+    try:
+        resolve_features(scenario.features)
+    except AlphacheckError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
 
 
 def _with_environment(scenario):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from alphacheck.data.cache import RAW_COLUMNS
+from alphacheck.data.dates import parse_dates
 from alphacheck.exceptions import DataError
 
 __all__ = ["read_price_file", "ticker_from_path", "to_raw_frame"]
@@ -82,7 +83,9 @@ def to_raw_frame(frame: pd.DataFrame, where: str, ticker: str) -> pd.DataFrame:
     Raises
     ------
     DataError
-        When a price column is missing or a date cannot be read.
+        When a price column is missing, a date cannot be read, or the file's
+        day/month order is ambiguous. Timezone-aware dates (offsets that change
+        with daylight saving included) become exchange-local days.
     """
     frame = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
     if "adj_close" not in frame.columns and "close" in frame.columns:
@@ -97,12 +100,7 @@ def to_raw_frame(frame: pd.DataFrame, where: str, ticker: str) -> pd.DataFrame:
             "expected Date,Open,High,Low,Close,Adj Close,Volume"
         )
     frame = frame.loc[:, list(RAW_COLUMNS)].apply(pd.to_numeric, errors="coerce").astype("float64")
-    index = pd.DatetimeIndex(pd.to_datetime(frame.index, errors="coerce"))
-    if index.hasnans:
-        raise DataError(f"{where}: {int(index.isna().sum())} rows without a readable date")
-    if index.tz is not None:
-        index = index.tz_localize(None)
-    frame.index = index.normalize().astype("datetime64[ns]").rename("date")
+    frame.index = parse_dates(frame.index, where)
     return frame
 
 

@@ -1,12 +1,12 @@
 """Validation of a prices frame: structural errors and suspicious data, with dates.
 
-Structural problems (unsorted or duplicate dates, missing values, zero or
-negative prices, high below open/close or low above them, negative volume)
-make a frame unusable: :meth:`ValidationReport.raise_errors` raises
-:class:`DataError`. Suspicious but possible data (zero volume, gaps of more
-than :data:`MAX_GAP_WEEKDAYS` weekdays, one-day moves large enough to suggest
-a missed split, years whose opens are mostly copies of the previous close) is
-reported as warnings: :meth:`ValidationReport.warn` emits one
+Structural problems (unsorted or duplicate dates, missing or infinite values,
+zero or negative prices, magnitudes the metrics cannot compute with, high below
+open/close or low above them, negative volume) make a frame unusable:
+:meth:`ValidationReport.raise_errors` raises :class:`DataError`. Suspicious
+but possible data (zero volume, gaps of more than :data:`MAX_GAP_WEEKDAYS`
+weekdays, one-day moves large enough to suggest a missed split, years whose
+opens are mostly copies of the previous close) is reported as warnings: :meth:`ValidationReport.warn` emits one
 :class:`DataWarning` per ticker listing them all.
 """
 
@@ -23,6 +23,9 @@ from alphacheck.exceptions import DataError, DataWarning
 
 __all__ = [
     "MAX_GAP_WEEKDAYS",
+    "MAX_PRICE",
+    "MAX_VOLUME",
+    "MIN_PRICE",
     "SPLIT_LIKE_RATIO",
     "STALE_OPEN_SHARE",
     "Finding",
@@ -45,6 +48,12 @@ STALE_OPEN_SHARE = 0.5
 _SAME_PRICE = 1e-5
 # A year needs this many compared days before its share is judged (a partial first or last year).
 _MIN_YEAR_DAYS = 20
+#: Largest and smallest price accepted: far beyond any quoted asset, far inside what the backtest's
+#: products of prices, positions and volumes can hold in float64 without overflowing.
+MAX_PRICE = 1e15
+MIN_PRICE = 1e-12
+#: Largest volume accepted (shares or contracts per bar).
+MAX_VOLUME = 1e18
 # Relative slack for high/low consistency checks: sources round to a few decimals.
 _OHLC_TOLERANCE = 1e-6
 _OHLC = ["open", "high", "low", "close"]
@@ -136,6 +145,12 @@ def _structural(prices: pd.DataFrame) -> list[Finding]:
         found.append(
             Finding("missing_values", "error", f"missing values on {format_dates(rows)}", tuple(rows))
         )
+    rows = index[np.isinf(values.to_numpy(dtype="float64")).any(axis=1)]
+    if len(rows):
+        found.append(
+            Finding("non_finite", "error", f"infinite values on {format_dates(rows)}", tuple(rows))
+        )
+    found.extend(_magnitudes(values, index))
     ohlc = values[_OHLC]
     rows = index[(ohlc <= 0).any(axis=1).to_numpy()]
     if len(rows):
@@ -164,6 +179,33 @@ def _structural(prices: pd.DataFrame) -> list[Finding]:
             )
         )
     return found
+
+
+def _magnitudes(values: pd.DataFrame, index: pd.DatetimeIndex) -> list[Finding]:
+    """Prices or volumes so large or small that the metrics' products of them overflow."""
+    data = values.to_numpy(dtype="float64")
+    bad = np.zeros(data.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        prices = data[:, :4]
+        bad[:, :4] = np.isfinite(prices) & ((prices > MAX_PRICE) | ((prices > 0) & (prices < MIN_PRICE)))
+        bad[:, 4] = np.isfinite(data[:, 4]) & (data[:, 4] > MAX_VOLUME)
+    rows = np.flatnonzero(bad.any(axis=1))
+    if not len(rows):
+        return []
+    row = rows[0]
+    column = int(np.argmax(bad[row]))
+    dates = index[rows]
+    return [
+        Finding(
+            "magnitude",
+            "error",
+            f"values outside what the metrics can compute with on {format_dates(dates)} "
+            f"({values.columns[column]} {data[row, column]:.3g} on {dates[0].date()}; prices must lie in "
+            f"[{MIN_PRICE:g}, {MAX_PRICE:g}], volumes up to {MAX_VOLUME:g}); "
+            "check the file's units or scaling",
+            tuple(dates),
+        )
+    ]
 
 
 def _suspicious(prices: pd.DataFrame) -> list[Finding]:

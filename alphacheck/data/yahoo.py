@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +36,11 @@ __all__ = [
     "TickerNotFound",
     "UpdateResult",
     "download",
+    "download_many",
     "is_offline",
     "last_complete_day",
     "load_yahoo",
+    "planned_downloads",
     "update_cache",
 ]
 
@@ -105,6 +108,51 @@ def download(ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         raise ConnectionError(str(exc)) from None
 
 
+def download_many(tickers: list[str], start: dt.date, end: dt.date) -> dict[str, pd.DataFrame | str]:
+    """Download several tickers in one yfinance call, ``start`` to ``end`` inclusive.
+
+    Returns
+    -------
+    dict
+        Per ticker, yfinance's columns (as :func:`download`) when Yahoo had
+        rows, else the reason it had none (Yahoo's error message, or "no rows").
+
+    Raises
+    ------
+    OSError
+        For network trouble affecting the whole call.
+    """
+    import yfinance as yf
+    from yfinance import exceptions as yf_errors
+
+    from alphacheck.paths import cache_subdir
+
+    yf.set_tz_cache_location(str(cache_subdir("yfinance")))
+    try:
+        frame = yf.download(
+            tickers=list(tickers),
+            start=start.isoformat(),
+            end=(end + dt.timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
+            interval="1d",
+            auto_adjust=False,
+            actions=False,
+            repair=False,
+            keepna=False,
+            group_by="ticker",
+            progress=False,
+            threads=True,
+            multi_level_index=True,
+        )
+    except (yf_errors.YFRateLimitError, yf_errors.YFDataException) as exc:
+        raise ConnectionError(str(exc)) from None
+    errors = dict(getattr(getattr(yf, "shared", None), "_ERRORS", {}) or {})
+    out: dict[str, pd.DataFrame | str] = {}
+    for ticker in tickers:
+        part = frame[ticker].dropna(how="all") if ticker in frame.columns.get_level_values(0) else None
+        out[ticker] = part if part is not None and not part.empty else str(errors.get(ticker, "no rows"))
+    return out
+
+
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
@@ -152,9 +200,17 @@ def load_yahoo(
 
 
 def update_cache(
-    ticker: str, start: dt.date, end: dt.date, cache: PriceCache | None = None, offline: bool | None = None
+    ticker: str,
+    start: dt.date,
+    end: dt.date,
+    cache: PriceCache | None = None,
+    offline: bool | None = None,
+    fetch: Callable[[str, dt.date, dt.date], pd.DataFrame] | None = None,
 ) -> UpdateResult:
     """Make the cache cover ``start``..``end``, downloading only the missing trading days.
+
+    ``fetch`` replaces :func:`download` (same arguments and result), e.g. to
+    serve rows a batch download already brought.
 
     Raises
     ------
@@ -181,7 +237,7 @@ def update_cache(
     if offline:
         raise _cannot_serve(ticker, gaps, cache, "offline (ALPHACHECK_OFFLINE is set)")
     try:
-        return _download_gaps(ticker, entry, gaps, start, end, cache)
+        return _download_gaps(ticker, entry, gaps, start, end, cache, fetch or download)
     except _NetworkDown as exc:
         raise _cannot_serve(ticker, gaps, cache, f"the network is unavailable ({exc})") from None
 
@@ -203,18 +259,40 @@ def _missing_ranges(entry: CacheEntry | None, start: dt.date, end: dt.date) -> l
     return gaps
 
 
-def _download_gaps(ticker, entry, gaps, start, end, cache) -> UpdateResult:
+def planned_downloads(
+    ticker: str, start: dt.date, end: dt.date, cache: PriceCache | None = None
+) -> list[tuple[dt.date, dt.date]]:
+    """The date ranges :func:`update_cache` would download for a request (none: the cache covers it).
+
+    Each range of a cached ticker includes one cached row, fetched again to
+    detect revisions of the adjusted history.
+    """
+    entry = (cache or PriceCache()).read(ticker.upper())
+    end = last_complete_day(end)
+    return [lo_hi for lo_hi, _ in _download_ranges(entry, _missing_ranges(entry, start, end), start, end)]
+
+
+def _download_ranges(entry, gaps, start, end) -> list[tuple[tuple[dt.date, dt.date], pd.Timestamp | None]]:
+    """Per gap, the range to download and the cached row it overlaps (``None`` without a cache)."""
     if entry is None:
-        frame = _download_checked(ticker, start, end, first=True)
+        return [((start, end), None)]
+    ranges = []
+    for gap_start, gap_end in gaps:
+        before = gap_end < entry.covered[0]
+        overlap = entry.frame.index[0] if before else entry.frame.index[-1]
+        ranges.append((((gap_start, overlap.date()) if before else (overlap.date(), gap_end)), overlap))
+    return ranges
+
+
+def _download_gaps(ticker, entry, gaps, start, end, cache, fetch) -> UpdateResult:
+    if entry is None:
+        frame = _download_checked(ticker, start, end, True, fetch)
         return UpdateResult(_store(cache, ticker, frame, (start, end)), len(frame))
     cached = entry.frame
     covered = (min(start, entry.covered[0]), max(end, entry.covered[1]))
     parts = []
-    for gap_start, gap_end in gaps:
-        # One cached row is fetched again, to detect revisions of the adjusted history.
-        overlap = cached.index[0] if gap_end < entry.covered[0] else cached.index[-1]
-        lo, hi = (gap_start, overlap.date()) if gap_end < entry.covered[0] else (overlap.date(), gap_end)
-        part = _download_checked(ticker, lo, hi, first=False)
+    for (lo, hi), overlap in _download_ranges(entry, gaps, start, end):
+        part = _download_checked(ticker, lo, hi, False, fetch)
         if not _agrees(cached, part, overlap):
             log.info(
                 "%s: Yahoo revised the history since %s (a dividend or split); fetching %s to %s again",
@@ -222,7 +300,7 @@ def _download_gaps(ticker, entry, gaps, start, end, cache) -> UpdateResult:
                 entry.meta.fetched_at,
                 *covered,
             )
-            frame = _download_checked(ticker, *covered, first=True)
+            frame = _download_checked(ticker, *covered, True, fetch)
             return UpdateResult(_store(cache, ticker, frame, covered), len(frame))
         parts.append(part.drop(index=overlap))
     new = pd.concat(parts) if parts else cached.iloc[:0]
@@ -239,9 +317,9 @@ def _agrees(cached: pd.DataFrame, part: pd.DataFrame, overlap: pd.Timestamp) -> 
     return bool(np.allclose(old, new, rtol=_OVERLAP_RTOL, atol=0))
 
 
-def _download_checked(ticker: str, start: dt.date, end: dt.date, first: bool) -> pd.DataFrame:
+def _download_checked(ticker: str, start: dt.date, end: dt.date, first: bool, fetch) -> pd.DataFrame:
     try:
-        raw = _download_retrying(ticker, start, end)
+        raw = _download_retrying(ticker, start, end, fetch)
     except TickerNotFound as exc:
         raise DataError(
             f"unknown ticker {ticker!r} at Yahoo Finance ({exc}); check the symbol as Yahoo spells it "
@@ -256,10 +334,10 @@ def _download_checked(ticker: str, start: dt.date, end: dt.date, first: bool) ->
     return frame
 
 
-def _download_retrying(ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _download_retrying(ticker: str, start: dt.date, end: dt.date, fetch=None) -> pd.DataFrame:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return download(ticker, start, end)
+            return (fetch or download)(ticker, start, end)
         except OSError as exc:
             failure = exc
             if attempt < ATTEMPTS:

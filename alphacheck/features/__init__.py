@@ -6,7 +6,7 @@ Custom features: ``@alphacheck.features.register("name")`` on a function
 
 from alphacheck.features.causality import CausalityReport, check_causality
 from alphacheck.features.labels import EXECUTIONS, forward_return, label_horizon
-from alphacheck.features.plugins import load_plugins
+from alphacheck.features.plugins import load_plugins, loaded_plugins
 from alphacheck.features.registry import FEATURES, Feature, get_feature, register
 from alphacheck.features.sets import FEATURE_SETS, build_dataset, compute_features, resolve_features
 
@@ -23,6 +23,7 @@ __all__ = [
     "get_feature",
     "label_horizon",
     "load_plugins",
+    "loaded_plugins",
     "register",
     "resolve_features",
 ]

@@ -10,11 +10,29 @@ import os
 
 from alphacheck.exceptions import DeviceError, did_you_mean
 
-__all__ = ["DEVICES", "resolve_device", "set_cpu_threads"]
+__all__ = ["DEVICES", "force_cpu", "resolve_device", "set_cpu_threads"]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
-_TRUE = {"1", "true", "yes", "on"}
+_FORCE_CPU = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
+def force_cpu(text: str | None = None) -> bool:
+    """Whether ``FORCE_CPU`` (``text``, else the environment's) asks for the CPU.
+
+    Raises
+    ------
+    DeviceError
+        For anything but 0, 1, true or false (any case; empty means unset): a
+        typo must not silently train on the GPU.
+    """
+    text = os.environ.get("FORCE_CPU", "") if text is None else text
+    value = _FORCE_CPU.get(text.strip().lower())
+    if value is None:
+        raise DeviceError(
+            f"FORCE_CPU={text!r} is not 0, 1, true or false; set FORCE_CPU=1 to train on the CPU"
+        )
+    return value
 
 
 def resolve_device(name: str = "auto"):
@@ -25,11 +43,12 @@ def resolve_device(name: str = "auto"):
     DeviceError
         For an unknown name, or a device this machine does not have.
     """
-    import torch
-
     if name not in DEVICES:
         raise DeviceError(f"unknown device {name!r}{did_you_mean(name, DEVICES)}; choose one of {', '.join(DEVICES)}")
-    if os.environ.get("FORCE_CPU", "").strip().lower() in _TRUE:
+    forced = force_cpu()
+    import torch
+
+    if forced:
         return torch.device("cpu")
     cuda = torch.cuda.is_available()
     mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()

@@ -2,9 +2,14 @@
 
 The ``.pt`` file holds only tensors, strings and numbers, so it loads with
 ``torch.load(path, weights_only=True)``; :func:`load_model_file` rebuilds the
-module from the registry. The ONNX graph takes ``sequences`` of shape
-``(batch, sequence_length, n_features)`` (already standardised with the stored
-scaler) and returns ``logit`` of shape ``(batch,)``; P(up) is its sigmoid.
+module from the registry. The config's ``calibration`` is the fold's fitted
+calibrator (:class:`~alphacheck.models.calibration.ProbabilityCalibrator`
+``to_dict()``): the module's sigmoid is the model's own P(up), and
+:func:`load_calibrated_model` gives a model whose ``predict_proba`` is the
+calibrated P(up) that the run traded on. The ONNX graph takes ``sequences`` of
+shape ``(batch, sequence_length, n_features)`` (already standardised with the
+stored scaler) and returns ``logit`` of shape ``(batch,)``; its sigmoid is the
+model's own (uncalibrated) P(up): pass it through the ``.pt`` file's calibrator.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["export_onnx", "load_model_file", "save_model_file", "write_model_files"]
+__all__ = ["export_onnx", "load_calibrated_model", "load_model_file", "save_model_file", "write_model_files"]
 
 _ONNX_OPSET = 17
 
@@ -32,6 +37,7 @@ def save_model_file(trained: Any, path: Path) -> Path:
         "scaler_mean": trained.scaler_mean,
         "scaler_scale": trained.scaler_scale,
         "fold": trained.fold,
+        "calibration": trained.calibration,
     }
     state = {k: v.detach().cpu() for k, v in trained.module.state_dict().items()}
     path = Path(path)
@@ -55,6 +61,25 @@ def load_model_file(path: Path) -> tuple[Any, dict[str, Any]]:
     module = get_variant(config["variant"]).build_model(config["n_features"], config["params"])
     module.load_state_dict(saved["state_dict"])
     return module.eval(), config
+
+
+def load_calibrated_model(path: Path) -> tuple[Any, dict[str, Any]]:
+    """The model of :func:`load_model_file` with its fold's calibrator; returns ``(model, config)``.
+
+    ``model.predict_proba(sequences)`` is the calibrated P(up) and
+    ``model.predict_proba_raw(sequences)`` the module's own sigmoid. A file
+    written before calibration existed has no calibrator: its P(up) is the
+    module's own, and the calibrator's ``note_`` says so.
+    """
+    from alphacheck.models.calibration import CalibratedModel, ProbabilityCalibrator
+
+    module, config = load_model_file(path)
+    if config.get("calibration"):
+        calibrator = ProbabilityCalibrator.from_dict(config["calibration"])
+    else:
+        calibrator = ProbabilityCalibrator("none").fit([], [])
+        calibrator.note_ = f"{path} was written before calibration: P(up) is the model's own"
+    return CalibratedModel(module, calibrator), config
 
 
 def export_onnx(module: Any, n_features: int, sequence_length: int, path: Path) -> Path:

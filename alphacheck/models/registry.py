@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alphacheck.exceptions import ConfigError, did_you_mean
+from alphacheck.models.params import Param, inferred_params
 
 __all__ = ["VARIANTS", "VariantSpec", "get_variant", "parameter_count"]
 
@@ -22,7 +23,11 @@ class VariantSpec:
 
     ``architecture`` holds the module's constructor arguments; ``learning_rate``
     is the variant's own default for the optimiser. ``build`` is ``None`` for
-    the ensemble, whose one hyperparameter is ``members``.
+    the ensemble, whose one hyperparameter is ``members``. ``params`` declares
+    each hyperparameter's kind and range (:class:`~alphacheck.models.params.Param`;
+    a variant that declares none gets kinds inferred from its defaults);
+    ``checks`` are rules across hyperparameters, each returning a message or
+    ``None``; ``max_sequence_length`` is the longest input its module takes.
     """
 
     name: str
@@ -30,14 +35,31 @@ class VariantSpec:
     build: Callable[..., Any] | None
     architecture: dict[str, Any] = field(default_factory=dict)
     learning_rate: float = 1e-3
+    params: dict[str, Param] | None = None
+    checks: tuple[Callable[[dict[str, Any]], str | None], ...] = ()
+    max_sequence_length: int | None = None
 
     @property
     def is_ensemble(self) -> bool:
         """True for a variant that averages other variants instead of training a module."""
         return self.build is None
 
+    def declared(self) -> dict[str, Param]:
+        """Every hyperparameter's declaration, ``learning_rate`` included."""
+        declared = dict(self.params) if self.params is not None else inferred_params(self.architecture)
+        if not self.is_ensemble:
+            declared.setdefault("learning_rate", _LEARNING_RATE)
+        return declared
+
     def resolve(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        """Defaults merged with overrides; unknown names refused with a hint."""
+        """Defaults merged with overrides, each checked against its declaration.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown name (with a hint), a value of the wrong kind or out
+            of range, or hyperparameters that do not fit together.
+        """
         allowed = dict(self.architecture)
         if not self.is_ensemble:
             allowed["learning_rate"] = self.learning_rate
@@ -48,7 +70,12 @@ class VariantSpec:
                 f"variant {self.name!r} has no hyperparameter {key!r}{did_you_mean(key, allowed)}; "
                 f"allowed: {', '.join(sorted(allowed))}"
             )
-        params = {**allowed, **overrides}
+        declared = self.declared()
+        checked = {
+            key: declared[key].check(value, f"variant {self.name!r}: {key}") if key in declared else value
+            for key, value in overrides.items()
+        }
+        params = {**allowed, **checked}
         if self.is_ensemble:
             members = list(params["members"])
             if not members or any(get_variant(m).is_ensemble for m in members):
@@ -56,7 +83,21 @@ class VariantSpec:
                     f"variant {self.name!r}: members must be one or more non-ensemble variants, got {members}"
                 )
             params["members"] = members
+        for check in self.checks:
+            problem = check(params)
+            if problem:
+                raise ConfigError(f"variant {self.name!r}: {problem}")
         return params
+
+    def check_sequence_length(self, overrides: dict[str, Any], length: int) -> None:
+        """Refuse ``length`` time steps when the module (or an ensemble's member) cannot take them."""
+        members = self.resolve(overrides)["members"] if self.is_ensemble else []
+        for spec in [self, *(get_variant(m) for m in members)]:
+            if spec.max_sequence_length is not None and length > spec.max_sequence_length:
+                raise ConfigError(
+                    f"walkforward.sequence_length = {length}: variant {spec.name!r} takes at most "
+                    f"{spec.max_sequence_length} time steps"
+                )
 
     def build_model(self, n_features: int, params: dict[str, Any]):
         """Instantiate the torch module with resolved ``params`` (an ensemble: its members' defaults)."""
@@ -93,6 +134,21 @@ def _transformer(**kwargs: Any):
     return TransformerClassifier(**kwargs)
 
 
+# Declarations shared by the built-in variants.
+_COUNT = Param(int, low=1)
+_DROPOUT = Param(float, low=0, high=1, high_open=True)
+_LEARNING_RATE = Param(float, low=0, low_open=True)
+_LSTM_PARAMS = {"hidden_size": _COUNT, "num_layers": _COUNT, "dropout": _DROPOUT}
+# TransformerClassifier's positional table (its max_length).
+_TRANSFORMER_MAX_LENGTH = 512
+
+
+def _heads_divide_width(params: dict[str, Any]) -> str | None:
+    if params["d_model"] % params["num_heads"]:
+        return f"d_model ({params['d_model']}) must be a multiple of num_heads ({params['num_heads']})"
+    return None
+
+
 VARIANTS: dict[str, VariantSpec] = {
     "baseline": VariantSpec(
         name="baseline",
@@ -100,6 +156,7 @@ VARIANTS: dict[str, VariantSpec] = {
         build=_lstm,
         architecture={"hidden_size": 32, "num_layers": 1, "dropout": 0.1},
         learning_rate=2e-3,
+        params=_LSTM_PARAMS,
     ),
     "enhanced": VariantSpec(
         name="enhanced",
@@ -113,6 +170,7 @@ VARIANTS: dict[str, VariantSpec] = {
             "attention_size": 64,
         },
         learning_rate=8e-4,
+        params={**_LSTM_PARAMS, "bidirectional": Param(bool), "attention_size": _COUNT},
     ),
     "lightweight": VariantSpec(
         name="lightweight",
@@ -120,6 +178,7 @@ VARIANTS: dict[str, VariantSpec] = {
         build=_lstm,
         architecture={"hidden_size": 16, "num_layers": 1, "dropout": 0.0},
         learning_rate=2e-3,
+        params=_LSTM_PARAMS,
     ),
     "advanced": VariantSpec(
         name="advanced",
@@ -133,6 +192,13 @@ VARIANTS: dict[str, VariantSpec] = {
             "dropout": 0.3,
         },
         learning_rate=1e-3,
+        params={
+            "hidden_size": _COUNT,
+            "long_layers": _COUNT,
+            "short_steps": _COUNT,
+            "head_sizes": Param(list, item=_COUNT),
+            "dropout": _DROPOUT,
+        },
     ),
     "transformer": VariantSpec(
         name="transformer",
@@ -147,12 +213,23 @@ VARIANTS: dict[str, VariantSpec] = {
             "pooling": "last",
         },
         learning_rate=5e-4,
+        params={
+            "d_model": _COUNT,
+            "num_layers": _COUNT,
+            "num_heads": _COUNT,
+            "dim_feedforward": _COUNT,
+            "dropout": _DROPOUT,
+            "pooling": Param(str, choices=("last", "mean")),
+        },
+        checks=(_heads_divide_width,),
+        max_sequence_length=_TRANSFORMER_MAX_LENGTH,
     ),
     "ensemble": VariantSpec(
         name="ensemble",
         description="mean probability of its member variants, each trained on the same fold",
         build=None,
         architecture={"members": ["baseline", "enhanced"]},
+        params={"members": Param(list, item=Param(str), min_items=1)},
     ),
 }
 

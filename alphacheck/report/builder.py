@@ -7,13 +7,16 @@ folder's files, so a report is rebuilt without retraining.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from alphacheck.exceptions import AlphacheckError, ReportError
 from alphacheck.report.rundir import RunFolder, read_run_folder
 
-__all__ = ["ReportFiles", "build_report", "tearsheet_name"]
+__all__ = ["ReportFiles", "build_report", "report_stage", "tearsheet_name"]
 
 
 @dataclass
@@ -35,6 +38,7 @@ def build_report(
     run_dir: Path | RunFolder,
     tearsheets: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    plots: bool = True,
 ) -> ReportFiles:
     """Write every report file of a run folder and return their paths.
 
@@ -46,11 +50,15 @@ def build_report(
         Also write the quantstats tearsheets (about 8 s each).
     on_progress
         Receives one line per step.
+    plots
+        Also draw the PNG plots (``plots/``); ``summary.md`` and ``index.html`` are always written.
 
     Raises
     ------
     ConfigError
         When the run folder lacks its config, predictions or metrics.
+    ReportError
+        When drawing a part fails, naming the part; the run's results stay as they are.
     """
     from alphacheck.report.html import render_index
     from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
@@ -58,24 +66,30 @@ def build_report(
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
     threshold = run.scenario.backtest.threshold
-    tables = run_tables(run.metrics, run.predictions, threshold)
-    say("writing plots")
-    plots = _write_plots(run, fold_accuracy(run.predictions, threshold))
+    with report_stage("the tables", run.path):
+        tables = run_tables(run.metrics, run.predictions, threshold)
+        folds = fold_accuracy(run.predictions, threshold)
+    drawn = {}
+    if plots:
+        say("writing plots")
+        drawn = _write_plots(run, folds)
     written = {}
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
         written = _write_tearsheets(run)
     config = run.scenario.model_dump(mode="json")
     summary = run.path / "summary.md"
-    summary.write_text(_summary_header(run) + render_markdown(tables))
+    with report_stage("summary.md", run.path):
+        summary.write_text(_summary_header(run) + render_markdown(tables))
     index = run.path / "index.html"
     links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
         links = {f"{v} on {t}": run.path / "tearsheets" / tearsheet_name(t, v)
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
-    index.write_text(render_index(config, tables, plots, links, run.path))
-    return ReportFiles(index, summary, plots, written)
+    with report_stage("index.html", run.path):
+        index.write_text(render_index(config, tables, drawn, links, run.path))
+    return ReportFiles(index, summary, drawn, written)
 
 
 def _write_plots(run: RunFolder, folds) -> dict[str, Path]:
@@ -83,19 +97,58 @@ def _write_plots(run: RunFolder, folds) -> dict[str, Path]:
     from alphacheck.report.summary import section_frame
 
     folder = run.path / "plots"
-    written = {
-        "Equity curves": p.equity_plot(run.returns, run.tickers, folder / "equity.png"),
-        "Drawdowns": p.drawdown_plot(run.returns, run.tickers, folder / "drawdowns.png"),
-        "Accuracy per fold": p.fold_accuracy_plot(folds, folder / "fold_accuracy.png"),
-    }
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("Equity curves", lambda: p.equity_plot(run.returns, run.tickers, folder / "equity.png")),
+        ("Drawdowns", lambda: p.drawdown_plot(run.returns, run.tickers, folder / "drawdowns.png")),
+        ("Accuracy per fold", lambda: p.fold_accuracy_plot(folds, folder / "fold_accuracy.png")),
+    ]
     if "cost_sweep" in run.metrics:
-        path = p.cost_sensitivity_plot(section_frame("cost_sweep", run.metrics["cost_sweep"]), folder / "costs.png")
-        if path is not None:
-            written["Cost sensitivity"] = path
+        sweep = section_frame("cost_sweep", run.metrics["cost_sweep"])
+        steps.append(("Cost sensitivity", lambda: p.cost_sensitivity_plot(sweep, folder / "costs.png")))
+    steps.append(("Reliability of P(up)", lambda: _reliability_plots(run, folder)))
     if "stress" in run.metrics:
-        path = p.stress_plot(section_frame("stress", run.metrics["stress"]), folder / "stress.png")
+        stress = section_frame("stress", run.metrics["stress"])
+        steps.append(("Stress windows", lambda: p.stress_plot(stress, folder / "stress.png")))
+    written: dict[str, Path] = {}
+    for title, draw in steps:
+        with report_stage(f"the plot {title!r}", run.path):
+            drawn = draw()
+        if isinstance(drawn, dict):
+            written.update(drawn)
+        elif drawn is not None:
+            written[title] = drawn
+    return written
+
+
+@contextlib.contextmanager
+def report_stage(stage: str, run_path: Path) -> Iterator[None]:
+    """Turn a failure while drawing ``stage`` into a :class:`ReportError` that names it.
+
+    The run's results are on disk before the report is drawn; the message
+    says where, and how to draw the report again from them.
+    """
+    try:
+        yield
+    except AlphacheckError:
+        raise
+    except Exception as exc:
+        raise ReportError(
+            f"drawing the report failed at {stage} ({type(exc).__name__}: {exc}); the results are kept in "
+            f"{run_path} (predictions.parquet, returns.parquet, metrics.json): draw the report again with "
+            f"`alphacheck report {run_path}`"
+        ) from exc
+
+
+def _reliability_plots(run: RunFolder, folder: Path) -> dict[str, Path]:
+    """``plots/reliability-<variant>.png`` for each variant, from the saved predictions."""
+    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.report.plots import reliability_plot
+
+    written = {}
+    for variant, bins in reliability_section(run.predictions).items():
+        path = reliability_plot(bins, variant, folder / f"reliability-{variant}.png")
         if path is not None:
-            written["Stress windows"] = path
+            written[f"Reliability of P(up): {variant}"] = path
     return written
 
 
@@ -106,14 +159,15 @@ def _write_tearsheets(run: RunFolder) -> dict[tuple[str, str], Path]:
     for ticker in run.tickers:
         benchmark = run.returns[(ticker, "buy_and_hold")]
         for variant in run.variants:
-            written[(ticker, variant)] = write_tearsheet(
-                run.returns[(ticker, variant)],
-                benchmark,
-                run.path / "tearsheets" / tearsheet_name(ticker, variant),
-                title=f"{run.scenario.name}: {variant} on {ticker}, {run.costs_bps:g} bps per side",
-                strategy_name=f"{variant} strategy",
-                benchmark_name=f"{ticker} buy-and-hold",
-            )
+            with report_stage(f"the tearsheet of {variant} on {ticker}", run.path):
+                written[(ticker, variant)] = write_tearsheet(
+                    run.returns[(ticker, variant)],
+                    benchmark,
+                    run.path / "tearsheets" / tearsheet_name(ticker, variant),
+                    title=f"{run.scenario.name}: {variant} on {ticker}, {run.costs_bps:g} bps per side",
+                    strategy_name=f"{variant} strategy",
+                    benchmark_name=f"{ticker} buy-and-hold",
+                )
     return written
 
 
@@ -125,5 +179,9 @@ def _summary_header(run: RunFolder) -> str:
         f"- tickers: {', '.join(run.tickers)}; variants: {', '.join(run.variants)}\n"
         f"- execution {backtest.execution}, long when P(up) > {backtest.threshold:g}, "
         f"costs {backtest.fees_bps:g} + {backtest.slippage_bps:g} bps per side\n"
-        f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n\n"
+        f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n"
+        f"- P(up) is calibrated per fold on its validation tail "
+        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
+        + ", ".join(f"[{v}](plots/reliability-{v}.png)" for v in run.variants)
+        + "\n\n"
     )

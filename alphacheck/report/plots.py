@@ -22,6 +22,7 @@ __all__ = [
     "drawdown_plot",
     "equity_plot",
     "fold_accuracy_plot",
+    "reliability_plot",
     "stress_plot",
 ]
 
@@ -83,7 +84,9 @@ def fold_accuracy_plot(folds: pd.DataFrame, path: Path) -> Path:
     with _figure(path) as (ax,):
         for (variant, ticker), group in folds.groupby(["variant", "ticker"], sort=False):
             middle = group["test_start"] + (group["test_end"] - group["test_start"]) / 2
-            error = [group["accuracy"] - group["ci_low"], group["ci_high"] - group["accuracy"]]
+            # Never negative: bounds computed elsewhere may round a hair past the accuracy.
+            below, above = group["accuracy"] - group["ci_low"], group["ci_high"] - group["accuracy"]
+            error = np.clip([below, above], 0, None)
             ax.errorbar(middle, group["accuracy"], yerr=error, fmt="o-", capsize=3, label=f"{variant} {ticker}")
         ax.axhline(0.5, color="grey", linestyle=":", label="coin flip")
         ax.set_title("Out-of-sample accuracy per fold (Wilson 95% interval)")
@@ -156,6 +159,41 @@ def stress_plot(stress: pd.DataFrame, path: Path, metric: str = "total_return") 
         if metric in ("total_return", "max_drawdown"):
             ax.yaxis.set_major_formatter(_percent())
         ax.legend(loc="best", fontsize=8)
+    return path
+
+
+def reliability_plot(bins: dict[str, dict[str, list]], variant: str, path: Path) -> Path | None:
+    """Realised up rate against predicted P(up), per bin, with Wilson 95% intervals and counts.
+
+    ``bins`` is one variant's entry of
+    :func:`alphacheck.backtest.reliability.reliability_section`: the calibrated
+    ``proba`` (annotated with each bin's count) and, when present, the model's
+    own ``proba_raw``. ``None`` when there is nothing to plot.
+    """
+    shown = {k: v for k, v in bins.items() if v.get("n")}
+    if not shown:
+        return None
+    styles = {"proba": ("o-", "calibrated P(up)"), "proba_raw": ("s--", "model's own sigmoid (proba_raw)")}
+    with _figure(path, height=4.5) as (ax,):
+        values = []
+        for column, table in shown.items():
+            x, y = np.asarray(table["mean_proba"]), np.asarray(table["up_rate"])
+            error = [y - np.asarray(table["up_rate_ci_low"]), np.asarray(table["up_rate_ci_high"]) - y]
+            fmt, label = styles.get(column, ("o-", column))
+            alpha = 0.9 if column == "proba" else 0.6
+            ax.errorbar(x, y, yerr=error, fmt=fmt, capsize=3, label=label, alpha=alpha)
+            values += [*x, *table["up_rate_ci_low"], *table["up_rate_ci_high"]]
+            if column == "proba":
+                for xi, yi, n in zip(x, y, table["n"]):
+                    ax.annotate(f"n={n}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=7)
+        low, high = max(0.0, min(values) - 0.02), min(1.0, max(values) + 0.02)
+        ax.plot([low, high], [low, high], color="grey", linestyle=":", label="perfect calibration")
+        ax.set_xlim(low, high)
+        ax.set_ylim(low, high)
+        ax.set_title(f"{variant}: reliability of P(up), equal-count bins (Wilson 95% interval)")
+        ax.set_xlabel("mean predicted P(up) in the bin")
+        ax.set_ylabel("realised up rate")
+        ax.legend(loc="upper left", fontsize=8)
     return path
 
 

@@ -39,6 +39,7 @@ _LEVELS = {
     "per_year": ("ticker", "strategy", "year"),
     "baselines": ("ticker", "baseline", "metric"),
     "significance": ("ticker", "test", "variant", "measure"),
+    "reliability": ("strategy", "probability"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",
@@ -61,7 +62,9 @@ class Table:
 def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (95% by default).
 
-    Returns ``(nan, nan)`` for ``n == 0``.
+    Returns ``(nan, nan)`` for ``n == 0``. The bounds are kept in [0, 1] and
+    around the observed proportion: at 0 or n successes rounding otherwise puts
+    a bound a hair past it (0 of 7 gave a lower bound of 5.6e-17).
     """
     if n == 0:
         return float("nan"), float("nan")
@@ -69,7 +72,7 @@ def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, flo
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return centre - half, centre + half
+    return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
 
 
 def fold_accuracy(predictions: pd.DataFrame, threshold: float) -> pd.DataFrame:

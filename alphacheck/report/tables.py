@@ -1,10 +1,20 @@
-"""Plain-text tables for the terminal."""
+"""The headline metrics: plain-text tables for the terminal, and a DataFrame for the Python API."""
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["format_metrics_table"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SUMMARY_COLUMNS", "format_metrics_table", "summary_frame"]
+
+#: The headline metrics of :func:`summary_frame`: the terminal table's, plus the trade win rate.
+SUMMARY_COLUMNS = (
+    "accuracy", "accuracy_ci_low", "accuracy_ci_high", "share_up", "total_return",
+    "excess_return_vs_buy_and_hold", "sharpe", "max_drawdown", "win_rate", "n_trades", "n_predictions",
+)
 
 _COLUMNS = (
     ("ticker", "ticker", "{}"),
@@ -51,3 +61,36 @@ def _cell(value: object, fmt: str) -> str:
     if fmt == "{:d}":
         return fmt.format(int(value))
     return fmt.format(value)
+
+
+def summary_frame(metrics: dict[str, Any]) -> pd.DataFrame:
+    """One row per (ticker, strategy) of a run's ``metrics.json``: the headline metrics and the verdict.
+
+    Parameters
+    ----------
+    metrics
+        The whole ``metrics.json`` mapping.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(ticker, strategy)``, columns :data:`SUMMARY_COLUMNS`
+        (floats; ``NaN`` where a metric is undefined) and,
+        when ``metrics["verdict"]`` exists, ``verdict``: the label of
+        ``metrics["verdict"][ticker][strategy]`` (missing for the baselines).
+    """
+    import pandas as pd
+
+    verdicts = metrics.get("verdict")
+    rows = []
+    for ticker, strategies in metrics["metrics"].items():
+        for strategy, values in strategies.items():
+            row = {"ticker": ticker, "strategy": strategy, **{key: values.get(key) for key in SUMMARY_COLUMNS}}
+            if isinstance(verdicts, dict):
+                row["verdict"] = ((verdicts.get(ticker) or {}).get(strategy) or {}).get("label")
+            rows.append(row)
+    columns = ["ticker", "strategy", *SUMMARY_COLUMNS, *(["verdict"] if isinstance(verdicts, dict) else [])]
+    frame = pd.DataFrame(rows, columns=columns).set_index(["ticker", "strategy"])
+    # floats throughout: counts of the `random` baseline are means over its draws
+    frame[list(SUMMARY_COLUMNS)] = frame[list(SUMMARY_COLUMNS)].astype("float64")
+    return frame

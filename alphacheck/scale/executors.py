@@ -13,11 +13,16 @@ Ray is imported only inside :class:`RayExecutor`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from alphacheck.exceptions import ConfigError
 from alphacheck.scale.tasks import FoldTask, TaskResult, run_task
@@ -27,6 +32,10 @@ __all__ = ["EXECUTORS", "LocalExecutor", "ProcessExecutor", "RayExecutor", "make
 EXECUTORS = ("local", "processes", "ray")
 
 _WORKER: dict[str, Any] = {}
+
+# Seconds to wait for a Ray cluster named by an address: first for its port to accept a connection,
+# then for ray.init to finish (Ray itself retries a silent address for minutes).
+RAY_CONNECT_TIMEOUT_S = 30.0
 
 
 def thread_budget(workers: int, threads_per_worker: int | None = None) -> int:
@@ -50,11 +59,14 @@ class LocalExecutor:
         """Nothing to release."""
 
 
-def _init_worker(datasets, scenario, device, checkpoint_dir, threads) -> None:
+def _init_worker(datasets, scenario, device, checkpoint_dir, threads, plugins=()) -> None:
     import torch
 
+    from alphacheck.features import load_plugins
     from alphacheck.models import seed_everything
 
+    # The parent's --plugin modules: a plugin variant must be registered before a task looks it up.
+    load_plugins(plugins, include_entry_points=False)
     torch.set_num_threads(threads)
     seed_everything(scenario.seed)
     _WORKER.update(datasets=datasets, scenario=scenario, device=device, checkpoint_dir=checkpoint_dir)
@@ -90,7 +102,9 @@ class ProcessExecutor:
         """Yield each task's result as it finishes."""
         import multiprocessing
 
-        args = (datasets, scenario, str(device), checkpoint_dir, self.threads)
+        from alphacheck.features import loaded_plugins
+
+        args = (datasets, scenario, str(device), checkpoint_dir, self.threads, loaded_plugins())
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=args)
         with pool:
@@ -128,19 +142,26 @@ class RayExecutor:
         self.workers = workers
         self.threads = thread_budget(workers, threads_per_worker)
         self._started = not ray.is_initialized()
+        # Ray puts the driver's working directory first on every worker's sys.path, and a local
+        # cluster's processes keep it as theirs: start from an empty folder, kept until close(), so a
+        # torch.py lying in the user's folder is not imported by the workers instead of torch.
+        self._empty = tempfile.TemporaryDirectory(prefix="alphacheck-ray-")
         if self._started:
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-            if address:
-                ray.init(address=address, **options)
-            else:
-                ray.init(num_cpus=workers, _node_ip_address="127.0.0.1", **options)
+            with _working_directory(self._empty.name):
+                if address:
+                    _connect_ray(ray, address, options)
+                else:
+                    ray.init(num_cpus=workers, _node_ip_address="127.0.0.1", **options)
         self._remote = ray.remote(num_cpus=1)(_ray_task)
 
     def map(self, tasks, datasets, scenario, device, checkpoint_dir=None) -> Iterator[TaskResult]:
         """Yield each task's result as it finishes."""
         import ray
 
-        shared = ray.put((datasets, scenario))
+        from alphacheck.features import loaded_plugins
+
+        shared = ray.put((datasets, scenario, loaded_plugins()))
         pending = [
             self._remote.remote(task, shared, str(device), checkpoint_dir, self.threads) for task in tasks
         ]
@@ -154,14 +175,75 @@ class RayExecutor:
 
         if self._started and ray.is_initialized():
             ray.shutdown()
+        self._empty.cleanup()
 
 
 def _ray_task(
     task: FoldTask, shared: Any, device: str, checkpoint_dir: Path | None, threads: int
 ) -> TaskResult:
-    datasets, scenario = shared
-    _init_worker(datasets, scenario, device, checkpoint_dir, threads)
+    datasets, scenario, plugins = shared
+    _init_worker(datasets, scenario, device, checkpoint_dir, threads, plugins)
     return _worker_task(task)
+
+
+@contextlib.contextmanager
+def _working_directory(folder: str) -> Iterator[None]:
+    """Change the working directory for the block."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _connect_ray(ray: Any, address: str, options: dict[str, Any]) -> None:
+    """``ray.init(address=...)`` that fails within :data:`RAY_CONNECT_TIMEOUT_S` with a clear error."""
+    hint = "start it (ray start --head) or drop --ray-address / compute.ray_address to start a local cluster"
+    host, port = _host_port(address)
+    if host is not None:
+        try:
+            socket.create_connection((host, port), timeout=RAY_CONNECT_TIMEOUT_S).close()
+        except OSError as exc:
+            reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+            raise ConfigError(
+                f"cannot reach the Ray cluster at {address!r} ({host}:{port}: {reason}); {hint}"
+            ) from None
+    outcome: dict[str, BaseException] = {}
+
+    def connect() -> None:
+        try:
+            ray.init(address=address, **options)
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="alphacheck-ray-connect", daemon=True)
+    thread.start()
+    thread.join(RAY_CONNECT_TIMEOUT_S)
+    if thread.is_alive():
+        raise ConfigError(
+            f"the Ray cluster at {address!r} did not answer within {RAY_CONNECT_TIMEOUT_S:.0f}s "
+            f"(is it a Ray head node of the same Ray version?); {hint}"
+        )
+    if "error" in outcome:
+        error = outcome["error"]
+        raise ConfigError(
+            f"cannot connect to the Ray cluster at {address!r}: {type(error).__name__}: {error}; {hint}"
+        ) from error
+
+
+def _host_port(address: str) -> tuple[str | None, int]:
+    """Host and port of ``ray://host:port`` or ``host:port``; ``(None, 0)`` for ``auto`` and the like."""
+    parts = urlsplit(address if "://" in address else f"//{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(
+            f"compute.ray_address {address!r} has no valid port; write host:port or ray://host:port"
+        ) from None
+    if not parts.hostname:
+        return None, 0
+    return parts.hostname, port or (10001 if parts.scheme == "ray" else 6379)
 
 
 def make_executor(

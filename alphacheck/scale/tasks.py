@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from alphacheck.models.calibration import CalibratedProba
 
 __all__ = ["FoldOutcome", "FoldTask", "TaskResult", "plan_tasks", "run_task"]
 
@@ -40,10 +40,14 @@ class FoldTask:
 
 @dataclass
 class FoldOutcome:
-    """What one trained (or resumed) fold gives back: its predictions, record and weights (on the CPU)."""
+    """What one trained (or resumed) fold gives back: its predictions, record and weights (on the CPU).
+
+    ``proba`` holds the model's own P(up) and the fold's calibrator, fitted in the
+    worker on the fold's validation tail exactly as the in-process runner fits it.
+    """
 
     fold: int
-    proba: np.ndarray
+    proba: CalibratedProba
     record: dict[str, Any]
     state: dict[str, Any]
 
@@ -137,6 +141,6 @@ def run_task(
             scenario, variant, fold, parts, device, store, state, NullProgress()
         )
         weights = {k: v.detach().cpu() for k, v in state.items()}
-        result.outcomes.append(FoldOutcome(position, np.asarray(proba), record, weights))
+        result.outcomes.append(FoldOutcome(position, proba, record, weights))
     result.last_state = result.outcomes[-1].state
     return result

@@ -63,7 +63,9 @@ def run_walkforward_scaled(
         _module_from_state,
         _trained_model,
         common_calendar,
+        prediction_rows,
     )
+    from alphacheck.models.calibration import CalibratedModel
     from alphacheck.walkforward.splits import make_folds
 
     compute = getattr(scenario, "compute", None)
@@ -93,15 +95,17 @@ def run_walkforward_scaled(
         for outcome in outcomes:
             parts = _fold_arrays(datasets, calendar, folds[outcome.fold], length)
             index = folds[outcome.fold].index
-            rows.append(parts["test"][2].assign(variant=variant.name, fold=index, proba=outcome.proba))
-            fold_models[(variant.name, index)] = _module_from_state(variant, parts, outcome.state)
+            rows.append(prediction_rows(parts["test"][2], variant.name, index, outcome.proba))
+            module = _module_from_state(variant, parts, outcome.state)
+            fold_models[(variant.name, index)] = CalibratedModel(module, outcome.proba.calibrator)
             records.append(outcome.record)
         last = max((r for r in results if r.task.variant == position), key=lambda r: r.task.folds[-1])
         fold = folds[last.task.folds[-1]]
         scaler = _fit_scaler(datasets, fold)
         parts = _fold_arrays(datasets, calendar, fold, length, scaler)
         models[variant.name] = _trained_model(
-            scenario, variant, datasets, fold, parts, scaler, None, last.last_state
+            scenario, variant, datasets, fold, parts, scaler, None, last.last_state,
+            last.outcomes[-1].proba.calibrator,
         )
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -13,7 +15,10 @@ from pydantic import ValidationError
 from alphacheck.exceptions import ConfigError, did_you_mean
 from alphacheck.scenarios.schema import Scenario
 
-__all__ = ["find_scenario", "load_scenario", "shipped_scenarios"]
+__all__ = ["find_scenario", "load_scenario", "read_yaml", "shipped_scenarios"]
+
+# What PyYAML reads as a date (unquoted): a bad one raises ValueError instead of a YAML error.
+_DATE_LITERAL = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
 
 #: The package folder of the shipped scenarios (package data: the one copy, in a wheel as in the repository).
 _SHIPPED = "shipped"
@@ -62,14 +67,48 @@ def load_scenario(path_or_name: str | Path | Traversable) -> Scenario:
         Naming the file, the key path, the bad value and what is allowed.
     """
     path = find_scenario(path_or_name)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of scenario keys, got {type(raw).__name__}")
     raw.setdefault("name", Path(path.name).stem)
     return validate_scenario(raw, source=str(path))
+
+
+def read_yaml(path: Path | Traversable) -> Any:
+    """Parse a YAML file with ``yaml.safe_load``; every failure is a :class:`ConfigError` naming the file.
+
+    Raises
+    ------
+    ConfigError
+        For a file that cannot be read, is not UTF-8, is not YAML, or holds a
+        date PyYAML cannot build (``2015-13-45``), naming its line.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (line {line}: {exc.reason}); save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # PyYAML builds dates and numbers itself
+        raise ConfigError(f"{path}: {_bad_literal(text) or exc}") from None
+
+
+def _bad_literal(text: str) -> str | None:
+    """``"line 4: 2015-13-45 is not a date (month must be in 1..12); write YYYY-MM-DD"``, if there is one."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE_LITERAL.finditer(line.split("#", 1)[0]):
+            try:
+                dt.date(*(int(part) for part in match.groups()))
+            except ValueError as exc:
+                return f"line {number}: {match.group(0)} is not a date ({exc}); write a real date, YYYY-MM-DD"
+    return None
 
 
 def validate_scenario(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -94,6 +133,10 @@ def _explain(exc: ValidationError, source: str) -> str:
             allowed = [name.strip(" '") for name in error["ctx"]["expected_tags"].split(",")]
             hint = did_you_mean(tag, allowed)
             lines.append(f"{where}.kind = {tag!r} is unknown{hint}; allowed: {', '.join(allowed)}")
+        elif error["type"] == "value_error" and isinstance(error.get("input"), dict):
+            # A model's own check: its message names the key and the value; the whole mapping would not.
+            message = str(error["ctx"]["error"]) if "error" in error.get("ctx", {}) else error["msg"]
+            lines.append(message if not error["loc"] else f"{where}: {message}")
         else:
             lines.append(f"{where} = {error.get('input')!r}: {error['msg']}")
     return f"{source}: " + "; ".join(lines)

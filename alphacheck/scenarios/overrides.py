@@ -45,8 +45,6 @@ from alphacheck.scenarios.schema import Scenario, VariantConfig
 
 __all__ = ["ENV_FIELDS", "apply_overrides", "env_overrides", "parse_params", "tracking_uri"]
 
-_TRUE = {"1", "true", "yes", "on"}
-
 
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -57,7 +55,13 @@ def _date(text: str) -> dt.date:
 
 
 def _force_cpu(text: str) -> str | None:
-    return "cpu" if text.strip().lower() in _TRUE else None
+    from alphacheck.exceptions import DeviceError
+    from alphacheck.models.device import force_cpu
+
+    try:
+        return "cpu" if force_cpu(text) else None
+    except DeviceError as exc:  # named with the variable by env_overrides
+        raise ValueError(str(exc)) from None
 
 
 #: environment variable -> (dotted scenario field, parser of its text)
@@ -117,6 +121,8 @@ def parse_params(items: Iterable[str]) -> dict[str, Any]:
             changes[key.strip()] = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"--param {item!r}: the value is not valid YAML: {exc}") from None
+        except ValueError as exc:  # PyYAML builds dates itself: 2015-13-45
+            raise ConfigError(f"--param {item!r}: {text!r} is not a valid value ({exc})") from None
     return changes
 
 
@@ -175,6 +181,11 @@ def _apply(scenario: Scenario, changes: Mapping[str, Any], source: str) -> Scena
     for key, value in changes.items():
         if key != "variants":
             _set(tree, key, value.isoformat() if isinstance(value, dt.date) else value, source)
+    # The tickers and a universe file name one list: setting one replaces the other.
+    if "data.tickers" in changes and "data.tickers_file" not in changes:
+        tree["data"]["tickers_file"] = None
+    elif "data.tickers_file" in changes and "data.tickers" not in changes:
+        tree["data"].pop("tickers", None)
     return validate_scenario(tree, source=source)
 
 

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from alphacheck.scenarios.frozen import FrozenModel
 
 __all__ = ["PortfolioConfig", "check_universe"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(FrozenModel):
+    """Frozen, unknown keys refused, booleans never read as numbers."""
 
 
 class PortfolioConfig(_Frozen):

@@ -12,8 +12,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, ValidationError, field_validator, model_validator
 
+from alphacheck.scenarios.frozen import FrozenModel
 from alphacheck.scenarios.portfolio import PortfolioConfig, check_universe
 from alphacheck.scenarios.stress import StressConfig
 
@@ -29,15 +30,22 @@ __all__ = [
 ]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(FrozenModel):
+    """Frozen, unknown keys refused, booleans never read as numbers."""
 
 
 class DataConfig(_Frozen):
-    """Where the prices come from."""
+    """Where the prices come from.
+
+    ``tickers_file`` names a universe file (one symbol a line, ``#`` comments;
+    see :mod:`alphacheck.scenarios.universe`) read into ``tickers``. Both may be
+    given only when they agree (a resolved run's config.yaml); when the file
+    cannot be read then, the listed tickers stand.
+    """
 
     source: Literal["sample", "yahoo", "csv"] = "sample"
     tickers: list[str] = Field(default_factory=lambda: ["SP500"], min_length=1)
+    tickers_file: Path | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     # How several tickers' calendars are aligned: "common" keeps the days every
@@ -46,6 +54,28 @@ class DataConfig(_Frozen):
     # Source csv: a folder of <TICKER>.csv / <TICKER>.parquet files, and/or one file per ticker.
     directory: Path | None = None
     files: dict[str, Path] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tickers_from_file(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or not raw.get("tickers_file"):
+            return raw
+        from alphacheck.exceptions import ConfigError
+        from alphacheck.scenarios.universe import read_tickers_file
+
+        given = raw.get("tickers")
+        try:
+            listed = read_tickers_file(raw["tickers_file"])
+        except ConfigError as exc:  # as ValueError, so the loader names the file and key
+            if given and not Path(raw["tickers_file"]).exists():
+                return raw  # a resolved config whose universe file is gone: its tickers stand
+            raise ValueError(str(exc)) from None
+        if given is not None and [str(t).upper() for t in given] != listed:
+            raise ValueError(
+                f"data.tickers ({', '.join(map(str, given))}) and data.tickers_file ({raw['tickers_file']}: "
+                f"{', '.join(listed)}) name different tickers; keep one of them"
+            )
+        return {**raw, "tickers": listed}
 
     @model_validator(mode="after")
     def _start_before_end(self) -> DataConfig:
@@ -154,6 +184,10 @@ class TrainingConfig(_Frozen):
     # train fastest on one: with two threads on a busy 2-core machine the quick
     # scenario's walk-forward took 3-5x the wall time and 5x the CPU time.
     cpu_threads: int = Field(1, ge=1)
+    # Map each fold's P(up) to a calibrated probability, fitted on the fold's validation
+    # tail only (alphacheck.models.calibration): platt (default; two parameters suit short
+    # tails and undo the pos_weight shift exactly), isotonic (long tails), or none.
+    calibration: Literal["platt", "isotonic", "none"] = "platt"
 
 
 class VariantConfig(_Frozen):
@@ -182,8 +216,34 @@ class VariantConfig(_Frozen):
         return self
 
     def training_config(self, shared: TrainingConfig) -> TrainingConfig:
-        """The shared training recipe with this variant's changes applied."""
-        return TrainingConfig.model_validate({**shared.model_dump(), **self.training})
+        """The shared training recipe with this variant's changes applied.
+
+        Raises
+        ------
+        ValueError
+            Naming the variant, the key and the allowed range, for a value the recipe refuses.
+        """
+        try:
+            return TrainingConfig.model_validate({**shared.model_dump(), **self.training})
+        except ValidationError as exc:
+            problems = "; ".join(_training_problem(e) for e in exc.errors())
+            raise ValueError(f"variant {self.name!r}: {problems}") from None
+
+    def check_sequence_length(self, length: int) -> None:
+        """Refuse a sequence length the variant's module cannot take (see the variant's checks)."""
+        from alphacheck.exceptions import ConfigError
+        from alphacheck.models.registry import get_variant
+
+        try:
+            get_variant(self.name).check_sequence_length(self.params, length)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+
+def _training_problem(error: dict[str, Any]) -> str:
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return f"training: {error['ctx']['error']}"
+    return f"training.{'.'.join(str(p) for p in error['loc'])} = {error.get('input')!r}: {error['msg']}"
 
 
 class BacktestConfig(_Frozen):
@@ -279,7 +339,8 @@ class Scenario(_Frozen):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    seed: int = 42
+    # numpy's and torch's seeds are unsigned 32-bit: a seed outside [0, 2**32) fails mid-run.
+    seed: int = Field(42, ge=0, lt=2**32)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     data: DataConfig = DataConfig()
     features: FeatureConfig = FeatureConfig()
@@ -316,6 +377,9 @@ class Scenario(_Frozen):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
+        for variant in self.variants:
+            variant.training_config(self.training)  # a variant's own recipe, range-checked now
+            variant.check_sequence_length(self.walkforward.sequence_length)
         if self.portfolio is not None:
             check_universe(self.portfolio, self.data.tickers, self.backtest.policy)
         return self

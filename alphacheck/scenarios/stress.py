@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from alphacheck.scenarios.frozen import FrozenModel
 
 __all__ = [
     "CostShock",
@@ -34,8 +36,8 @@ __all__ = [
 _NAME = r"^[A-Za-z0-9_.-]+$"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(FrozenModel):
+    """Frozen, unknown keys refused, booleans never read as numbers."""
 
 
 class StressWindow(_Frozen):

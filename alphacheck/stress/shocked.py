@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alphacheck.backtest.strategies import CostOverride
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.scenarios.stress import CostShock
@@ -53,8 +54,9 @@ def run_shocks(
     predictions
         The run's out-of-sample predictions.
     fold_models
-        The trained model of each ``(variant, fold)``: an estimator with
-        ``predict_proba(x)`` or a torch module returning logits.
+        The trained model of each ``(variant, fold)`` with its calibrator
+        (:class:`~alphacheck.models.calibration.CalibratedModel`): its
+        ``predict_proba(x)`` is the calibrated P(up), as in the run.
 
     Returns
     -------
@@ -69,16 +71,16 @@ def run_shocks(
     for shock in scenario.stress.shocks:
         if isinstance(shock, CostShock):
             rows, shocked_prices = predictions, prices
-            costs = {
-                "fees_bps": config.fees_bps * shock.cost_multiplier,
-                "slippage_bps": config.slippage_bps * shock.cost_multiplier + shock.extra_slippage_bps,
-            }
+            costs = CostOverride(
+                fees_bps=config.fees_bps * shock.cost_multiplier,
+                slippage_bps=config.slippage_bps * shock.cost_multiplier + shock.extra_slippage_bps,
+            )
         else:
             rows, shocked_prices = shocked_predictions(scenario, prices, datasets, fold_models, shock)
-            costs = {}
+            costs = None
         out[shock.name] = {}
         for ticker in tickers:
-            scores = score_strategies(rows[rows["ticker"] == ticker], shocked_prices[ticker], config, **costs)
+            scores = score_strategies(rows[rows["ticker"] == ticker], shocked_prices[ticker], config, costs)
             out[shock.name][ticker] = {
                 name: {**record, **_changes(record, base[ticker][name])} for name, record in scores.items()
             }
@@ -140,18 +142,8 @@ def shocked_predictions(
 
 
 def _predict(model: Any, x: np.ndarray) -> np.ndarray:
-    """P(up) from a fitted estimator (``predict_proba``) or a trained torch module (logits)."""
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(x)
-    import torch
-
-    device = next(model.parameters()).device
-    model.eval()
-    with torch.no_grad():
-        logits = torch.cat(
-            [model(chunk) for chunk in torch.as_tensor(x, dtype=torch.float32, device=device).split(4096)]
-        )
-    return torch.sigmoid(logits).cpu().numpy().astype("float64")
+    """Calibrated P(up) from a fold's model (a ``CalibratedModel``: the module with its fold's calibrator)."""
+    return model.predict_proba(x)
 
 
 def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:

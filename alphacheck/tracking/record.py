@@ -27,7 +27,8 @@ __all__ = ["record_run", "run_params"]
 
 _ARTIFACTS = ("config.yaml", "metrics.json", "predictions.parquet", "returns.parquet", "summary.md", "index.html")
 _IDENTITY = ("ticker", "strategy", "variant")
-_STEP_KEYS = ("fold", "index")
+# Row positions that become MLflow steps: a fold, a record's index, a reliability bin.
+_STEP_KEYS = ("fold", "index", "bin")
 #: Record fields that name a row (a cost level, a window, a year) rather than measure it.
 _LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps", "window", "year")
 #: Record fields that describe a row (dates covered, folds used, a note): never part of a metric name.

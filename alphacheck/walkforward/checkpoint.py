@@ -1,13 +1,19 @@
 """Fold checkpoints: each finished fold is kept so an interrupted run resumes.
 
-A fold's checkpoint holds its out-of-sample probabilities, its record and the
-trained weights (needed by a warm start of the next fold and for the model
+A fold's checkpoint holds the model's own out-of-sample probabilities, the
+fold's fitted calibrator (see :mod:`alphacheck.models.calibration`), its record
+and the trained weights (needed by a warm start of the next fold and for the model
 files). It lives under ``<cache>/folds/<key>/fold-NNNN.pt`` where the key is a
 hash of the data (every value, date and column of every ticker's dataset), the
 feature set, the walk-forward and training settings, the variant, the seed and
-the device type: change any of them and nothing is reused. Files are written
+the device type, and the checkpoint format (:data:`CHECKPOINT_FORMAT`): change
+any of them and nothing is reused. Format 2 added the calibrator, so a fold
+saved before calibration existed is never resumed as if it were calibrated. Files are written
 atomically (temporary file, then rename), so a kill leaves either a whole
-checkpoint or none. They load with ``torch.load(weights_only=True)``.
+checkpoint or none. They load with ``torch.load(weights_only=True)``; one that
+cannot be read (a truncated copy, a foreign file) is moved aside with a
+:class:`~alphacheck.exceptions.CheckpointWarning` naming it, and its fold is
+trained again.
 """
 
 from __future__ import annotations
@@ -15,13 +21,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FoldStore", "cache_root", "data_fingerprint", "run_key"]
+from alphacheck.exceptions import CheckpointWarning
+
+__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
+
+#: Version of what a checkpoint holds; part of the key. 2: raw P(up) plus the fold's calibrator.
+CHECKPOINT_FORMAT = 2
 
 
 def cache_root() -> Path:
@@ -46,6 +59,7 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
 def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
     """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
     parts = {
+        "format": CHECKPOINT_FORMAT,
         "data": fingerprint,
         "features": _plain(scenario.features),
         "execution": _plain(scenario.backtest.execution),
@@ -74,33 +88,85 @@ class FoldStore:
         return self.folder / f"fold-{fold:04d}.pt"
 
     def load(self, fold: int) -> dict[str, Any] | None:
-        """The checkpoint of ``fold`` as ``{"proba", "record", "state"}``, or None when absent."""
-        import torch
+        """The checkpoint of ``fold`` as ``{"proba_raw", "calibration", "record", "state"}``, or None.
 
+        None when absent or written in the older format (no calibrator: the
+        fold is retrained and the file replaced). A checkpoint that cannot be
+        read or does not hold what a fold saves (a truncated or foreign file) is
+        set aside (:meth:`set_aside`) and ``None`` is returned, so the fold is
+        trained again.
+        """
         path = self._path(fold)
-        if not path.is_file():
+        if not path.exists():
             return None
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        return {
-            "proba": saved["proba"].numpy(),
-            "record": json.loads(saved["record"]),
-            "state": saved["state"],
-        }
+        try:
+            return _read_checkpoint(path)
+        except Exception as exc:  # any unreadable file: torch, pickle, zip, JSON and type errors alike
+            self.set_aside(fold, f"{type(exc).__name__}: {exc}")
+            return None
 
-    def save(self, fold: int, proba: np.ndarray, record: dict[str, Any], state: dict[str, Any]) -> None:
-        """Write a fold's checkpoint atomically."""
+    def set_aside(self, fold: int, reason: str) -> Path | None:
+        """Move ``fold``'s checkpoint to ``fold-NNNN.pt.corrupt-<time>`` and warn, naming both paths.
+
+        Returns the new path, or ``None`` when the file could not be moved
+        (the retrained fold then replaces it).
+        """
+        path = self._path(fold)
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        try:
+            os.replace(path, aside)
+            where = f"moved it to {aside}"
+        except OSError as exc:
+            aside, where = None, f"could not move it aside ({exc.strerror or exc})"
+        warnings.warn(
+            f"fold checkpoint {path} is unreadable ({reason[:300]}); {where} and training fold {fold} again",
+            CheckpointWarning,
+            stacklevel=3,
+        )
+        return aside
+
+    def save(
+        self,
+        fold: int,
+        proba_raw: np.ndarray,
+        calibration: dict[str, Any],
+        record: dict[str, Any],
+        state: dict[str, Any],
+    ) -> None:
+        """Write a fold's checkpoint atomically: raw P(up), calibrator (``to_dict()``), record, weights."""
         import torch
 
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self._path(fold)
         partial = path.with_suffix(f".{os.getpid()}.partial")
         payload = {
-            "proba": torch.as_tensor(np.asarray(proba, dtype="float64")),
+            "proba_raw": torch.as_tensor(np.asarray(proba_raw, dtype="float64")),
+            "calibration": json.dumps(calibration),
             "record": json.dumps(record, default=str),
             "state": {k: v.detach().cpu() for k, v in state.items()},
         }
         torch.save(payload, partial)
         os.replace(partial, path)
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any] | None:
+    """Load and check one checkpoint; None for the older format, any problem raises."""
+    import torch
+
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(saved, dict) and "proba" in saved and "calibration" not in saved:
+        return None  # format 1 (raw proba, no calibrator): retrained, and replaced when saved
+    proba = saved["proba_raw"].numpy()
+    calibration = json.loads(saved["calibration"])
+    record = json.loads(saved["record"])
+    state = dict(saved["state"])
+    if proba.ndim != 1 or not np.isfinite(proba).all() or ((proba < 0) | (proba > 1)).any():
+        raise ValueError(f"proba_raw of shape {proba.shape} is not a vector of probabilities")
+    if not isinstance(record, dict) or not isinstance(calibration, dict):
+        raise ValueError("record or calibration of the wrong kind")
+    if not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError("weights of the wrong kind")
+    return {"proba_raw": proba, "calibration": calibration, "record": record, "state": state}
 
 
 def _plain(value: Any) -> Any:

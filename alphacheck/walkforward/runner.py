@@ -3,7 +3,10 @@
 Per fold, features are standardised with a scaler fitted on the fold's fitting
 rows only (pooled over tickers), sequences are cut within each ticker (a
 sequence never mixes two tickers), one model is trained on the pooled
-sequences, and it predicts the fold's test dates. Finished folds are
+sequences, and it predicts the fold's test dates. A calibrator fitted on the
+fold's validation tail (:mod:`alphacheck.models.calibration`) maps the model's
+own sigmoid (``proba_raw``) to the calibrated P(up) (``proba``) that the
+backtest trades on. Finished folds are
 checkpointed (see :mod:`alphacheck.walkforward.checkpoint`), so running the
 same configuration again resumes after the last finished fold.
 
@@ -23,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError
+from alphacheck.models.calibration import CalibratedModel, CalibratedProba, ProbabilityCalibrator
 from alphacheck.walkforward.checkpoint import FoldStore, cache_root, data_fingerprint, run_key
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
@@ -36,12 +40,13 @@ __all__ = [
     "WalkForwardResult",
     "common_calendar",
     "fold_test_sequences",
+    "prediction_rows",
     "run_walkforward",
 ]
 
 log = logging.getLogger(__name__)
 
-PREDICTION_COLUMNS = ["date", "ticker", "variant", "fold", "proba", "label", "fwd_return"]
+PREDICTION_COLUMNS = ["date", "ticker", "variant", "fold", "proba", "proba_raw", "label", "fwd_return"]
 _META_COLUMNS = ("fwd_return", "label")
 
 
@@ -58,6 +63,8 @@ class TrainedModel:
     scaler_mean: list[float]
     scaler_scale: list[float]
     fold: int
+    # The fold's fitted calibrator (ProbabilityCalibrator.to_dict()): module -> calibrated P(up).
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,7 +74,7 @@ class WalkForwardResult:
     predictions: pd.DataFrame
     folds: list[dict[str, object]]
     models: dict[str, TrainedModel] = field(default_factory=dict)
-    # The trained module of every (variant, fold), for the stress shocks to predict again.
+    # Every (variant, fold)'s trained module with its calibrator (CalibratedModel), for the stress shocks.
     fold_models: dict[tuple[str, int], Any] = field(default_factory=dict)
 
 
@@ -123,12 +130,11 @@ def run_walkforward(
             proba, record, state, module = _run_fold(
                 scenario, variant, fold, parts, device, store, state, progress
             )
-            rows.append(parts["test"][2].assign(variant=variant.name, fold=fold.index, proba=proba))
-            fold_models[(variant.name, fold.index)] = (
-                module if module is not None else _module_from_state(variant, parts, state)
-            )
+            rows.append(prediction_rows(parts["test"][2], variant.name, fold.index, proba))
+            module = module if module is not None else _module_from_state(variant, parts, state)
+            fold_models[(variant.name, fold.index)] = CalibratedModel(module, proba.calibrator)
             records.append(record)
-            last = (fold, parts, scaler, module, state)
+            last = (fold, parts, scaler, module, state, proba.calibrator)
             progress.end_fold(record)
             if on_fold:
                 on_fold(variant.name, fold, record)
@@ -137,6 +143,11 @@ def run_walkforward(
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
     return WalkForwardResult(predictions, records, models, fold_models)
+
+
+def prediction_rows(meta: pd.DataFrame, variant: str, fold: int, proba: CalibratedProba) -> pd.DataFrame:
+    """A fold's test rows with its calibrated ``proba`` and the model's own ``proba_raw``."""
+    return meta.assign(variant=variant, fold=fold, proba=proba.proba, proba_raw=proba.raw)
 
 
 def fold_test_sequences(
@@ -157,12 +168,28 @@ def _module_from_state(variant, parts, state) -> Any:
     return module.eval()
 
 
+def _weights_fit(variant, parts, state) -> bool:
+    """Whether checkpointed weights load into the variant's module (a foreign or stale file does not)."""
+    try:
+        _module_from_state(variant, parts, state)
+    except (RuntimeError, KeyError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
-    """Train one fold (or load its checkpoint); returns proba, record, weights and the module if trained."""
+    """Train one fold (or load its checkpoint).
+
+    Returns its :class:`CalibratedProba`, record, weights and the module if trained here.
+    """
     saved = store.load(fold.index) if store is not None else None
-    if saved is not None and len(saved["proba"]) == len(parts["test"][1]):
+    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
+        store.set_aside(fold.index, "its weights do not fit the variant's module")
+        saved = None
+    if saved is not None and len(saved["proba_raw"]) == len(parts["test"][1]):
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
-        return saved["proba"], {**saved["record"], "resumed": True}, saved["state"], None
+        proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
+        return proba, {**saved["record"], "resumed": True}, saved["state"], None
     from alphacheck.walkforward.trainer import SequenceClassifier
 
     for role in ("fit", "val"):
@@ -187,12 +214,16 @@ def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
     )
     init = state if training.warm_start else None
     model.fit(*parts["fit"][:2], *parts["val"][:2], init_state=init)
-    proba = model.predict_proba(parts["test"][0])
-    record = _record(variant.name, fold, parts, model, device)
+    # Fitted on the validation tail only: the test rows never shape their own calibration.
+    calibrator = ProbabilityCalibrator(training.calibration)
+    calibrator.fit(model.predict_proba(parts["val"][0]), parts["val"][1])
+    proba = CalibratedProba(model.predict_proba(parts["test"][0]), calibrator)
+    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary()}
     state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
     if store is not None:
-        store.save(fold.index, proba, record, state)
-    log.info("%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba), model.epochs_run_)
+        store.save(fold.index, proba.raw, calibrator.to_dict(), record, state)
+    log.info("%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba.raw),
+             model.epochs_run_)
     return proba, {**record, "resumed": False}, state, model.model_
 
 
@@ -211,7 +242,9 @@ def _record(name: str, fold: Fold, parts: dict, model: Any, device: Any) -> dict
     }
 
 
-def _trained_model(scenario, variant, datasets, fold, parts, scaler, module, state) -> TrainedModel:
+def _trained_model(
+    scenario, variant, datasets, fold, parts, scaler, module, state, calibrator
+) -> TrainedModel:
     """The last fold's module on the CPU (rebuilt from its weights when the fold was resumed)."""
     from alphacheck.models.registry import get_variant
 
@@ -233,6 +266,7 @@ def _trained_model(scenario, variant, datasets, fold, parts, scaler, module, sta
         [float(v) for v in scaler[0]],
         [float(v) for v in scaler[1]],
         fold.index,
+        calibrator.to_dict(),
     )
 
 

@@ -128,3 +128,46 @@ def test_fetch_reports_validation_warnings(runner, monkeypatch):
     result = runner.invoke(cli, ["data", "fetch", "SPY", "--start", "2020-01-02", "--end", "2020-01-31"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "  warning: SPY: zero volume on 2020-01-08"
+
+
+def test_fetch_a_universe_file_in_batches_with_a_summary(runner, tmp_path, monkeypatch):
+    import pandas as pd
+
+    days = pd.bdate_range("2021-03-01", "2021-03-12", tz="America/New_York")
+    frame = pd.DataFrame(
+        {"Open": 10.0, "High": 11.0, "Low": 9.0, "Close": 10.5, "Adj Close": 10.0, "Volume": 1e5}, index=days
+    )
+    calls = []
+
+    def batch(tickers, start, end):
+        calls.append(list(tickers))
+        return {t: frame if t != "GONE" else "GONE: possibly delisted; no price data found" for t in tickers}
+
+    monkeypatch.setattr(yahoo, "download_many", batch)
+    universe = tmp_path / "universe.txt"
+    universe.write_text("# three names\nAAA\nbbb  # lower case is fine\n\nGONE\n")
+    args = ["data", "fetch", "--tickers-file", str(universe), "--start", "2021-03-01", "--end", "2021-03-12"]
+    result = runner.invoke(cli, [*args, "--batch-size", "2"])
+    assert result.exit_code == 1, result.output
+    assert calls == [["AAA", "BBB"], ["GONE"]]
+    assert "batch 1/2: 2 tickers; so far 2 downloaded, 0 failed" in result.output
+    assert f"3 tickers from {universe}: 0 already cached, 2 downloaded (20 rows), 1 failed" in result.output
+    assert "  failed: GONE: GONE: possibly delisted; no price data found" in result.output
+    # Rerun: the cached ones are skipped, only the failure is asked again.
+    again = runner.invoke(cli, args)
+    assert calls[-1] == ["GONE"] and "2 already cached, 0 downloaded (0 rows), 1 failed" in again.output
+
+
+@pytest.mark.parametrize("extra", [[], ["SPY", "--tickers-file", "u.txt"]])
+def test_fetch_needs_tickers_or_a_tickers_file(runner, extra):
+    result = runner.invoke(cli, ["data", "fetch", "--start", "2021-01-04", *extra])
+    assert result.exit_code == 2
+    assert "give TICKERS or --tickers-file FILE (one of them)" in result.output
+
+
+def test_fetch_names_a_bad_universe_file_line(runner, tmp_path):
+    universe = tmp_path / "u.txt"
+    universe.write_text("AAA\nBRK B\n")
+    result = runner.invoke(cli, ["data", "fetch", "--tickers-file", str(universe), "--start", "2021-01-04"])
+    assert result.exit_code == 1
+    assert f"{universe}:2: 'BRK B' is not one ticker symbol" in result.output

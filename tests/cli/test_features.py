@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
 from alphacheck.data import load_sample
-from alphacheck.features import FEATURE_SETS, FEATURES, compute_features, registry
+from alphacheck.features import FEATURE_SETS, FEATURES, compute_features, plugins, registry
 from tests.conftest import forget_modules_from
 
 _PLUGIN = '''
@@ -42,6 +42,7 @@ def in_plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     modules, path = set(sys.modules), list(sys.path)
     (tmp_path / "cli_plugin.py").write_text(_PLUGIN)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(plugins, "_LOADED", [])
     yield tmp_path
     registry._REGISTRY.clear()
     registry._REGISTRY.update(saved)

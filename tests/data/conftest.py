@@ -62,6 +62,7 @@ def isolated_home(tmp_path, monkeypatch):
         raise AssertionError("a test reached the real Yahoo download")
 
     monkeypatch.setattr(yahoo, "download", no_network)
+    monkeypatch.setattr(yahoo, "download_many", no_network)
     return sleeps
 
 

@@ -87,5 +87,5 @@ def test_missing_and_unknown_files(tmp_path):
 def test_an_unreadable_date_is_an_error(tmp_path):
     path = tmp_path / "XYZ.csv"
     path.write_text(CLASSIC + "soon,1,1,1,1,1,1\n")
-    with pytest.raises(DataError, match=r"XYZ.csv: 1 rows without a readable date"):
+    with pytest.raises(DataError, match=r"XYZ.csv: 1 row without a readable date \(row 3 .soon.\)"):
         read_price_file(path)

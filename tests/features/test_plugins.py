@@ -79,15 +79,79 @@ def test_leaky_plugin_feature_stops_the_dataset(plugin_module, prices):
 @pytest.mark.parametrize(
     ("module", "match"),
     [
-        ("no_such_features", r"--plugin 'no_such_features': no such module in .*; check the name"),
-        ("my_features.py", r"--plugin 'my_features.py' is not a module name; .* --plugin my_features "),
+        ("no_such_features", r"--plugin 'no_such_features': no such module in the installed packages, and no "
+         r"no_such_features.py .* give the file's path"),
+        ("my_features.py", r"--plugin 'my_features.py': no such Python file"),
+        ("my-features", r"--plugin 'my-features' is not a module name"),
         ("broken_plugin", r"--plugin 'broken_plugin' failed to import: ZeroDivisionError"),
+        ("broken_plugin.py", r"--plugin 'broken_plugin.py' failed to import: ZeroDivisionError"),
+        ("sub/torch.py",
+         r"--plugin 'sub/torch.py': the module name 'torch' is taken by (an installed module|/)"),
+        ("sub/2x.py", r"--plugin 'sub/2x.py': '2x' is not a valid module name; rename the file"),
     ],
-)
+)  # fmt: skip
 def test_plugin_errors_are_named(clean_registry, module, match):
     (clean_registry / "broken_plugin.py").write_text("1 / 0\n")
+    (clean_registry / "sub").mkdir()
+    (clean_registry / "sub" / "torch.py").write_text("raise SystemExit('must never run')\n")
+    (clean_registry / "sub" / "2x.py").write_text("\n")
     with pytest.raises(ConfigError, match=match):
         load_plugins([module], include_entry_points=False)
+    assert "broken_plugin" not in sys.modules
+
+
+def test_loading_plugins_never_changes_sys_path(clean_registry, plugin_module):
+    (clean_registry / "sibling.py").write_text("raise SystemExit('a file the user did not name ran')\n")
+    before = list(sys.path)
+    load_plugins([plugin_module], include_entry_points=False)
+    assert sys.path == before
+    assert get_feature("range_ratio").name == "range_ratio"
+    # Only the named module came from the working directory; its neighbours are not importable.
+    with pytest.raises(ModuleNotFoundError):
+        __import__("sibling")
+
+
+_PATH_PLUGIN = """
+import alphacheck.features
+
+
+@alphacheck.features.register("hl_gap")
+def hl_gap(prices):
+    "high - low."
+    return prices["high"] - prices["low"]
+"""
+
+
+def test_plugin_by_file_path(clean_registry, prices):
+    folder = clean_registry / "elsewhere"
+    folder.mkdir()
+    (folder / "path_features.py").write_text(_PATH_PLUGIN)
+    assert load_plugins(["elsewhere/path_features.py"], include_entry_points=False) == ["path_features"]
+    assert sys.modules["path_features"].__file__ == str((folder / "path_features.py").resolve())
+    features = compute_features(prices, FeatureConfig(add=["hl_gap"]))
+    assert features["hl_gap"].iloc[3] == pytest.approx(prices["high"].iloc[3] - prices["low"].iloc[3])
+    # Loading the same file again is a no-op, and it is remembered for worker processes.
+    assert load_plugins([str(folder / "path_features.py")], include_entry_points=False) == ["path_features"]
+    assert str((folder / "path_features.py").resolve()) in plugins_module.loaded_plugins()
+
+
+def test_dotted_plugin_from_a_package_in_the_working_directory(clean_registry):
+    package = clean_registry / "team_plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "momentum.py").write_text(_PATH_PLUGIN.replace("hl_gap", "hl_gap_2"))
+    assert load_plugins(["team_plugins.momentum"], include_entry_points=False) == ["team_plugins.momentum"]
+    assert get_feature("hl_gap_2").function.__module__ == "team_plugins.momentum"
+
+
+def test_a_scenario_cannot_name_code_to_import(clean_registry):
+    from alphacheck.scenarios.loader import validate_scenario
+
+    for key in ("plugins", "plugin", "modules"):
+        with pytest.raises(ConfigError, match=key):
+            validate_scenario({"name": "x", key: ["evil"]}, source="x.yaml")
+    with pytest.raises(ConfigError, match=r"plugin"):
+        validate_scenario({"name": "x", "features": {"plugin": "evil"}}, source="x.yaml")
 
 
 def test_entry_points_load_once_and_on_unknown_names(plugin_module, monkeypatch):

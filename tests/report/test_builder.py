@@ -41,7 +41,7 @@ def test_missing_files_name_the_folder_and_the_fix(tmp_path):
 def test_build_without_tearsheets_writes_summary_plots_and_index(run_dir):
     files = build_report(run_dir, tearsheets=False)
     assert sorted(files.plots) == ["Accuracy per fold", "Cost sensitivity", "Drawdowns", "Equity curves",
-                                   "Stress windows"]
+                                   "Reliability of P(up): baseline", "Stress windows"]
     for path in files.plots.values():
         assert path.parent == run_dir / "plots" and path.read_bytes()[:8] == PNG_MAGIC
     summary = files.summary.read_text()
@@ -50,7 +50,9 @@ def test_build_without_tearsheets_writes_summary_plots_and_index(run_dir):
     sp500 = metrics["metrics"]["SP500"]["baseline"]
     assert f"| SP500 | baseline | {sp500['accuracy']:.2%} | {sp500['total_return']:.2%} |" in summary
     page = files.index.read_text()
-    for anchor in ('id="scenario"', 'id="metrics"', 'id="stress"', 'id="cost_sweep"', 'src="plots/equity.png"'):
+    assert "[baseline](plots/reliability-baseline.png)" in summary
+    for anchor in ('id="scenario"', 'id="metrics"', 'id="stress"', 'id="cost_sweep"', 'src="plots/equity.png"',
+                   'src="plots/reliability-baseline.png"'):
         assert anchor in page
     assert "tearsheets/" not in page  # none written, none linked
 

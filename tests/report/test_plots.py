@@ -58,3 +58,17 @@ def test_cost_plot_reads_the_backtests_columns(tmp_path):
     sweep = pd.DataFrame({"ticker": "X", "strategy": "v", "cost_bps_per_side": [0.0, 5.0, 10.0],
                           "sharpe": [0.8, 0.2, -0.4], "total_return": [0.1, 0.02, -0.05]})
     assert plots.cost_sensitivity_plot(sweep, tmp_path / "c.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_reliability_plot_draws_the_bins_and_needs_some(tmp_path):
+    from alphacheck.backtest.reliability import reliability_bins
+
+    rng = np.random.default_rng(2)
+    raw = rng.uniform(0.45, 0.55, 500)
+    proba = raw + 0.05
+    label = rng.uniform(size=500) < proba
+    bins = {"proba": reliability_bins(proba, label), "proba_raw": reliability_bins(raw, label)}
+    path = plots.reliability_plot(bins, "v", tmp_path / "r.png")
+    assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 5_000
+    empty = {"proba": reliability_bins(np.array([]), np.array([]))}
+    assert plots.reliability_plot(empty, "v", tmp_path / "none.png") is None

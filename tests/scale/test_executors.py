@@ -52,13 +52,16 @@ def _same(result, reference):
     strip = lambda records: [{k: v for k, v in r.items() if k not in ("seconds", "resumed")} for r in records]
     assert strip(result.folds) == strip(reference.folds)
     assert set(result.fold_models) == set(reference.fold_models)
-    for key, module in reference.fold_models.items():
-        for name, tensor in module.state_dict().items():
-            mine = result.fold_models[key].state_dict()[name]
+    for key, model in reference.fold_models.items():
+        for name, tensor in model.module.state_dict().items():
+            mine = result.fold_models[key].module.state_dict()[name]
             np.testing.assert_array_equal(mine.cpu().numpy(), tensor.cpu().numpy())
+        # the fold's calibrator, fitted wherever the fold ran, is the same
+        assert result.fold_models[key].calibrator.to_dict() == model.calibrator.to_dict()
     for name, model in reference.models.items():
         other = result.models[name]
         assert other.fold == model.fold and other.scaler_mean == model.scaler_mean
+        assert other.calibration == model.calibration and model.calibration["method_"] == "platt"
         for key, tensor in model.module.state_dict().items():
             np.testing.assert_array_equal(other.module.state_dict()[key].numpy(), tensor.numpy())
 

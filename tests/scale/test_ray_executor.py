@@ -21,6 +21,7 @@ import ray  # noqa: F401,E402  (make test installs the ray extra: a missing inst
 
 CHILD = r"""
 import sys
+sys.path.remove("")  # `python -c` runs from the folder of planted modules: only Ray may put it back
 from pathlib import Path
 import ray
 from alphacheck.features import build_dataset
@@ -64,10 +65,18 @@ def _isolated() -> list[str]:
 @pytest.mark.slow
 def test_ray_tasks_equal_the_runner_and_resume(tmp_path):
     home = tmp_path / "home"
+    # Ray puts the driver's working directory first on its workers' sys.path: the workers must not
+    # import the torch.py and vectorbt.py planted there (issue 14).
+    work = tmp_path / "work"
+    work.mkdir()
+    trap = "import pathlib; pathlib.Path(__file__).with_suffix('.executed').touch()\n"
+    for name in ("torch", "vectorbt"):
+        (work / f"{name}.py").write_text(trap)
     env = {**os.environ, "ALPHACHECK_HOME": str(home), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [*_isolated(), sys.executable, "-c", CHILD, str(home)],
-        env=env, capture_output=True, text=True, timeout=600, cwd=REPO,
+        env=env, capture_output=True, text=True, timeout=600, cwd=work,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert done.stdout.strip().splitlines()[-1] == "identical"
+    assert not list(work.glob("*.executed"))

@@ -108,17 +108,6 @@ def test_costs_shock_pays_in_proportion(trained):
     assert record["costs_paid"] / base == pytest.approx(3.0, rel=0.05)
 
 
-def test_fold_models_may_be_plain_torch_modules(trained):
-    prices, datasets, walk = trained
-    modules = {key: getattr(model, "model_", model) for key, model in walk.fold_models.items()}
-    assert all(isinstance(m, torch.nn.Module) for m in modules.values())
-    scenario = _scenario({"kind": "volatility", "name": "same", "scale": 1.0})
-    rows, _ = shocked_predictions(scenario, prices, datasets, modules, scenario.stress.shocks[0])
-    merged = rows.merge(walk.predictions, on=["date", "ticker", "variant"], suffixes=("", "_base"))
-    assert len(merged) == len(walk.predictions)
-    np.testing.assert_allclose(merged["proba"], merged["proba_base"], rtol=0, atol=1e-6)
-
-
 def test_folds_resumed_from_checkpoints_still_predict_the_shocks(tmp_path):
     scenario = Scenario.model_validate(
         {

@@ -53,3 +53,13 @@ def test_shock_records_are_named_by_shock():
     record = {"first_date": "2017-06-23", "last_date": "2018-12-27", "sharpe": 0.1, "sharpe_change": -0.4}
     _record_section(recorder, "shocks", {"crash": {"SP500": {"baseline": record}}}, "baseline", "SP500")
     assert recorder.logged == {"shocks.crash.sharpe": [(0, 0.1)], "shocks.crash.sharpe_change": [(0, -0.4)]}
+
+
+def test_reliability_bins_are_steps_of_one_metric_per_measure():
+    recorder = _Steps()
+    bins = {"bin": [1, 2], "mean_proba": [0.5, 0.6], "up_rate": [0.48, 0.63], "n": [10, 10]}
+    section = {"baseline": {"proba": bins, "proba_raw": bins}, "other": {"proba": bins}}
+    _record_section(recorder, "reliability", section, "baseline", "SP500")
+    assert recorder.logged["reliability.proba.up_rate"] == [(1, 0.48), (2, 0.63)]
+    assert recorder.logged["reliability.proba_raw.mean_proba"] == [(1, 0.5), (2, 0.6)]
+    assert len(recorder.logged) == 6  # two probabilities x three measures, nothing of "other"

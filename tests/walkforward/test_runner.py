@@ -70,7 +70,10 @@ def test_predictions_frame_has_one_row_per_date_ticker_variant():
     datasets = _datasets({"A": synthetic_prices(260, seed=6), "B": synthetic_prices(260, seed=7)})
     result = run_walkforward(datasets, SCENARIO, "cpu")
     preds = result.predictions
-    assert list(preds.columns) == ["date", "ticker", "variant", "fold", "proba", "label", "fwd_return"]
+    assert list(preds.columns) == [
+        "date", "ticker", "variant", "fold", "proba", "proba_raw", "label", "fwd_return"
+    ]
+    assert preds["proba_raw"].between(0, 1).all()
     assert not preds.duplicated(["date", "ticker", "variant"]).any()
     assert preds["proba"].between(0, 1).all()
     assert {r["device"] for r in result.folds} == {"cpu"}

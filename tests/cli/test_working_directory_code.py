@@ -1,0 +1,165 @@
+"""No command executes code that merely lies in the working directory (issue 14, finding 1).
+
+Each test plants modules named like the libraries alphacheck imports in the
+folder a command runs from; a planted module that is imported leaves a
+``<name>.executed`` file next to it. Commands run in real processes, both as
+``python -m alphacheck`` (where Python itself puts the folder first on
+``sys.path``) and as the installed console script.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from alphacheck.scenarios import shipped_scenarios
+from tests.conftest import REPO
+
+TRAPS = ("vectorbt", "torch", "pandas", "numpy", "yaml", "mlflow", "quantstats", "pyarrow", "scipy", "ray")
+
+_TRAP = "import pathlib\npathlib.Path(__file__).with_suffix('.executed').write_text('imported')\n"
+
+
+@pytest.fixture
+def trapped(tmp_path: Path) -> Path:
+    """A working directory full of modules named like alphacheck's libraries."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for name in TRAPS:
+        (folder / f"{name}.py").write_text(_TRAP)
+    return folder
+
+
+def _alphacheck(folder: Path, *args: str, script: bool = False, timeout: int = 600):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "ALPHACHECK_HOME": str(folder.parent / "home"),
+        "FORCE_CPU": "1",
+    }
+    script_path = Path(sys.executable).with_name("alphacheck")
+    command = [str(script_path)] if script else [sys.executable, "-m", "alphacheck"]
+    return subprocess.run(
+        [*command, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _executed(folder: Path) -> list[str]:
+    return sorted(path.stem for path in folder.glob("*.executed"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scenarios", "list"],
+        ["scenarios", "validate", "quick"],
+        ["data", "list"],
+        ["features", "list"],
+        ["features", "compute", "SP500", "--start", "2017-01-01", "--end", "2018-12-31", "-o", "f.parquet"],
+        ["models", "list"],
+    ],
+    ids=lambda args: "-".join(a for a in args[:2] if not a.startswith("-")),
+)
+def test_quick_commands_import_nothing_from_the_working_directory(trapped, args):
+    done = _alphacheck(trapped, *args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _executed(trapped) == []
+
+
+def test_console_script_imports_nothing_from_the_working_directory(trapped):
+    if not Path(sys.executable).with_name("alphacheck").is_file():
+        pytest.skip("the alphacheck console script is not installed next to this Python")
+    done = _alphacheck(trapped, "models", "list", script=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _executed(trapped) == []
+
+
+@pytest.mark.slow
+def test_run_audit_and_report_import_nothing_from_the_working_directory(trapped):
+    # run and audit import torch, vectorbt, quantstats; the worker processes import torch too.
+    steps = [
+        ["run", "quick", "--epochs", "1", "--no-tracking", "-q", "-o", "out", "--executor", "processes",
+         "--workers", "1"],
+        ["report", "out"],
+        ["audit", "quick", "--folds", "1", "--epochs", "1", "-q"],
+    ]  # fmt: skip
+    for args in steps:
+        done = _alphacheck(trapped, *args)
+        assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr[-3000:]
+        assert _executed(trapped) == [], args
+
+
+def test_a_plugin_named_on_the_command_line_is_still_found_in_the_working_directory(trapped):
+    (trapped / "my_features.py").write_text(
+        "import alphacheck.features\n\n"
+        "@alphacheck.features.register('range_3')\n"
+        "def range_3(prices):\n"
+        "    '''(high - low) / close.'''\n"
+        "    return (prices['high'] - prices['low']) / prices['close']\n"
+    )
+    done = _alphacheck(trapped, "features", "list", "--plugin", "my_features")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "range_3" in done.stdout and "[plugin my_features]" in done.stdout
+    assert _executed(trapped) == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_scenario_cannot_send_the_run_to_a_ray_cluster_by_itself(tmp_path):
+    quick = shipped_scenarios()["quick"].read_text()
+    port = _closed_port()
+    scenario = tmp_path / "remote.yaml"
+    scenario.write_text(quick + f"compute: {{executor: ray, ray_address: '127.0.0.1:{port}'}}\n")
+    home = tmp_path / "home"
+    done = _alphacheck(tmp_path, "run", str(scenario), "--no-tracking", "-o", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert "compute.ray_address: '127.0.0.1:" in done.stderr and "add --executor ray" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not home.exists() or not any(home.rglob("*.pt"))
+    # With the flag the address is used; a closed port fails at once with the address, not after minutes.
+    started = time.monotonic()
+    done = _alphacheck(
+        tmp_path, "run", str(scenario), "--no-tracking", "--executor", "ray", "-o", str(tmp_path / "out")
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert f"cannot reach the Ray cluster at '127.0.0.1:{port}'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 120
+
+
+_SILENT_CLUSTER = r"""
+import socket, sys, time
+import pytest
+from alphacheck.exceptions import ConfigError
+from alphacheck.scale import executors
+
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(8)  # accepts connections, never answers: not a Ray head node
+executors.RAY_CONNECT_TIMEOUT_S = 3
+started = time.monotonic()
+with pytest.raises(ConfigError, match=r"did not answer within 3s .*drop --ray-address"):
+    executors.RayExecutor(f"127.0.0.1:{listener.getsockname()[1]}")
+print(round(time.monotonic() - started))
+"""
+
+
+@pytest.mark.slow
+def test_a_silent_ray_address_times_out_with_a_clear_error(tmp_path):
+    # In a child process: the abandoned connection attempt must not linger in the test session.
+    done = subprocess.run(
+        [sys.executable, "-c", _SILENT_CLUSTER], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert 3 <= int(done.stdout.split()[-1]) < 30
