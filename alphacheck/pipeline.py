@@ -147,12 +147,12 @@ def _train_and_report(
     from alphacheck.report.rundir import RunFolder
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
-    from alphacheck.scale import run_walkforward_scaled
+    from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward_scaled(
+    walk = run_walkforward(
         datasets,
         scenario,
         device,
@@ -185,15 +185,35 @@ def _train_and_report(
         "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+    book = _portfolio(scenario, prices, walk, output_dir, say)
+    if book is not None:
+        metrics.update(book.sections())
     metrics_path = output_dir / "metrics.json"
     metrics = _json_safe(metrics)
     metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False))
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns)
+    books = (book.frame, book.weights) if book is not None else (None, None)
+    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns, *books)
     build_report(folder, tearsheets=report, plots=report, on_progress=say)
     record_run(recorder, folder, prices, str(device))
     return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
+
+
+def _portfolio(scenario, prices, walk, output_dir, say):
+    """The books across the tickers, written to the run folder; ``None`` without a portfolio block."""
+    if scenario.portfolio is None:
+        return None
+    from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
+    from alphacheck.report.rundir import PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE
+
+    say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
+    book = evaluate_portfolio(
+        walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed
+    )
+    book.frame.to_parquet(output_dir / PORTFOLIO_FILE, index=False)
+    book.weights.to_parquet(output_dir / PORTFOLIO_WEIGHTS_FILE, index=False)
+    return book
 
 
 def _json_safe(value: Any) -> Any:

@@ -32,7 +32,15 @@ from alphacheck.backtest.positions import direction_from_proba, position_weights
 from alphacheck.backtest.scoring import Window, score_window
 from alphacheck.scenarios.schema import BacktestConfig
 
-__all__ = ["SWEEP_LEVELS", "CostOverride", "Decisions", "TickerBacktest", "decisions", "run_backtest"]
+__all__ = [
+    "SWEEP_LEVELS",
+    "CostOverride",
+    "Decisions",
+    "TickerBacktest",
+    "decisions",
+    "run_backtest",
+    "sizing_volatility",
+]
 
 #: Names of the cost sweep's column levels.
 SWEEP_LEVELS = ("variant", "cost_bps_per_side")
@@ -166,6 +174,7 @@ def run_backtest(
     baselines: bool = True,
     cost_sweep: bool = True,
     seed: int = 0,
+    volatility: Mapping[str, pd.Series] | None = None,
 ) -> dict[str, TickerBacktest]:
     """Trade every ticker's predictions, with buy-and-hold over the same bars.
 
@@ -185,6 +194,10 @@ def run_backtest(
         Simulate each variant at every ``config.cost_levels_bps`` too.
     seed
         Seed of the random predictor's draws.
+    volatility
+        Per ticker, the trailing volatility that ``sizing: volatility`` reads at
+        each decision date; by default computed from ``prices``. The shocks pass
+        the volatility of each fold's own shocked path.
 
     Returns
     -------
@@ -197,8 +210,10 @@ def run_backtest(
     for ticker, decided in by_ticker.items():
         draws = config.random_draws if baselines else 0
         random_proba[ticker] = np.random.default_rng(seed).uniform(0.0, 1.0, size=(draws, len(decided.proba)))
+        sizing = None if volatility is None else volatility[ticker]
         main[ticker], sweep[ticker] = _columns(
-            prices[ticker], decided, random_proba[ticker], config, fees, slippage, baselines, cost_sweep
+            prices[ticker], decided, random_proba[ticker], config, fees, slippage, baselines, cost_sweep,
+            sizing,
         )
     sims = _simulate_all(prices, main, config)
     sweeps = _simulate_all(prices, sweep, config) if cost_sweep else dict.fromkeys(by_ticker)
@@ -228,14 +243,14 @@ def _columns(
     slippage_bps: float,
     baselines: bool,
     cost_sweep: bool,
+    sizing: pd.Series | None = None,
 ) -> tuple[_Columns, _Columns | None]:
     """The strategy columns of one ticker at the run's costs, and the cost sweep's."""
     proba = decided.proba
     volatility = None
     if config.sizing == "volatility":
-        volatility = (
-            trailing_volatility(prices["close"], config.volatility_days).reindex(proba.index).to_numpy()
-        )
+        sizing = sizing_volatility(prices, config) if sizing is None else sizing
+        volatility = sizing.reindex(proba.index).to_numpy()
     model = {v: _weights(proba[v].fillna(config.threshold).to_numpy(), volatility, config) for v in proba}
     columns = dict(model)
     if baselines:
@@ -259,6 +274,11 @@ def _columns(
         np.zeros(len(keys)),
     )
     return main, swept
+
+
+def sizing_volatility(prices: pd.DataFrame, config: BacktestConfig) -> pd.Series:
+    """The trailing volatility ``sizing: volatility`` reads at each date: closes up to that date only."""
+    return trailing_volatility(prices["close"], config.volatility_days)
 
 
 def _weights(proba: np.ndarray, volatility: np.ndarray | None, config: BacktestConfig) -> np.ndarray:

@@ -77,6 +77,7 @@ def build_report(
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
         written = _write_tearsheets(run)
+    books = _write_portfolio(run, drawn if plots else None, tearsheets)
     config = run.scenario.model_dump(mode="json")
     summary = run.path / "summary.md"
     with report_stage("summary.md", run.path):
@@ -87,9 +88,33 @@ def build_report(
         links = {f"{v} on {t}": run.path / "tearsheets" / tearsheet_name(t, v)
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
+    links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
     with report_stage("index.html", run.path):
         index.write_text(render_index(config, tables, drawn, links, run.path))
     return ReportFiles(index, summary, drawn, written)
+
+
+def _write_portfolio(run: RunFolder, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
+    """The books' plots (added to ``plots``, unless None) and tearsheets (or those an earlier build wrote)."""
+    if run.portfolio is None or run.portfolio_weights is None:
+        return {}
+    from alphacheck.report.portfolio import (
+        portfolio_tearsheet_name,
+        write_portfolio_plots,
+        write_portfolio_tearsheets,
+    )
+
+    if plots is not None:
+        books, weights = run.portfolio, run.portfolio_weights
+        with report_stage("the portfolio plots", run.path):
+            plots.update(write_portfolio_plots(books, weights, run.variants, run.path / "plots"))
+    folder = run.path / "tearsheets"
+    if tearsheets:
+        title = f"{run.scenario.name}, {len(run.tickers)} tickers"
+        with report_stage("the portfolio tearsheets", run.path):
+            return write_portfolio_tearsheets(run.portfolio, run.variants, folder, title)
+    existing = {v: folder / portfolio_tearsheet_name(v) for v in run.variants}
+    return {v: path for v, path in existing.items() if path.is_file()}
 
 
 def _write_plots(run: RunFolder, folds) -> dict[str, Path]:

@@ -40,11 +40,17 @@ _LEVELS = {
     "baselines": ("ticker", "baseline", "metric"),
     "significance": ("ticker", "test", "variant", "measure"),
     "reliability": ("strategy", "probability"),
+    "portfolio": ("strategy",),
+    "portfolio_stress": ("window", "strategy"),
+    "portfolio_shocks": ("shock", "strategy"),
+    "portfolio_cost_sweep": ("strategy", "costs_bps"),
+    "portfolio_significance": ("test", "variant", "measure"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",
             "accuracy_ci_low", "accuracy_ci_high", "costs_paid", "excess_return_vs_buy_and_hold",
-            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change")
+            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change",
+            "excess_return_vs_equal_weight", "average_gross_exposure", "max_weight")
 _RATIOS = ("sharpe", "sortino", "calmar", "profit_factor", "psr", "dsr", "sharpe_change")
 _Z95 = 1.959963984540054
 

@@ -271,18 +271,18 @@ def test_split_hygiene_on_folds_and_predictions():
 
 
 def test_scaler_leaks_only_when_the_scaler_sees_later_rows(monkeypatch):
-    from alphacheck.walkforward import runner
+    from alphacheck.walkforward import folds as fold_steps
 
     data = {"A": _dataset(), "B": _dataset(seed=1)}
     calendar = data["A"].index
     fold = make_folds(calendar, WALK)[0]
     assert scaler_leaks(data, calendar, fold, 5) == []
-    honest = runner._fit_scaler
+    honest = fold_steps.fit_scaler
 
     def all_rows(datasets, fold):
         return honest(datasets, dataclasses.replace(fold, fit_start=calendar[0], fit_end=calendar[-1]))
 
-    monkeypatch.setattr(runner, "_fit_scaler", all_rows)
+    monkeypatch.setattr(fold_steps, "fit_scaler", all_rows)
     problems = scaler_leaks(data, calendar, fold, 5)
     assert problems and problems[0].startswith("fold 0: the fit inputs change")
 

@@ -35,7 +35,9 @@ def test_run_folder_holds_config_predictions_metrics_and_tearsheets(quick_run):
     assert config == load_scenario("quick").model_dump(mode="json")
 
     preds = pd.read_parquet(run_dir / "predictions.parquet")
-    assert list(preds.columns) == ["date", "ticker", "variant", "fold", "proba", "label", "fwd_return"]
+    assert list(preds.columns) == [
+        "date", "ticker", "variant", "fold", "proba", "proba_raw", "label", "fwd_return"
+    ]
     assert not preds.duplicated(["date", "ticker", "variant"]).any()
     assert set(preds["ticker"]) == {"SP500"} and set(preds["variant"]) == {"baseline"}
     assert ((preds["fwd_return"] > 0).astype(int) == preds["label"]).all()
