@@ -218,3 +218,18 @@ def test_align_none_keeps_positions_through_days_another_ticker_missed() -> None
     # bought at the first open, sold at the last
     expected = x["open"].loc[bars[-1]] / x["open"].loc[bars[1]] - 1
     assert result.metrics["X"]["buy_and_hold"]["total_return"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_returns_table_position_is_the_exposure_held(prices) -> None:
+    # Half the equity in, no costs: the held exposure drifts with the close, where the target stays 0.5.
+    config = CONFIG.model_copy(update={"fraction": 0.5, "fees_bps": 0.0, "slippage_bps": 0.0})
+    predictions = make_predictions(prices, n=120)
+    frame = evaluate(predictions, {"X": prices}, config, seed=1).frame
+    rows = frame[frame["variant"] == "always_long"].set_index("date")
+    bars = rows.index
+    shares = 0.5 * config.init_cash / prices["open"].loc[bars[1]]  # bought at the open after the first decision
+    cash = 0.5 * config.init_cash
+    held = shares * prices["close"].loc[bars[1:-1]] / (cash + shares * prices["close"].loc[bars[1:-1]])
+    np.testing.assert_allclose(rows["position"].loc[bars[1:-1]].to_numpy(), held.to_numpy(), rtol=1e-12)
+    assert rows["position"].iloc[0] == rows["position"].iloc[-1] == 0.0  # before the fill, after the close-out
+    assert rows["position"].loc[bars[1:-1]].std() > 0.01
