@@ -11,8 +11,9 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alphacheck.rundir import RunResult
 from alphacheck.scenarios.schema import Scenario
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
+    from alphacheck.backtest.evaluate import Evaluation
+    from alphacheck.backtest.portfolio_evaluate import PortfolioEvaluation
+    from alphacheck.walkforward import WalkForwardResult
     from alphacheck.walkforward.progress import NullProgress
 
 __all__ = ["RunResult", "default_output_dir", "run"]
@@ -141,6 +145,7 @@ def _train_and_report(
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
+        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -152,10 +157,60 @@ def _train_and_report(
         "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
-    run = write_run(output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models)
+    book = _portfolio(scenario, prices, walk, say)
+    if book is not None:
+        metrics.update(book.sections())
+    run = write_run(
+        output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+        portfolio=None if book is None else book.frame,
+        portfolio_weights=None if book is None else book.weights,
+    )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     build_report(run, tearsheets=report, plots=report, on_progress=say)
     record_run(recorder, run, prices, str(device))
     run.tracking = recorder.location
     return run
+
+
+def _verdict_sections(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    predictions: pd.DataFrame,
+    evaluation: Evaluation,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
+
+    The audit is the part that needs no training; its run-wide checks and
+    each strategy's too-good-to-be-true check go into that strategy's verdict.
+    """
+    from alphacheck.audit.per_strategy import strategy_findings
+    from alphacheck.backtest.evidence import judge_run
+
+    say("judging: audit without training, matched nulls, verdicts")
+    sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes)
+    records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    backtest = scenario.backtest
+    trials, verdicts = judge_run(
+        records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
+    )
+    return {
+        "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
+        "trials": trials.as_dict(),
+        "matched_null": evaluation.matched_null,
+        "audit": {c.name: {"verdict": c.verdict, "summary": c.summary} for c in report.checks},
+    }
+
+
+def _portfolio(
+    scenario: Scenario, prices: dict[str, pd.DataFrame], walk: WalkForwardResult, say: Callable[[str], None]
+) -> PortfolioEvaluation | None:
+    """The books across the tickers; ``None`` without a portfolio block."""
+    if scenario.portfolio is None:
+        return None
+    from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
+
+    say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
+    return evaluate_portfolio(walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed)

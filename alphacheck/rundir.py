@@ -10,6 +10,8 @@ below), and every one of them gets the same :class:`RunResult`.
 ``predictions.parquet``  one row per out-of-sample (date, ticker, variant)
 ``returns.parquet``      one row per (date, ticker, strategy), see ``backtest.evaluate``
 ``metrics.json``         every figure; undefined values (NaN, infinities) as ``null``
+``portfolio.parquet``    with a ``portfolio`` block: one row per (date, book), and
+``portfolio_weights.parquet``  the weights each book held
 ``models/``              ``<variant>.pt`` and ``<variant>.onnx``, the last fold's model
 ``plots/``, ``tearsheets/``, ``summary.md``, ``index.html``: the report
 =======================  ==========================================================
@@ -43,6 +45,8 @@ __all__ = [
     "METRICS_FILE",
     "MODELS_DIR",
     "PLOTS_DIR",
+    "PORTFOLIO_FILE",
+    "PORTFOLIO_WEIGHTS_FILE",
     "PREDICTIONS_FILE",
     "RETURNS_FILE",
     "SUMMARY_FILE",
@@ -51,6 +55,7 @@ __all__ = [
     "comparison_file",
     "json_safe",
     "model_file",
+    "portfolio_tearsheet_file",
     "read_run",
     "read_scenario",
     "tearsheet_file",
@@ -63,6 +68,8 @@ CONFIG_FILE = "config.yaml"
 PREDICTIONS_FILE = "predictions.parquet"
 RETURNS_FILE = "returns.parquet"
 METRICS_FILE = "metrics.json"
+PORTFOLIO_FILE = "portfolio.parquet"
+PORTFOLIO_WEIGHTS_FILE = "portfolio_weights.parquet"
 SUMMARY_FILE = "summary.md"
 INDEX_FILE = "index.html"
 MODELS_DIR = "models"
@@ -91,6 +98,10 @@ class RunResult:
     tracking
         Where the run was logged (``"not tracked"`` without a store); ``None``
         for a run read back from its folder.
+    portfolio, portfolio_weights
+        The books and the weights they held (see
+        :mod:`alphacheck.backtest.portfolio_evaluate`); ``None`` without a
+        ``portfolio`` block.
     """
 
     output_dir: Path
@@ -99,6 +110,8 @@ class RunResult:
     returns: pd.DataFrame
     metrics: dict[str, Any]
     tracking: str | None = None
+    portfolio: pd.DataFrame | None = None
+    portfolio_weights: pd.DataFrame | None = None
     _by_strategy: dict[tuple[str, str], pd.Series] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -168,6 +181,11 @@ def tearsheet_file(folder: Path, ticker: str, variant: str) -> Path:
     return Path(folder) / TEARSHEETS_DIR / f"{ticker}-{variant}.html"
 
 
+def portfolio_tearsheet_file(folder: Path, variant: str) -> Path:
+    """``<folder>/tearsheets/portfolio-<variant>.html``: the tearsheet of ``variant``'s book."""
+    return Path(folder) / TEARSHEETS_DIR / f"portfolio-{variant}.html"
+
+
 def write_config(folder: Path, scenario: Scenario) -> Path:
     """Write the resolved scenario as ``config.yaml`` into ``folder`` (created)."""
     folder = Path(folder)
@@ -196,6 +214,8 @@ def write_run(
     returns: pd.DataFrame,
     metrics: Mapping[str, Any],
     models: Mapping[str, TrainedModel] | None = None,
+    portfolio: pd.DataFrame | None = None,
+    portfolio_weights: pd.DataFrame | None = None,
 ) -> RunResult:
     """Write a run's results into ``folder`` and return them as its :class:`RunResult`.
 
@@ -211,6 +231,8 @@ def write_run(
         Written as ``metrics.json`` after :func:`json_safe`; the result holds the same safe copy.
     models
         The last model of each variant, written under ``models/`` (``.pt`` and ``.onnx``).
+    portfolio, portfolio_weights
+        The books and their weights, with a ``portfolio`` block.
     """
     folder = Path(folder)
     write_config(folder, scenario)
@@ -218,9 +240,14 @@ def write_run(
     if models:
         write_models(folder, models)
     returns.to_parquet(folder / RETURNS_FILE, index=False)
+    for frame, name in ((portfolio, PORTFOLIO_FILE), (portfolio_weights, PORTFOLIO_WEIGHTS_FILE)):
+        if frame is not None:
+            frame.to_parquet(folder / name, index=False)
     safe = json_safe(metrics)
     (folder / METRICS_FILE).write_text(json.dumps(safe, indent=2, allow_nan=False))
-    return RunResult(folder, scenario, predictions, returns, safe)
+    return RunResult(
+        folder, scenario, predictions, returns, safe, portfolio=portfolio, portfolio_weights=portfolio_weights
+    )
 
 
 def read_scenario(folder: Path, source: str | None = None) -> Scenario:
@@ -281,7 +308,11 @@ def read_run(folder: Path, backtest: bool = False) -> RunResult:
             "returns from its predictions with `alphacheck report RUN_DIR --backtest` (reloads the "
             "prices, which may download them)"
         )
-    return RunResult(folder, scenario, predictions, returns, metrics)
+    books = [folder / name for name in (PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)]
+    portfolio, weights = (pd.read_parquet(path) if path.is_file() else None for path in books)
+    return RunResult(
+        folder, scenario, predictions, returns, metrics, portfolio=portfolio, portfolio_weights=weights
+    )
 
 
 def _backtest_again(scenario: Scenario, predictions: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from alphacheck.rundir import (
     RETURNS_FILE,
     SUMMARY_FILE,
     RunResult,
+    portfolio_tearsheet_file,
     read_run,
     tearsheet_file,
 )
@@ -72,6 +73,7 @@ def build_report(
     """
     from alphacheck.report.html import render_index
     from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
+    from alphacheck.report.verdicts import verdict_html, verdict_markdown
 
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunResult) else read_run(Path(run_dir), backtest=backtest)
@@ -87,19 +89,42 @@ def build_report(
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
         written = _write_tearsheets(run)
+    books = _write_portfolio(run, drawn if plots else None, tearsheets)
     config = run.scenario.model_dump(mode="json")
     summary = run.output_dir / SUMMARY_FILE
+    verdicts = run.metrics.get("verdict") or {}
+    verdict_section = verdict_markdown(verdicts) if verdicts else ""
     with report_stage("summary.md", run.output_dir):
-        summary.write_text(_summary_header(run) + render_markdown(tables))
+        summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
     index = run.output_dir / INDEX_FILE
     links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
         links = {f"{v} on {t}": tearsheet_file(run.output_dir, t, v)
                  for t in run.tickers for v in run.variants
                  if tearsheet_file(run.output_dir, t, v).is_file()}
+    links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
+    block = verdict_html(verdicts) if verdicts else ""
     with report_stage("index.html", run.output_dir):
-        index.write_text(render_index(config, tables, drawn, links, run.output_dir))
+        index.write_text(render_index(config, tables, drawn, links, run.output_dir, block))
     return ReportFiles(index, summary, drawn, written)
+
+
+def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
+    """The books' plots (added to ``plots``, unless None) and tearsheets (or those an earlier build wrote)."""
+    if run.portfolio is None or run.portfolio_weights is None:
+        return {}
+    from alphacheck.report.portfolio import write_portfolio_plots, write_portfolio_tearsheets
+
+    if plots is not None:
+        books, weights = run.portfolio, run.portfolio_weights
+        with report_stage("the portfolio plots", run.output_dir):
+            plots.update(write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR))
+    if tearsheets:
+        title = f"{run.scenario.name}, {len(run.tickers)} tickers"
+        with report_stage("the portfolio tearsheets", run.output_dir):
+            return write_portfolio_tearsheets(run.portfolio, run.variants, run.output_dir, title)
+    existing = {v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants}
+    return {v: path for v, path in existing.items() if path.is_file()}
 
 
 def _write_plots(run: RunResult, folds) -> dict[str, Path]:
