@@ -4,12 +4,11 @@ from alphacheck.stress.sections import stress_sections
 from alphacheck.stress.shocked import CHANGED_METRICS, run_shocks, shocked_predictions
 from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipliers
 from alphacheck.stress.strategies import STRESS_METRICS, score_strategies
-from alphacheck.stress.windows import StressWarning, qualifying_predictions, stress_windows
+from alphacheck.stress.windows import qualifying_predictions, stress_windows
 
 __all__ = [
     "CHANGED_METRICS",
     "STRESS_METRICS",
-    "StressWarning",
     "apply_multipliers",
     "in_ranges",
     "qualifying_predictions",

@@ -16,7 +16,7 @@ scored the same way (``*_change`` = shocked - unshocked).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,9 +24,12 @@ import pandas as pd
 from alphacheck.backtest.strategies import CostOverride
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.scenarios.stress import CostShock
+from alphacheck.scenarios.stress import CostShock, CrashShock, GapShock, VolatilityShock
 from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipliers
 from alphacheck.stress.strategies import score_strategies
+
+if TYPE_CHECKING:
+    from alphacheck.models.calibration import CalibratedModel
 
 __all__ = ["CHANGED_METRICS", "run_shocks", "shocked_predictions"]
 
@@ -41,7 +44,7 @@ def run_shocks(
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
     predictions: pd.DataFrame,
-    fold_models: dict[tuple[str, int], Any],
+    fold_models: dict[tuple[str, int], CalibratedModel],
 ) -> dict[str, dict[str, dict[str, dict[str, object]]]]:
     """Score every shock of ``scenario.stress.shocks`` against the unshocked run.
 
@@ -92,8 +95,8 @@ def shocked_predictions(
     scenario: Scenario,
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
-    fold_models: dict[tuple[str, int], Any],
-    shock: Any,
+    fold_models: dict[tuple[str, int], CalibratedModel],
+    shock: VolatilityShock | CrashShock | GapShock,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Predictions of the trained fold models on shocked test periods, and the shocked price path.
 
@@ -141,7 +144,7 @@ def shocked_predictions(
     return predictions, path
 
 
-def _predict(model: Any, x: np.ndarray) -> np.ndarray:
+def _predict(model: CalibratedModel, x: np.ndarray) -> np.ndarray:
     """Calibrated P(up) from a fold's model (a ``CalibratedModel``: the module with its fold's calibrator)."""
     return model.predict_proba(x)
 

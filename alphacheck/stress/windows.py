@@ -15,18 +15,14 @@ import warnings
 
 import pandas as pd
 
-from alphacheck.exceptions import AlphacheckWarning
+from alphacheck.exceptions import StressWarning
 from alphacheck.scenarios.schema import BacktestConfig
 from alphacheck.scenarios.stress import StressWindow
 from alphacheck.stress.strategies import score_strategies
 
-__all__ = ["StressWarning", "qualifying_predictions", "stress_windows"]
+__all__ = ["qualifying_predictions", "stress_windows"]
 
 log = logging.getLogger(__name__)
-
-
-class StressWarning(AlphacheckWarning):
-    """A stress window that no model trained before it can speak for."""
 
 
 def qualifying_predictions(
