@@ -63,12 +63,12 @@ _SPREAD_NAMES = ("accuracy", "share_up", "total_return", "sharpe", "max_drawdown
 class Evaluation:
     """Metrics per ticker and strategy, their breakdowns, and the returns behind them.
 
-    ``returns[(ticker, strategy)]`` are the net per-bar returns; ``frame`` is
-    the long table written to ``returns.parquet`` (see ``RETURN_COLUMNS``).
+    ``frame`` is the long table of per-bar returns written to ``returns.parquet``
+    (see ``RETURN_COLUMNS``; :meth:`alphacheck.rundir.RunResult.strategy_returns`
+    gives it per strategy).
     """
 
     metrics: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
-    returns: dict[tuple[str, str], pd.Series] = field(default_factory=dict)
     frame: pd.DataFrame | None = None
     per_fold: dict[str, dict[str, dict[str, dict[str, object]]]] = field(default_factory=dict)
     per_year: dict[str, dict[str, dict[str, dict[str, object]]]] = field(default_factory=dict)
@@ -116,7 +116,6 @@ def _evaluate_ticker(
         metrics[name] = whole
         result.per_fold.setdefault(ticker, {})[name] = per_fold
         result.per_year.setdefault(ticker, {})[name] = per_year
-        result.returns[(ticker, name)] = sim.net_return[name].rename("return")
     draws = [bt.score(f"random_{i}") for i in range(len(bt.random_proba))]
     metrics["random"] = {
         k: float(np.nanmean([d[k] for d in draws])) for k in draws[0] if not isinstance(draws[0][k], str)
