@@ -20,6 +20,8 @@ __all__ = [
     "DeviceError",
     "LeakageError",
     "ReportError",
+    "SmallSampleWarning",
+    "StressWarning",
     "TrackingError",
     "did_you_mean",
 ]
@@ -63,6 +65,14 @@ class DataWarning(AlphacheckWarning):
 
 class CheckpointWarning(AlphacheckWarning):
     """A saved fold could not be used: it was set aside and the fold is trained again."""
+
+
+class SmallSampleWarning(AlphacheckWarning):
+    """Too few predictions for a percentage alone (``backtest.significance.MIN_PREDICTIONS``)."""
+
+
+class StressWarning(AlphacheckWarning):
+    """A stress window that no model trained before it can speak for."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -31,13 +31,13 @@ from alphacheck.backtest.evidence import StrategyRecord
 from alphacheck.backtest.metrics import sharpe_ratio
 from alphacheck.backtest.significance import (
     MIN_PREDICTIONS,
-    SmallSampleWarning,
     break_even_cost,
     sharpe_bootstrap_interval,
     spa_test,
 )
 from alphacheck.backtest.strategies import TickerBacktest, run_backtest
 from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
+from alphacheck.exceptions import SmallSampleWarning
 from alphacheck.scenarios.schema import BacktestConfig
 
 __all__ = ["BASELINES", "METRIC_NAMES", "RETURN_COLUMNS", "Evaluation", "evaluate"]
@@ -74,9 +74,9 @@ class Evaluation:
 
     ``returns[(ticker, strategy)]`` are the net per-bar returns; ``frame`` is
     the long table written to ``returns.parquet`` (see ``RETURN_COLUMNS``).
-    ``trials`` are the run's trials; ``matched_null[ticker][variant]`` where
-    each variant falls among its null draws; ``records[(ticker, variant)]``
-    what its verdict is judged from.
+    ``trials`` are the run's trials;
+    ``matched_null[ticker][variant]`` where each variant falls among its null
+    draws; ``records[(ticker, variant)]`` what its verdict is judged from.
     """
 
     metrics: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)

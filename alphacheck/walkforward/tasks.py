@@ -23,7 +23,9 @@ from alphacheck.walkforward import folds as fold_steps
 from alphacheck.walkforward.progress import NullProgress
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario
+    import torch
+
+    from alphacheck.walkforward.settings import WalkForwardScenario
 
 __all__ = ["FoldOutcome", "FoldTask", "TaskResult", "plan_tasks", "run_task"]
 
@@ -67,7 +69,7 @@ class TaskResult:
     outcomes: list[FoldOutcome] = field(default_factory=list)
 
 
-def plan_tasks(scenario: Scenario, n_folds: int, group_size: int = 1) -> list[FoldTask]:
+def plan_tasks(scenario: WalkForwardScenario, n_folds: int, group_size: int = 1) -> list[FoldTask]:
     """Split every variant's folds into tasks.
 
     Parameters
@@ -96,8 +98,8 @@ def plan_tasks(scenario: Scenario, n_folds: int, group_size: int = 1) -> list[Fo
 def run_task(
     task: FoldTask,
     datasets: dict[str, pd.DataFrame],
-    scenario: Scenario,
-    device: Any,
+    scenario: WalkForwardScenario,
+    device: torch.device | str,
     checkpoint_dir: Path | None = None,
     progress: NullProgress | None = None,
 ) -> TaskResult:
