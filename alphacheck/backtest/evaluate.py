@@ -74,9 +74,9 @@ class Evaluation:
 
     ``returns[(ticker, strategy)]`` are the net per-bar returns; ``frame`` is
     the long table written to ``returns.parquet`` (see ``RETURN_COLUMNS``).
-    ``trials`` are the run's trials;
-    ``matched_null[ticker][variant]`` where each variant falls among its null
-    draws; ``records[(ticker, variant)]`` what its verdict is judged from.
+    ``trials`` are the run's trials; ``matched_null[ticker][variant]`` where
+    each variant falls among its null draws; ``records[(ticker, variant)]``
+    what its verdict is judged from.
     """
 
     metrics: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
