@@ -130,6 +130,9 @@ def run(
         result = _train_and_report(
             scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress, report=report
         )
+    except KeyboardInterrupt:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise
     except BaseException:
         recorder.end("FAILED")
         raise

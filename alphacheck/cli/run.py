@@ -154,6 +154,15 @@ def run(
         result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        from alphacheck.exceptions import Interrupted
+        from alphacheck.paths import alphacheck_home
+
+        folds = alphacheck_home() / "folds"
+        raise Interrupted(
+            f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
+            "run the same command again to resume from the next fold"
+        ) from None
     click.echo(format_metrics_table(result.metrics["metrics"]))
     _echo_stress_tables(result.metrics)
     if not quiet:
