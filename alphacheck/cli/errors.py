@@ -88,12 +88,23 @@ def run_command(main: Callable[[], Any], verbose: bool) -> int:
 
 
 def describe_os_error(exc: OSError) -> str:
-    """``"cannot write /x/y: Permission denied"``-style text for a refused file operation."""
-    what = exc.strerror or str(exc)
-    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
-    if not paths:
-        return what
-    return f"{' -> '.join(str(p) for p in paths)}: {what}"
+    """``"/x/y: permission denied"``-style text for a refused file operation, with what to do."""
+    what = _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {what}" if paths else what
+
+
+# errno -> what it means for the user's path, and the fix.
+_OS_REASONS = {
+    errno.EACCES: "permission denied; choose a folder you can write, or fix its permissions",
+    errno.EPERM: "operation not permitted; choose a folder you can write",
+    errno.EEXIST: "a file is in the way where a folder is needed; choose another path",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
+    errno.EISDIR: "is a folder, where a file is needed",
+    errno.ENOSPC: "no space left on the device; free some space or choose another disk",
+    errno.EROFS: "the file system is read-only; choose a writable folder",
+    errno.ENOENT: "no such file or folder",
+}
 
 
 @contextlib.contextmanager

@@ -295,8 +295,11 @@ def _store_creation_lock(uri: str) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "ab")  # noqa: SIM115  (held for the block)
     except OSError as exc:
+        reason = "a part of its path is a file" if isinstance(exc, FileExistsError | NotADirectoryError) else (
+            exc.strerror or str(exc)
+        )
         raise TrackingError(
-            f"cannot create the MLflow store {path}: {exc.strerror or exc}; choose a writable place with "
+            f"cannot create the MLflow store {path} ({reason}); choose a writable place with "
             "--tracking-uri, or pass --no-tracking"
         ) from None
     with handle:

@@ -65,6 +65,9 @@ def test_report_on_a_folder_that_is_no_run_says_so_in_one_line(tmp_path):
 
 
 def test_runs_list_on_an_empty_store(tracking_uri):
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri=tracking_uri).search_experiments()  # creates the store, empty
     result = CliRunner().invoke(cli, ["runs", "list", "--tracking-uri", tracking_uri])
     assert result.exit_code == 0, result.output
     assert "no alphacheck runs in this store yet" in result.output
