@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -154,12 +154,12 @@ def _train_and_report(
     from alphacheck.report.rundir import RunFolder
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
-    from alphacheck.scale import run_walkforward_scaled
+    from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward_scaled(
+    walk = run_walkforward(
         datasets,
         scenario,
         device,
@@ -181,6 +181,7 @@ def _train_and_report(
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
+        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -192,15 +193,60 @@ def _train_and_report(
         "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+    book = _portfolio(scenario, prices, walk, output_dir, say)
+    if book is not None:
+        metrics.update(book.sections())
     metrics_path = output_dir / "metrics.json"
     metrics = _json_safe(metrics)
     metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False))
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns)
+    books = (book.frame, book.weights) if book is not None else (None, None)
+    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns, *books)
     build_report(folder, tearsheets=report, plots=report, on_progress=say)
     record_run(recorder, folder, prices, str(device))
     return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
+
+
+def _verdict_sections(scenario, prices, predictions, evaluation, say) -> dict[str, Any]:
+    """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
+
+    The audit is the part that needs no training; its run-wide checks and
+    each strategy's too-good-to-be-true check go into that strategy's verdict.
+    """
+    from alphacheck.audit.per_strategy import strategy_findings
+    from alphacheck.backtest.evidence import judge_run
+
+    say("judging: audit without training, matched nulls, verdicts")
+    sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes)
+    records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    backtest = scenario.backtest
+    trials, verdicts = judge_run(
+        records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
+    )
+    return {
+        "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
+        "trials": trials.as_dict(),
+        "matched_null": evaluation.matched_null,
+        "audit": {c.name: {"verdict": c.verdict, "summary": c.summary} for c in report.checks},
+    }
+
+
+def _portfolio(scenario, prices, walk, output_dir, say):
+    """The books across the tickers, written to the run folder; ``None`` without a portfolio block."""
+    if scenario.portfolio is None:
+        return None
+    from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
+    from alphacheck.report.rundir import PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE
+
+    say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
+    book = evaluate_portfolio(
+        walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed
+    )
+    book.frame.to_parquet(output_dir / PORTFOLIO_FILE, index=False)
+    book.weights.to_parquet(output_dir / PORTFOLIO_WEIGHTS_FILE, index=False)
+    return book
 
 
 def _json_safe(value: Any) -> Any:

@@ -34,7 +34,7 @@ def main() -> None:
     from alphacheck.models import seed_everything, set_cpu_threads
     from alphacheck.scenarios.loader import load_scenario
     from alphacheck.walkforward import common_calendar, make_folds, run_walkforward
-    from alphacheck.walkforward.runner import _fold_arrays  # noqa: PLC2701 (bench script, not package code)
+    from alphacheck.walkforward.folds import fold_arrays
 
     scenario = load_scenario(args.scenario)
     training = {"calibration": "none", **({"epochs": args.epochs} if args.epochs else {})}
@@ -53,7 +53,7 @@ def main() -> None:
     rows = []
     for variant in scenario.variants:
         for fold in folds:
-            parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length)
+            parts = fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length)
             model = walk.fold_models[(variant.name, fold.index)]
             rows.append(_fold_scores(variant.name, fold.index, model, parts))
     print(_table(pd.concat(rows, ignore_index=True)).to_markdown(index=False, floatfmt=".4f"))

@@ -136,8 +136,12 @@ def _load(folder: Path):
         **{
             k: v
             for k, v in tree.items()
-            if k not in ("data", "features", "walkforward", "training", "variants", "backtest")
+            if k not in ("data", "features", "walkforward", "training", "variants", "backtest", "compute")
         },
+        # Folds train one after another in this process, whatever the scenario's compute section says.
+        compute=types.SimpleNamespace(
+            executor="local", workers=1, threads_per_worker=None, ray_address=None, fold_group_size=1
+        ),
         data=types.SimpleNamespace(**tree["data"]),
         features=types.SimpleNamespace(**tree["features"]),
         walkforward=types.SimpleNamespace(**tree["walkforward"]),

@@ -101,9 +101,14 @@ def executors(device: str, max_folds: int, epochs: int, workers: int) -> list[di
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
     from alphacheck.models import seed_everything
-    from alphacheck.scale import ProcessExecutor, RayExecutor, run_walkforward_scaled
     from alphacheck.scenarios import apply_overrides, load_scenario
-    from alphacheck.walkforward import common_calendar, run_walkforward
+    from alphacheck.walkforward import (
+        LocalExecutor,
+        ProcessExecutor,
+        RayExecutor,
+        common_calendar,
+        run_walkforward,
+    )
 
     scenario = apply_overrides(
         load_scenario("default"),
@@ -128,7 +133,7 @@ def executors(device: str, max_folds: int, epochs: int, workers: int) -> list[di
     y = (np.arange(64) % 2).astype("float32")
     SequenceClassifier("lightweight", {}, TrainingConfig(epochs=1), device).fit(x, y, x, y)
     threads = torch.get_num_threads()
-    runs = [(f"local (sequential, in-process, {threads} thread)", None)]
+    runs = [(f"local (sequential, in-process, {threads} thread)", LocalExecutor)]
     runs.append((f"processes, {workers} workers x 1 thread", lambda: ProcessExecutor(workers, 1)))
     try:
         import ray  # noqa: F401
@@ -139,13 +144,10 @@ def executors(device: str, max_folds: int, epochs: int, workers: int) -> list[di
     rows, reference = [], None
     for label, make in runs:
         seed_everything(scenario.seed)
-        executor = make() if make else None
+        executor = make()
         started = time.perf_counter()
-        if executor is None:
-            result = run_walkforward(datasets, scenario, device)
-        else:
-            result = run_walkforward_scaled(datasets, scenario, device, executor=executor)
-            executor.close()
+        result = run_walkforward(datasets, scenario, device, executor=executor)
+        executor.close()
         seconds = time.perf_counter() - started
         reference = reference if reference is not None else result.predictions
         gap = (result.predictions["proba"] - reference["proba"]).abs().max()

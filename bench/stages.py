@@ -86,7 +86,7 @@ def measure_default_scenario(max_folds: int | None, epochs: int | None, tracking
     import alphacheck.data as data
     import alphacheck.features as features
     import alphacheck.report.builder as builder
-    import alphacheck.scale as scale
+    import alphacheck.walkforward as walkforward
     import alphacheck.tracking.record as record
     from alphacheck import pipeline
     from alphacheck.scenarios import apply_overrides, load_scenario
@@ -103,7 +103,7 @@ def measure_default_scenario(max_folds: int | None, epochs: int | None, tracking
     meter = StageMeter()
     meter.wrap(data, "load_prices", "data")
     meter.wrap(features, "build_dataset", "features")
-    meter.wrap(scale, "run_walkforward_scaled", "training")
+    meter.wrap(walkforward, "run_walkforward", "training")
     meter.wrap(backtest, "evaluate", "backtest")
     meter.wrap(builder, "build_report", "reports")
     meter.wrap(record, "record_run", "tracking")

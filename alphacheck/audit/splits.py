@@ -102,13 +102,14 @@ def scaler_leaks(
 ) -> list[str]:
     """Does the fold preparation read rows after the training range? Alter them and see.
 
-    The walk-forward's own preparation (``_fit_scaler`` then ``_fold_arrays``
-    of ``alphacheck.walkforward.runner``) is run twice: on the data, and on the data with every feature value after the
-    fold's validation tail replaced by a different one. The training and
+    The walk-forward's own preparation
+    (:func:`alphacheck.walkforward.folds.prepare_fold`: fit the scaler, cut the
+    sequences) is run twice: on the data, and on the data with every feature
+    value after the fold's validation tail replaced by a different one. The training and
     validation inputs it returns must be identical; a scaler fitted on all rows
     (or any other preprocessing that sees the future) changes them.
     """
-    from alphacheck.walkforward import runner
+    from alphacheck.walkforward import folds
 
     altered = {}
     for ticker, data in datasets.items():
@@ -117,8 +118,8 @@ def scaler_leaks(
         columns = [c for c in data.columns if c not in _META]
         data.loc[later, columns] = data.loc[later, columns].to_numpy() * 3.0 + 7.0
         altered[ticker] = data
-    before = _prepare(runner, datasets, calendar, fold, length)
-    after = _prepare(runner, altered, calendar, fold, length)
+    before, _ = folds.prepare_fold(datasets, calendar, fold, length)
+    after, _ = folds.prepare_fold(altered, calendar, fold, length)
     problems = []
     for role in ("fit", "val"):
         x_before, x_after = before[role][0], after[role][0]
@@ -133,10 +134,3 @@ def scaler_leaks(
             )
     return problems
 
-
-def _prepare(
-    runner: Any, datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Any, length: int
-):
-    # The same two steps as run_walkforward, looked up at call time: fit the fold's scaler, cut the sequences.
-    scaler = runner._fit_scaler(datasets, fold)
-    return runner._fold_arrays(datasets, calendar, fold, length, scaler)

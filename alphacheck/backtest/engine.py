@@ -118,7 +118,7 @@ def simulate_weights(
     """
     import vectorbt as vbt
 
-    from alphacheck.scale.numba_cache import enable_numba_cache
+    from alphacheck.backtest.numba_cache import enable_numba_cache
 
     enable_numba_cache()  # vectorbt's kernels compiled once, then read from disk
 
@@ -299,7 +299,7 @@ def simulate_portfolio(
     """
     import vectorbt as vbt
 
-    from alphacheck.scale.numba_cache import enable_numba_cache
+    from alphacheck.backtest.numba_cache import enable_numba_cache
 
     enable_numba_cache()
     book = book_orders(prices, weights, execution)

@@ -27,7 +27,7 @@ import pandas as pd
 from alphacheck.backtest.allocation import allocate, carry_proba, equal_weights, rebalance_mask, select
 from alphacheck.backtest.engine import PortfolioSimulation, simulate_portfolio
 from alphacheck.backtest.positions import trailing_volatility
-from alphacheck.backtest.scoring import Window, score_window
+from alphacheck.backtest.scoring import CLASSIFICATION_NAMES, Window, score_window
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
 
@@ -210,7 +210,7 @@ def portfolio_costs(
 def score_book(sim: PortfolioSimulation, name: str, init_cash: float) -> dict[str, object]:
     """Every trading metric of the per-ticker records for one book, plus positions and concentration.
 
-    Classification figures are undefined for a book (``nan``). ``exposure`` is
+    A book has no classification figures (they are the per-ticker records'). ``exposure`` is
     the share of bars with a position; ``average_positions`` and
     ``average_gross_exposure`` are means over the bars; ``max_weight`` is the
     largest absolute weight held at a close; ``herfindahl`` is the mean, over
@@ -226,7 +226,9 @@ def score_book(sim: PortfolioSimulation, name: str, init_cash: float) -> dict[st
         trade_pnl=sim.trade_pnl[name].to_numpy(),
         label=np.array([], dtype=bool),
     )
-    scores = score_window(window, init_cash)
+    # A book predicts nothing itself: the classification figures belong to the per-ticker records.
+    undefined = {*CLASSIFICATION_NAMES, "n_predictions", "warning"}
+    scores = {key: value for key, value in score_window(window, init_cash).items() if key not in undefined}
     scores.update(
         average_positions=float(sim.n_positions[name].mean()),
         average_gross_exposure=float(np.mean(exposure)),

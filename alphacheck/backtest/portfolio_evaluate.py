@@ -47,6 +47,14 @@ class PortfolioEvaluation:
     weights: pd.DataFrame | None = None
     returns: dict[str, pd.Series] = field(default_factory=dict)
 
+    def sections(self) -> dict[str, object]:
+        """The ``metrics.json`` sections ``portfolio``, ``portfolio_significance`` and ``portfolio_cost_sweep``."""
+        return {
+            "portfolio": self.metrics,
+            "portfolio_significance": self.significance,
+            "portfolio_cost_sweep": self.cost_sweep,
+        }
+
 
 def evaluate_portfolio(
     predictions: pd.DataFrame,

@@ -130,7 +130,7 @@ def compute(
     """
     try:
         from alphacheck.data import load_prices
-        from alphacheck.features import compute_features, load_plugins
+        from alphacheck.features import compute_features, load_plugins, resolve_features
         from alphacheck.scenarios.loader import validate_scenario
 
         load_plugins(plugins)
@@ -145,6 +145,7 @@ def compute(
             "drop": split_names(drop_features),
         }
         scenario = validate_scenario({"name": "features", "data": data, "features": feature_config})
+        resolve_features(scenario.features)  # unknown names fail here, before any price is loaded
         frames = {}
         for ticker, prices in load_prices(scenario.data).items():
             matrix = compute_features(prices, scenario.features)

@@ -66,6 +66,17 @@ class UpdateResult:
     downloaded_rows: int
 
 
+def _yfinance():
+    """yfinance and its exceptions module, its timezone cache in the alphacheck home."""
+    import yfinance as yf
+    from yfinance import exceptions as yf_errors
+
+    from alphacheck.paths import cache_subdir
+
+    yf.set_tz_cache_location(str(cache_subdir("yfinance")))
+    return yf, yf_errors
+
+
 def download(ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Download daily prices from Yahoo Finance, ``start`` to ``end`` inclusive.
 
@@ -82,12 +93,7 @@ def download(ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     OSError
         For network trouble (``ConnectionError``, timeouts, rate limits).
     """
-    import yfinance as yf
-    from yfinance import exceptions as yf_errors
-
-    from alphacheck.paths import cache_subdir
-
-    yf.set_tz_cache_location(str(cache_subdir("yfinance")))
+    yf, yf_errors = _yfinance()
     yf.config.debug.hide_exceptions = False  # errors must reach us, not only yfinance's log
     try:
         return yf.Ticker(ticker).history(
@@ -122,12 +128,7 @@ def download_many(tickers: list[str], start: dt.date, end: dt.date) -> dict[str,
     OSError
         For network trouble affecting the whole call.
     """
-    import yfinance as yf
-    from yfinance import exceptions as yf_errors
-
-    from alphacheck.paths import cache_subdir
-
-    yf.set_tz_cache_location(str(cache_subdir("yfinance")))
+    yf, yf_errors = _yfinance()
     try:
         frame = yf.download(
             tickers=list(tickers),

@@ -62,6 +62,7 @@ def build_report(
     """
     from alphacheck.report.html import render_index
     from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
+    from alphacheck.report.verdicts import verdict_html, verdict_markdown
 
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
@@ -77,19 +78,47 @@ def build_report(
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
         written = _write_tearsheets(run)
+    books = _write_portfolio(run, drawn if plots else None, tearsheets)
     config = run.scenario.model_dump(mode="json")
     summary = run.path / "summary.md"
+    verdicts = run.metrics.get("verdict") or {}
+    verdict_section = verdict_markdown(verdicts) if verdicts else ""
     with report_stage("summary.md", run.path):
-        summary.write_text(_summary_header(run) + render_markdown(tables))
+        summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
     index = run.path / "index.html"
     links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
         links = {f"{v} on {t}": run.path / "tearsheets" / tearsheet_name(t, v)
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
+    links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
+    block = verdict_html(verdicts) if verdicts else ""
     with report_stage("index.html", run.path):
-        index.write_text(render_index(config, tables, drawn, links, run.path))
+        index.write_text(render_index(config, tables, drawn, links, run.path, block))
     return ReportFiles(index, summary, drawn, written)
+
+
+def _write_portfolio(run: RunFolder, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
+    """The books' plots (added to ``plots``, unless None) and tearsheets (or those an earlier build wrote)."""
+    if run.portfolio is None or run.portfolio_weights is None:
+        return {}
+    from alphacheck.report.portfolio import (
+        portfolio_tearsheet_name,
+        write_portfolio_plots,
+        write_portfolio_tearsheets,
+    )
+
+    if plots is not None:
+        books, weights = run.portfolio, run.portfolio_weights
+        with report_stage("the portfolio plots", run.path):
+            plots.update(write_portfolio_plots(books, weights, run.variants, run.path / "plots"))
+    folder = run.path / "tearsheets"
+    if tearsheets:
+        title = f"{run.scenario.name}, {len(run.tickers)} tickers"
+        with report_stage("the portfolio tearsheets", run.path):
+            return write_portfolio_tearsheets(run.portfolio, run.variants, folder, title)
+    existing = {v: folder / portfolio_tearsheet_name(v) for v in run.variants}
+    return {v: path for v, path in existing.items() if path.is_file()}
 
 
 def _write_plots(run: RunFolder, folds) -> dict[str, Path]:

@@ -20,9 +20,12 @@ import yaml
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
 
-__all__ = ["RETURNS_FILE", "RunFolder", "read_run_folder"]
+__all__ = ["PORTFOLIO_FILE", "PORTFOLIO_WEIGHTS_FILE", "RETURNS_FILE", "RunFolder", "read_run_folder"]
 
 RETURNS_FILE = "returns.parquet"
+#: The books of a run with a ``portfolio`` block: one row per (date, strategy), and the weights held.
+PORTFOLIO_FILE = "portfolio.parquet"
+PORTFOLIO_WEIGHTS_FILE = "portfolio_weights.parquet"
 _REQUIRED = ("config.yaml", "predictions.parquet", "metrics.json")
 
 
@@ -32,6 +35,9 @@ class RunFolder:
 
     ``returns`` maps ``(ticker, strategy)`` to per-bar simple returns; strategy
     is a variant name or a baseline (``buy_and_hold``, ``always_long``).
+    ``portfolio`` and ``portfolio_weights`` are the books' frames (see
+    :mod:`alphacheck.backtest.portfolio_evaluate`), ``None`` without a
+    ``portfolio`` block.
     """
 
     path: Path
@@ -39,6 +45,8 @@ class RunFolder:
     predictions: pd.DataFrame
     metrics: dict[str, Any]
     returns: dict[tuple[str, str], pd.Series]
+    portfolio: pd.DataFrame | None = None
+    portfolio_weights: pd.DataFrame | None = None
 
     @property
     def variants(self) -> list[str]:
@@ -89,7 +97,9 @@ def read_run_folder(path: Path) -> RunFolder:
         returns = _frame_to_returns(pd.read_parquet(path / RETURNS_FILE))
     else:
         returns = _backtest_again(scenario, predictions)
-    return RunFolder(path, scenario, predictions, metrics, returns)
+    books = [path / name for name in (PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)]
+    frames = [pd.read_parquet(p) if p.is_file() else None for p in books]
+    return RunFolder(path, scenario, predictions, metrics, returns, *frames)
 
 
 def _frame_to_returns(frame: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:

@@ -29,6 +29,8 @@ __all__ = [
 
 #: Top-level keys of metrics.json that are run facts, not tables.
 _SCALAR_KEYS = ("scenario", "seed", "device", "periods_per_year", "costs_bps_per_side")
+#: Sections with a rendering of their own (``alphacheck.report.verdicts``), shown before the tables.
+_OWN_RENDERING = ("verdict",)
 #: Names of the nesting levels of known sections, for the table's first columns.
 _LEVELS = {
     "metrics": ("ticker", "strategy"),
@@ -39,12 +41,20 @@ _LEVELS = {
     "per_year": ("ticker", "strategy", "year"),
     "baselines": ("ticker", "baseline", "metric"),
     "significance": ("ticker", "test", "variant", "measure"),
+    "matched_null": ("ticker", "strategy"),
+    "audit": ("check",),
     "reliability": ("strategy", "probability"),
+    "portfolio": ("strategy",),
+    "portfolio_stress": ("window", "strategy"),
+    "portfolio_shocks": ("shock", "strategy"),
+    "portfolio_cost_sweep": ("strategy", "costs_bps"),
+    "portfolio_significance": ("test", "variant", "measure"),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",
             "accuracy_ci_low", "accuracy_ci_high", "costs_paid", "excess_return_vs_buy_and_hold",
-            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change")
+            "accuracy_change", "total_return_change", "max_drawdown_change", "costs_paid_change",
+            "excess_return_vs_equal_weight", "average_gross_exposure", "max_weight")
 _RATIOS = ("sharpe", "sortino", "calmar", "profit_factor", "psr", "dsr", "sharpe_change")
 _Z95 = 1.959963984540054
 
@@ -151,7 +161,7 @@ def run_tables(metrics: dict[str, Any], predictions: pd.DataFrame, threshold: fl
         )
     )
     for key, section in metrics.items():
-        if key in _SCALAR_KEYS or key == "metrics":
+        if key in _SCALAR_KEYS or key in _OWN_RENDERING or key == "metrics":
             continue
         table = section_table(key, section, title="Training folds" if key == "folds" else None)
         if table is not None:

@@ -21,6 +21,9 @@ def stress_sections(
 ) -> dict[str, Any]:
     """``{"stress": {window: ...}, "shocks": {shock: ...}}`` for the windows and shocks declared.
 
+    With a ``portfolio`` block, also ``portfolio_stress`` and ``portfolio_shocks``
+    (see :mod:`alphacheck.stress.portfolio`).
+
     Parameters
     ----------
     scenario
@@ -55,4 +58,13 @@ def stress_sections(
     if scenario.stress.shocks:
         say(f"shocks: {', '.join(s.name for s in scenario.stress.shocks)} (fold models predict again)")
         sections["shocks"] = run_shocks(scenario, prices, datasets, walk.predictions, walk.fold_models)
+    if scenario.portfolio is not None:
+        from alphacheck.stress.portfolio import portfolio_shocks, portfolio_windows
+
+        if scenario.stress.windows:
+            say("stress windows of the portfolio")
+            sections["portfolio_stress"] = portfolio_windows(scenario, prices, walk)
+        if scenario.stress.shocks:
+            say("shocks of the portfolio")
+            sections["portfolio_shocks"] = portfolio_shocks(scenario, prices, datasets, walk)
     return sections

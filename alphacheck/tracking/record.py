@@ -7,6 +7,9 @@ ticker when there are several tickers) gets its own metrics, accuracy and
 training records per fold as steps, every other ``metrics.json`` section that
 names its strategy (stress windows, cost levels, ...), its tearsheet, and the
 variant's final model from ``models/<variant>.pt`` and ``.onnx`` when present.
+With a ``portfolio`` block, each variant's book gets a child too
+(``portfolio-<variant>``): its metrics, the benchmarks' as ``equal_weight.*``,
+its rows of the ``portfolio_*`` sections and its tearsheet.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alphacheck.report.portfolio import portfolio_tearsheet_name
 from alphacheck.report.rundir import RunFolder
 from alphacheck.report.summary import fold_accuracy, section_frame
 from alphacheck.tracking.base import Recorder, flatten
@@ -25,7 +29,16 @@ from alphacheck.tracking.provenance import git_commit, library_versions, prices_
 
 __all__ = ["record_run", "run_params"]
 
-_ARTIFACTS = ("config.yaml", "metrics.json", "predictions.parquet", "returns.parquet", "summary.md", "index.html")
+_ARTIFACTS = (
+    "config.yaml",
+    "metrics.json",
+    "predictions.parquet",
+    "returns.parquet",
+    "portfolio.parquet",
+    "portfolio_weights.parquet",
+    "summary.md",
+    "index.html",
+)
 _IDENTITY = ("ticker", "strategy", "variant")
 # Row positions that become MLflow steps: a fold, a record's index, a reliability bin.
 _STEP_KEYS = ("fold", "index", "bin")
@@ -33,7 +46,10 @@ _STEP_KEYS = ("fold", "index", "bin")
 _LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side", "bps", "window", "year")
 #: Record fields that describe a row (dates covered, folds used, a note): never part of a metric name.
 _DESCRIPTIVE_KEYS = ("window_start", "window_end", "first_date", "last_date", "folds", "note")
-_SKIP_SECTIONS = ("metrics", "folds")
+# A stress window's whole-window walk-forward record carries the same descriptions under this prefix.
+_DESCRIPTIVE_KEYS += tuple(f"whole_window_{key}" for key in ("first_date", "last_date", "folds", "note"))
+#: Sections logged their own way: the overall metrics, the training folds, the verdicts (tags and metrics).
+_SKIP_SECTIONS = ("metrics", "folds", "verdict")
 
 
 def run_params(run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> dict[str, Any]:
@@ -60,6 +76,10 @@ def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFram
         Where the models were trained.
     """
     recorder.set_tags({"alphacheck.role": "parent", "alphacheck.run_dir": str(run.path.resolve())})
+    if run.metrics.get("verdict"):
+        from alphacheck.report.verdicts import verdict_summary
+
+        recorder.set_tags({"alphacheck.verdict_summary": verdict_summary(run.metrics["verdict"])})
     recorder.log_params(run_params(run, prices, device))
     recorder.log_metrics(
         {
@@ -87,10 +107,39 @@ def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFram
                 recorder.end_child("FAILED")
                 raise
             recorder.end_child()
+    if run.metrics.get("portfolio"):
+        for variant in run.variants:
+            recorder.start_child(f"portfolio-{variant}")
+            try:
+                _record_portfolio_child(recorder, run, variant)
+            except BaseException:
+                recorder.end_child("FAILED")
+                raise
+            recorder.end_child()
+
+
+def _record_portfolio_child(recorder: Recorder, run: RunFolder, variant: str) -> None:
+    recorder.set_tags({"alphacheck.role": "portfolio", "alphacheck.variant": variant})
+    portfolio = run.scenario.portfolio.model_dump(mode="json") if run.scenario.portfolio else {}
+    params = {"variant": variant, "tickers": ",".join(run.tickers), **flatten({"portfolio": portfolio})}
+    recorder.log_params(params)
+    overall = {}
+    for strategy, values in run.metrics["portfolio"].items():
+        if strategy == variant or strategy not in run.variants:  # the book and the benchmarks
+            prefix = "" if strategy == variant else f"{strategy}."
+            overall.update({f"{prefix}{k}": v for k, v in values.items() if _is_number(v)})
+    recorder.log_metrics(overall)
+    for key in ("portfolio_stress", "portfolio_shocks", "portfolio_cost_sweep"):
+        if isinstance(run.metrics.get(key), dict):
+            _record_section(recorder, key, run.metrics[key], variant, None)
+    tearsheet = run.path / "tearsheets" / portfolio_tearsheet_name(variant)
+    if tearsheet.is_file():
+        recorder.log_artifact(tearsheet, "tearsheets")
 
 
 def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str, folds: pd.DataFrame) -> None:
     recorder.set_tags({"alphacheck.role": "variant", "alphacheck.variant": variant, "alphacheck.ticker": ticker})
+    _record_verdict(recorder, run.metrics.get("verdict", {}).get(ticker, {}).get(variant))
     spec = next(v for v in run.scenario.variants if v.name == variant)
     recorder.log_params({"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in spec.params.items()}})
     overall = {}
@@ -107,7 +156,8 @@ def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str,
                  if r.get("variant") == variant and _is_number(r.get(record_name)) and _is_number(r.get("index"))]
         recorder.log_metric_steps(f"fold.{record_name}", steps)
     for key, section in run.metrics.items():
-        if key not in _SKIP_SECTIONS and isinstance(section, dict | list):
+        # The books' sections belong to the portfolio children, not to one ticker's.
+        if key not in _SKIP_SECTIONS and not key.startswith("portfolio") and isinstance(section, dict | list):
             _record_section(recorder, key, section, variant, ticker)
     tearsheet = run.path / "tearsheets" / f"{ticker}-{variant}.html"
     if tearsheet.is_file():
@@ -115,7 +165,16 @@ def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str,
     _record_model(recorder, run, variant)
 
 
-def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ticker: str) -> None:
+def _record_verdict(recorder: Recorder, verdict: dict[str, Any] | None) -> None:
+    """The child's verdict: its label as the ``alphacheck.verdict`` tag, its numeric evidence as metrics."""
+    if not verdict:
+        return
+    recorder.set_tags({"alphacheck.verdict": verdict["label"]})
+    evidence = verdict.get("evidence", {})
+    recorder.log_metrics({f"verdict.{k}": v for k, v in evidence.items() if _is_number(v)})
+
+
+def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ticker: str | None) -> None:
     """Log a section's rows that name this variant: steps for folds, named metrics otherwise."""
     frame = section_frame(key, section)
     owner = next((c for c in ("strategy", "variant") if c in frame.columns), None)
@@ -123,7 +182,7 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
         return
     keys = frame.attrs.get("keys", [])
     frame = frame[frame[owner].astype(str) == variant]
-    if "ticker" in frame.columns:
+    if "ticker" in frame.columns and ticker is not None:
         frame = frame[frame["ticker"].astype(str) == ticker]
     rest = [c for c in frame.columns if c not in _IDENTITY and c not in _STEP_KEYS and c not in _DESCRIPTIVE_KEYS]
     labels = [c for c in rest if c in keys or c in _LABEL_KEYS or _name_column(frame[c])]

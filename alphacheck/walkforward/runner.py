@@ -1,14 +1,14 @@
 """Run the walk-forward for every variant and fold: out-of-sample predictions.
 
-Per fold, features are standardised with a scaler fitted on the fold's fitting
-rows only (pooled over tickers), sequences are cut within each ticker (a
-sequence never mixes two tickers), one model is trained on the pooled
-sequences, and it predicts the fold's test dates. A calibrator fitted on the
-fold's validation tail (:mod:`alphacheck.models.calibration`) maps the model's
-own sigmoid (``proba_raw``) to the calibrated P(up) (``proba``) that the
-backtest trades on. Finished folds are
-checkpointed (see :mod:`alphacheck.walkforward.checkpoint`), so running the
-same configuration again resumes after the last finished fold.
+:func:`run_walkforward` plans the (variant, fold-group) tasks
+(:mod:`alphacheck.walkforward.tasks`), hands them to an executor (in-process,
+worker processes or Ray: :mod:`alphacheck.walkforward.executors`) and
+assembles what comes back, the same way whichever executor ran them: the
+predictions (each fold's calibrated ``proba`` beside the model's own
+``proba_raw``), a record per fold, the last model of each variant and every
+fold's model with its calibrator for the stress shocks. Finished folds are checkpointed (see
+:mod:`alphacheck.walkforward.checkpoint`), so running the same configuration
+again resumes after the last finished fold, under any executor.
 
 Configuration is read by attribute only: this module, the splits and the
 trainer import neither pydantic nor any of the backtest or tracking libraries.
@@ -16,38 +16,27 @@ trainer import neither pydantic nor any of the backtest or tracking libraries.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from alphacheck.exceptions import ConfigError
-from alphacheck.models.calibration import CalibratedModel, CalibratedProba, ProbabilityCalibrator
-from alphacheck.walkforward.checkpoint import FoldStore, cache_root, data_fingerprint, run_key
+from alphacheck.models.calibration import CalibratedModel, CalibratedProba
+from alphacheck.walkforward import folds as fold_steps
+from alphacheck.walkforward.executors import Executor, make_executor
+from alphacheck.walkforward.folds import common_calendar, feature_columns, module_from_state
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
+from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, plan_tasks
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario
+    from alphacheck.scenarios.schema import Scenario, VariantConfig
 
-__all__ = [
-    "PREDICTION_COLUMNS",
-    "TrainedModel",
-    "WalkForwardResult",
-    "common_calendar",
-    "fold_test_sequences",
-    "prediction_rows",
-    "run_walkforward",
-]
-
-log = logging.getLogger(__name__)
+__all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "prediction_rows", "run_walkforward"]
 
 PREDICTION_COLUMNS = ["date", "ticker", "variant", "fold", "proba", "proba_raw", "label", "fwd_return"]
-_META_COLUMNS = ("fwd_return", "label")
 
 
 @dataclass
@@ -78,18 +67,11 @@ class WalkForwardResult:
     fold_models: dict[tuple[str, int], Any] = field(default_factory=dict)
 
 
-def common_calendar(datasets: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
-    """Dates present in every ticker's dataset (nothing is forward-filled)."""
-    calendar = None
-    for data in datasets.values():
-        calendar = data.index if calendar is None else calendar.intersection(data.index)
-    return pd.DatetimeIndex(calendar).sort_values()
-
-
 def run_walkforward(
     datasets: dict[str, pd.DataFrame],
     scenario: Scenario,
-    device: object,
+    device: Any,
+    executor: Executor | None = None,
     on_fold: Callable[[str, Fold, dict[str, object]], None] | None = None,
     progress: NullProgress | None = None,
     checkpoint_dir: Path | None = None,
@@ -101,45 +83,63 @@ def run_walkforward(
     datasets
         Per ticker, features plus ``fwd_return`` and ``label`` (see ``build_dataset``).
     scenario
-        Walk-forward, training and variant settings, and the seed.
+        Walk-forward, training and variant settings, the seed, and ``compute``
+        (the executor, when ``executor`` is None).
     device
-        ``torch.device`` to train on.
+        ``torch.device`` to train on (every worker trains on the same device).
+    executor
+        Where the tasks run; made from ``scenario.compute`` (and closed here) when None.
     on_fold
-        Called after each fold with ``(variant, fold, record)``, for progress.
+        Called with ``(variant, fold, record)`` as folds finish (in finishing order).
     progress
         Progress display (bars); nothing is shown when ``None``.
     checkpoint_dir
-        Root of the fold checkpoints (default: ``cache_root() / "folds"``);
+        Root of the fold checkpoints (default: ``<alphacheck home>/folds``);
         ignored when ``scenario.training.checkpoint`` is false.
+
+    Returns
+    -------
+    WalkForwardResult
+        The same for the same scenario and seed, whichever executor ran the tasks.
     """
-    calendar = common_calendar(datasets)
-    folds = make_folds(calendar, scenario.walkforward)
-    progress = progress or NullProgress()
-    root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
-    fingerprint = data_fingerprint(datasets) if scenario.training.checkpoint else ""
+    compute = scenario.compute
+    owned = executor is None
+    if executor is None:
+        threads = compute.threads_per_worker or scenario.training.cpu_threads
+        executor = make_executor(compute.executor, compute.workers, compute.ray_address, threads)
+    folds = make_folds(common_calendar(datasets), scenario.walkforward)
+    tasks = plan_tasks(scenario, len(folds), compute.fold_group_size)
+    results: list[TaskResult] = []
+    try:
+        for result in executor.map(tasks, datasets, scenario, device, checkpoint_dir, progress):
+            results.append(result)
+            for outcome in result.outcomes:
+                if on_fold:
+                    on_fold(scenario.variants[result.task.variant].name, folds[outcome.fold], outcome.record)
+    finally:
+        if owned:
+            executor.close()
+    return _assemble(datasets, scenario, folds, results)
+
+
+def _assemble(
+    datasets: dict[str, pd.DataFrame], scenario: Scenario, folds: list[Fold], results: list[TaskResult]
+) -> WalkForwardResult:
+    """Predictions, fold records and models in variant, then fold order, however the tasks finished."""
+    n_features = len(feature_columns(datasets))
     rows, records, models, fold_models = [], [], {}, {}
-    for variant in scenario.variants:
-        store = None
-        if scenario.training.checkpoint:
-            store = FoldStore(root / run_key(fingerprint, scenario, variant, device))
-        progress.start_variant(variant.name, len(folds))
-        state, last = None, None
-        for fold in folds:
-            scaler = _fit_scaler(datasets, fold)
-            parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length, scaler)
-            proba, record, state, module = _run_fold(
-                scenario, variant, fold, parts, device, store, state, progress
-            )
-            rows.append(prediction_rows(parts["test"][2], variant.name, fold.index, proba))
-            module = module if module is not None else _module_from_state(variant, parts, state)
-            fold_models[(variant.name, fold.index)] = CalibratedModel(module, proba.calibrator)
-            records.append(record)
-            last = (fold, parts, scaler, module, state, proba.calibrator)
-            progress.end_fold(record)
-            if on_fold:
-                on_fold(variant.name, fold, record)
-        progress.end_variant()
-        models[variant.name] = _trained_model(scenario, variant, datasets, *last)
+    for position, variant in enumerate(scenario.variants):
+        outcomes = sorted(
+            (o for r in results if r.task.variant == position for o in r.outcomes), key=lambda o: o.fold
+        )
+        for outcome in outcomes:
+            index = folds[outcome.fold].index
+            rows.append(prediction_rows(outcome.rows, variant.name, index, outcome.proba))
+            module = module_from_state(variant, n_features, outcome.state)
+            fold_models[(variant.name, index)] = CalibratedModel(module, outcome.proba.calibrator)
+            records.append(outcome.record)
+        last = outcomes[-1]
+        models[variant.name] = _last_model(scenario, variant, datasets, folds[last.fold], last)
     predictions = pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS]
     predictions = predictions.sort_values(["variant", "ticker", "date"], ignore_index=True)
     return WalkForwardResult(predictions, records, models, fold_models)
@@ -150,172 +150,27 @@ def prediction_rows(meta: pd.DataFrame, variant: str, fold: int, proba: Calibrat
     return meta.assign(variant=variant, fold=fold, proba=proba.proba, proba_raw=proba.raw)
 
 
-def fold_test_sequences(
-    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Fold, length: int
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """A fold's test sequences, scaled as in training, and their rows (date, ticker, fwd_return, label)."""
-    x_test, _, meta = _fold_arrays(datasets, calendar, fold, length, _fit_scaler(datasets, fold))["test"]
-    return x_test, meta
-
-
-def _module_from_state(variant, parts, state) -> Any:
-    """A resumed fold's module, rebuilt on the CPU from its checkpointed weights."""
-    from alphacheck.models.registry import get_variant
-
-    spec = get_variant(variant.name)
-    module = spec.build_model(parts["fit"][0].shape[2], spec.resolve(variant.params))
-    module.load_state_dict(state)
-    return module.eval()
-
-
-def _weights_fit(variant, parts, state) -> bool:
-    """Whether checkpointed weights load into the variant's module (a foreign or stale file does not)."""
-    try:
-        _module_from_state(variant, parts, state)
-    except (RuntimeError, KeyError, ValueError, TypeError):
-        return False
-    return True
-
-
-def _run_fold(scenario, variant, fold, parts, device, store, state, progress):
-    """Train one fold (or load its checkpoint).
-
-    Returns its :class:`CalibratedProba`, record, weights and the module if trained here.
-    """
-    saved = store.load(fold.index) if store is not None else None
-    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
-        store.set_aside(fold.index, "its weights do not fit the variant's module")
-        saved = None
-    if saved is not None and len(saved["proba_raw"]) == len(parts["test"][1]):
-        log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
-        proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
-        return proba, {**saved["record"], "resumed": True}, saved["state"], None
-    from alphacheck.walkforward.trainer import SequenceClassifier
-
-    for role in ("fit", "val"):
-        if len(parts[role][1]) == 0 or len(np.unique(parts[role][1])) < 2:
-            raise ConfigError(
-                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
-                "lengthen walkforward.train_days or validation_days"
-            )
-    training = (
-        variant.training_config(scenario.training)
-        if hasattr(variant, "training_config")
-        else scenario.training
-    )
-    progress.start_fold(fold.index, training.epochs)
-    model = SequenceClassifier(
-        variant.name,
-        variant.params,
-        training,
-        device,
-        seed=scenario.seed + fold.index,
-        on_epoch=progress.epoch,
-    )
-    init = state if training.warm_start else None
-    model.fit(*parts["fit"][:2], *parts["val"][:2], init_state=init)
-    # Fitted on the validation tail only: the test rows never shape their own calibration.
-    calibrator = ProbabilityCalibrator(training.calibration)
-    calibrator.fit(model.predict_proba(parts["val"][0]), parts["val"][1])
-    proba = CalibratedProba(model.predict_proba(parts["test"][0]), calibrator)
-    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary()}
-    state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
-    if store is not None:
-        store.save(fold.index, proba.raw, calibrator.to_dict(), record, state)
-    log.info("%s fold %d: %d test rows, %d epochs", variant.name, fold.index, len(proba.raw),
-             model.epochs_run_)
-    return proba, {**record, "resumed": False}, state, model.model_
-
-
-def _record(name: str, fold: Fold, parts: dict, model: Any, device: Any) -> dict[str, object]:
-    return {
-        "variant": name,
-        **fold.as_dict(),
-        "n_fit": len(parts["fit"][1]),
-        "n_val": len(parts["val"][1]),
-        "n_test": len(parts["test"][1]),
-        "epochs_run": model.epochs_run_,
-        "best_epoch": model.best_epoch_,
-        "best_val_loss": model.best_val_loss_,
-        "seconds": round(model.fit_seconds_, 3),
-        "device": str(device),
-    }
-
-
-def _trained_model(
-    scenario, variant, datasets, fold, parts, scaler, module, state, calibrator
+def _last_model(
+    scenario: Scenario,
+    variant: VariantConfig,
+    datasets: dict[str, pd.DataFrame],
+    fold: Fold,
+    outcome: FoldOutcome,
 ) -> TrainedModel:
-    """The last fold's module on the CPU (rebuilt from its weights when the fold was resumed)."""
+    """A variant's last fold model on the CPU, with its scaler and what it takes to use it."""
     from alphacheck.models.registry import get_variant
 
-    spec = get_variant(variant.name)
-    params = spec.resolve(variant.params)
-    n_features = parts["fit"][0].shape[2]
-    if module is None:
-        module = spec.build_model(n_features, params)
-        module.load_state_dict(state)
-    module = module.cpu().eval()
-    columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
+    columns = feature_columns(datasets)
+    mean, scale = fold_steps.fit_scaler(datasets, fold)  # looked up at call time, like the tasks do
     return TrainedModel(
-        module,
+        module_from_state(variant, len(columns), outcome.state),
         variant.name,
-        params,
-        n_features,
+        get_variant(variant.name).resolve(variant.params),
+        len(columns),
         scenario.walkforward.sequence_length,
         columns,
-        [float(v) for v in scaler[0]],
-        [float(v) for v in scaler[1]],
+        [float(v) for v in mean],
+        [float(v) for v in scale],
         fold.index,
-        calibrator.to_dict(),
+        outcome.proba.calibrator.to_dict(),
     )
-
-
-def _fit_scaler(datasets: dict[str, pd.DataFrame], fold: Fold) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation of each feature over the fold's fitting rows, pooled over tickers."""
-    feature_columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
-    fit_rows = pd.concat(
-        [d.loc[fold.fit_start : fold.fit_end, feature_columns] for d in datasets.values()]
-    ).to_numpy()
-    mean = fit_rows.mean(axis=0)
-    scale = fit_rows.std(axis=0)
-    scale[scale == 0] = 1.0
-    return mean, scale
-
-
-def _fold_arrays(
-    datasets: dict[str, pd.DataFrame],
-    calendar: pd.DatetimeIndex,
-    fold: Fold,
-    length: int,
-    scaler: tuple[np.ndarray, np.ndarray] | None = None,
-) -> dict[str, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
-    """Sequences, labels and row metadata for the fit, validation and test rows.
-
-    Features are standardised with ``scaler`` (default: :func:`_fit_scaler` of the fold).
-    """
-    ranges = {
-        "fit": (fold.fit_start, fold.fit_end),
-        "val": (fold.val_start, fold.val_end),
-        "test": (fold.test_start, fold.test_end),
-    }
-    feature_columns = [c for c in next(iter(datasets.values())).columns if c not in _META_COLUMNS]
-    mean, scale = scaler if scaler is not None else _fit_scaler(datasets, fold)
-
-    out: dict[str, list] = {role: [[], [], []] for role in ranges}
-    for ticker, data in datasets.items():
-        data = data.loc[data.index.isin(calendar)]
-        scaled = (data[feature_columns].to_numpy() - mean) / scale
-        # windows[i] holds rows i .. i+length-1, so the sequence ending at row r is windows[r-length+1]
-        windows = np.lib.stride_tricks.sliding_window_view(scaled, length, axis=0).transpose(0, 2, 1)
-        positions = np.arange(len(data))
-        for role, (start, end) in ranges.items():
-            mask = (data.index >= start) & (data.index <= end) & (positions >= length - 1)
-            idx = positions[mask]
-            out[role][0].append(windows[idx - length + 1])
-            out[role][1].append(data["label"].to_numpy()[idx])
-            meta = data.iloc[idx][list(_META_COLUMNS)].reset_index()
-            out[role][2].append(meta.assign(ticker=ticker))
-    return {
-        role: (np.concatenate(x), np.concatenate(y).astype("float32"), pd.concat(m, ignore_index=True))
-        for role, (x, y, m) in out.items()
-    }

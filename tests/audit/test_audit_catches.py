@@ -138,16 +138,16 @@ def test_strict_makes_warnings_fail(one_torch_thread, tmp_path):
 
 
 def test_catches_scaler_fitted_on_all_data(clean_registry, one_torch_thread, monkeypatch):
-    from alphacheck.walkforward import runner
+    from alphacheck.walkforward import folds as fold_steps
 
-    honest = runner._fit_scaler
+    honest = fold_steps.fit_scaler
 
     def scaler_on_all_rows(datasets, fold):
         # The classic leak: standardise with every row's mean and deviation, test rows included.
         dates = pd.DatetimeIndex(sorted(set().union(*(d.index for d in datasets.values()))))
         return honest(datasets, dataclasses.replace(fold, fit_start=dates[0], fit_end=dates[-1]))
 
-    monkeypatch.setattr(runner, "_fit_scaler", scaler_on_all_rows)
+    monkeypatch.setattr(fold_steps, "fit_scaler", scaler_on_all_rows)
     report = clean_registry / "audit.json"
     result = _audit("quick", "-o", str(report), *SHORT)
     assert result.exit_code == 1, result.output

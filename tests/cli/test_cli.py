@@ -60,7 +60,7 @@ def _one_line_error(result, code=1):
 def test_missing_scenario_file_is_one_clear_line(tmp_path):
     result = CliRunner().invoke(cli, ["run", str(tmp_path / "nope.yaml"), "--no-tracking"])
     line = _one_line_error(result)
-    assert "nope.yaml' not found" in line and "default, quick" in line
+    assert "nope.yaml' not found" in line and "default, " in line and "quick, " in line
 
 
 def test_misspelt_shipped_scenario_gets_a_hint():

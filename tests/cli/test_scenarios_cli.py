@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from alphacheck.cli.main import cli
 from alphacheck.scenarios import shipped_scenarios
 
-SHIPPED = ("biotech_winter_2022", "covid_crash_2020", "default", "quick", "transaction_costs")
+SHIPPED = ("biotech_winter_2022", "covid_crash_2020", "default", "portfolio_demo", "quick", "transaction_costs")
 
 
 def test_help_of_the_group_and_each_subcommand():

@@ -141,7 +141,7 @@ _SILENT_CLUSTER = r"""
 import socket, sys, time
 import pytest
 from alphacheck.exceptions import ConfigError
-from alphacheck.scale import executors
+from alphacheck.walkforward import executors
 
 listener = socket.socket()
 listener.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ from alphacheck.models.export import load_calibrated_model, save_model_file
 from alphacheck.scenarios import validate_scenario
 from alphacheck.walkforward import common_calendar, make_folds, run_walkforward
 from alphacheck.walkforward.checkpoint import FoldStore, _plain, data_fingerprint, run_key
-from alphacheck.walkforward.runner import fold_test_sequences
+from alphacheck.walkforward.folds import fold_test_sequences
 
 
 def _rising(n: int, seed: int) -> pd.DataFrame:

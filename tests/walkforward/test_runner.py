@@ -4,7 +4,7 @@ import pandas as pd
 from alphacheck.features import build_dataset
 from alphacheck.scenarios import Scenario
 from alphacheck.walkforward import make_folds, run_walkforward
-from alphacheck.walkforward.runner import _fold_arrays, common_calendar
+from alphacheck.walkforward.folds import common_calendar, fold_arrays
 from tests.conftest import synthetic_prices
 
 SCENARIO = Scenario.model_validate(
@@ -27,7 +27,7 @@ def test_sequences_stay_within_one_ticker_and_end_at_their_row():
     datasets = _datasets({"A": a, "B": b})
     calendar = common_calendar(datasets)
     fold = make_folds(calendar, SCENARIO.walkforward)[0]
-    parts = _fold_arrays(datasets, calendar, fold, length=5)
+    parts = fold_arrays(datasets, calendar, fold, length=5)
     x, _, meta = parts["test"]
     features = [c for c in datasets["A"].columns if c not in ("fwd_return", "label")]
     fit = pd.concat([d.loc[fold.fit_start : fold.fit_end, features] for d in datasets.values()])
@@ -45,8 +45,8 @@ def test_scaler_sees_only_fitting_rows():
     fold = make_folds(calendar, SCENARIO.walkforward)[0]
     changed = {"A": datasets["A"].copy()}
     changed["A"].loc[fold.val_start :, "ret_1"] *= 50.0  # validation and test rows only
-    before = _fold_arrays(datasets, calendar, fold, 5)["fit"][0]
-    after = _fold_arrays(changed, calendar, fold, 5)["fit"][0]
+    before = fold_arrays(datasets, calendar, fold, 5)["fit"][0]
+    after = fold_arrays(changed, calendar, fold, 5)["fit"][0]
     np.testing.assert_array_equal(before, after)
 
 

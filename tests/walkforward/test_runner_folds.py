@@ -146,7 +146,7 @@ def test_same_config_and_seed_give_bit_identical_predictions(datasets, tmp_path)
 
 
 def test_no_sequence_mixes_two_tickers(datasets):
-    from alphacheck.walkforward.runner import _fit_scaler, _fold_arrays, common_calendar
+    from alphacheck.walkforward.folds import common_calendar, fit_scaler, fold_arrays
     from alphacheck.walkforward.splits import make_folds
 
     # every feature of AAA is 1 and of BBB is 3: after the pooled scaler, AAA rows are -1 and BBB rows +1
@@ -156,8 +156,8 @@ def test_no_sequence_mixes_two_tickers(datasets):
     }
     calendar = common_calendar(marked)
     fold = make_folds(calendar, _scenario().walkforward)[1]
-    parts = _fold_arrays(marked, calendar, fold, 5)
-    mean, scale = _fit_scaler(marked, fold)
+    parts = fold_arrays(marked, calendar, fold, 5)
+    mean, scale = fit_scaler(marked, fold)
     np.testing.assert_allclose(mean, 2.0)
     for role in ("fit", "val", "test"):
         x, _, meta = parts[role]
@@ -168,12 +168,12 @@ def test_no_sequence_mixes_two_tickers(datasets):
 
 
 def test_the_scaler_sees_only_the_fitting_rows(datasets):
-    from alphacheck.walkforward.runner import _fit_scaler, common_calendar
+    from alphacheck.walkforward.folds import common_calendar, fit_scaler
     from alphacheck.walkforward.splits import make_folds
 
     calendar = common_calendar(datasets)
     fold = make_folds(calendar, _scenario().walkforward)[0]
-    mean, scale = _fit_scaler(datasets, fold)
+    mean, scale = fit_scaler(datasets, fold)
     features = [c for c in datasets["AAA"].columns if c not in ("fwd_return", "label")]
     rows = pd.concat([d.loc[fold.fit_start : fold.fit_end, features] for d in datasets.values()])
     np.testing.assert_allclose(mean, rows.mean().to_numpy(), rtol=1e-12)
@@ -182,5 +182,5 @@ def test_the_scaler_sees_only_the_fitting_rows(datasets):
         t: d.assign(**{c: d[c].where(d.index <= fold.fit_end, 1e6) for c in features})
         for t, d in datasets.items()
     }
-    mean_later, scale_later = _fit_scaler(later, fold)
+    mean_later, scale_later = fit_scaler(later, fold)
     assert np.array_equal(mean, mean_later) and np.array_equal(scale, scale_later)

@@ -1,4 +1,4 @@
-"""Every executor gives the in-process runner's predictions, and resumes from its checkpoints."""
+"""Every executor gives the local executor's predictions, and resumes from its checkpoints."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ import pytest
 from alphacheck.exceptions import ConfigError
 from alphacheck.features import build_dataset
 from alphacheck.models import seed_everything
-from alphacheck.scale import LocalExecutor, ProcessExecutor, make_executor, plan_tasks, run_walkforward_scaled
-from alphacheck.scale.tasks import FoldTask
 from alphacheck.scenarios import validate_scenario
-from alphacheck.walkforward import run_walkforward
+from alphacheck.walkforward import (
+    FoldTask,
+    LocalExecutor,
+    ProcessExecutor,
+    make_executor,
+    plan_tasks,
+    run_walkforward,
+)
+from alphacheck.walkforward.progress import NullProgress
 from tests.conftest import synthetic_prices
 
 
@@ -44,7 +50,7 @@ def _home(tmp_path, monkeypatch):
 
 def _reference(datasets, scenario):
     seed_everything(scenario.seed)
-    return run_walkforward(datasets, scenario, "cpu")
+    return run_walkforward(datasets, scenario, "cpu", executor=LocalExecutor())
 
 
 def _same(result, reference):
@@ -77,18 +83,18 @@ def test_plan_splits_independent_folds_and_chains_warm_starts():
     assert plan_tasks(warm, 3, group_size=1) == [FoldTask(0, (0, 1, 2)), FoldTask(1, (0, 1, 2))]
 
 
-def test_local_tasks_equal_the_runner(datasets):
-    scenario = _scenario()
-    reference = _reference(datasets, scenario)
-    assert len(reference.folds) == 6  # 3 folds x 2 variants
-    _same(run_walkforward_scaled(datasets, scenario, "cpu", executor=LocalExecutor()), reference)
-
-
 @pytest.mark.slow
 def test_processes_equal_the_runner_with_warm_starts(datasets):
     scenario = _scenario(training={"warm_start": True})
     reference = _reference(datasets, scenario)
-    _same(run_walkforward_scaled(datasets, scenario, "cpu", executor=ProcessExecutor(2, 1)), reference)
+    progress = Recorder()
+    result = run_walkforward(datasets, scenario, "cpu", executor=ProcessExecutor(2, 1), progress=progress)
+    _same(result, reference)
+    # The folds train in the workers: one bar of all of them, ticked as each task comes back.
+    assert progress.events[0] == ("variant", "baseline, lightweight", 6)
+    done = [("done", v, f) for v in ("baseline", "lightweight") for f in range(3)]
+    assert sorted(progress.events[1:-1]) == sorted(done)
+    assert progress.events[-1] == ("end",)
 
 
 @pytest.mark.slow
@@ -100,7 +106,7 @@ def test_processes_resume_from_the_local_runs_checkpoints(datasets, tmp_path):
     for path in removed:
         path.unlink()
     seen = {}
-    result = run_walkforward_scaled(
+    result = run_walkforward(
         datasets, scenario, "cpu", executor=ProcessExecutor(2, 1),
         on_fold=lambda variant, fold, record: seen.update({(variant, fold.index): record["resumed"]}),
     )
@@ -113,7 +119,43 @@ def test_processes_resume_from_the_local_runs_checkpoints(datasets, tmp_path):
 def test_scenario_compute_section_picks_the_executor(datasets):
     scenario = _scenario(compute={"executor": "processes", "workers": 2, "threads_per_worker": 1})
     reference = _reference(datasets, scenario)
-    _same(run_walkforward_scaled(datasets, scenario, "cpu"), reference)
+    _same(run_walkforward(datasets, scenario, "cpu"), reference)
+
+
+class Recorder(NullProgress):
+    """Progress that writes down what it is told."""
+
+    def __init__(self):
+        self.events = []
+
+    def start_variant(self, variant, n_folds):
+        self.events.append(("variant", variant, n_folds))
+
+    def start_fold(self, fold, epochs):
+        self.events.append(("fold", fold))
+
+    def end_fold(self, record):
+        self.events.append(("done", record["variant"], record["index"]))
+
+    def end_variant(self):
+        self.events.append(("end",))
+
+
+def test_local_progress_shows_each_variant_and_each_fold_as_it_trains(datasets):
+    scenario = _scenario()
+    progress, seen = Recorder(), []
+    run_walkforward(
+        datasets, scenario, "cpu", progress=progress,
+        on_fold=lambda variant, fold, record: seen.append((variant, fold.index)),
+    )
+    expected = []
+    for variant in ("baseline", "lightweight"):
+        expected.append(("variant", variant, 3))
+        for fold in range(3):
+            expected += [("fold", fold), ("done", variant, fold)]
+        expected.append(("end",))
+    assert progress.events == expected
+    assert seen == [(v, f) for v in ("baseline", "lightweight") for f in range(3)]
 
 
 def test_unknown_executor_and_bad_workers_are_config_errors():

@@ -1,12 +1,18 @@
 """Where fold tasks run: in-process, in worker processes, or as Ray tasks.
 
-Every executor takes the same :class:`~alphacheck.scale.tasks.FoldTask` list
-and yields :class:`~alphacheck.scale.tasks.TaskResult` objects as they finish.
+Every executor takes the same :class:`~alphacheck.walkforward.tasks.FoldTask`
+list and yields :class:`~alphacheck.walkforward.tasks.TaskResult` objects as
+they finish; :func:`alphacheck.walkforward.run_walkforward` assembles them,
+whichever executor ran them.
 Workers get the datasets and the scenario once (process initializer, Ray
 object store), seed like the parent (:func:`alphacheck.models.seed_everything`)
 and use their own torch thread budget, so a task's predictions do not depend on
 where it ran. Worker processes are started with ``spawn``: a forked child of a
 process that already ran torch can deadlock in its thread pools.
+
+Progress: the local executor shows a bar of folds per variant and the epochs
+of the fold in training; the others, whose folds train elsewhere, one bar of
+all folds, ticked as tasks come back.
 
 Ray is imported only inside :class:`RayExecutor`.
 """
@@ -18,16 +24,30 @@ import os
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from alphacheck.exceptions import ConfigError
-from alphacheck.scale.tasks import FoldTask, TaskResult, run_task
+import pandas as pd
 
-__all__ = ["EXECUTORS", "LocalExecutor", "ProcessExecutor", "RayExecutor", "make_executor", "thread_budget"]
+from alphacheck.exceptions import ConfigError
+from alphacheck.walkforward.progress import NullProgress
+from alphacheck.walkforward.tasks import FoldTask, TaskResult, run_task
+
+if TYPE_CHECKING:
+    from alphacheck.scenarios.schema import Scenario
+
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "LocalExecutor",
+    "ProcessExecutor",
+    "RayExecutor",
+    "make_executor",
+    "thread_budget",
+]
 
 EXECUTORS = ("local", "processes", "ray")
 
@@ -45,18 +65,71 @@ def thread_budget(workers: int, threads_per_worker: int | None = None) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
+class Executor(Protocol):
+    """Runs fold tasks somewhere and yields their results as they finish."""
+
+    workers: int
+
+    def map(
+        self,
+        tasks: list[FoldTask],
+        datasets: dict[str, pd.DataFrame],
+        scenario: Scenario,
+        device: Any,
+        checkpoint_dir: Path | None = None,
+        progress: NullProgress | None = None,
+    ) -> Iterator[TaskResult]:
+        """Run ``tasks``; yield each :class:`TaskResult` as it finishes; report to ``progress``."""
+        ...
+
+    def close(self) -> None:
+        """Release what the executor holds (workers, a cluster it started)."""
+        ...
+
+
 class LocalExecutor:
     """Run the tasks one after another in this process."""
 
     workers = 1
 
-    def map(self, tasks, datasets, scenario, device, checkpoint_dir=None) -> Iterator[TaskResult]:
-        """Yield each task's result, in order."""
+    def map(
+        self,
+        tasks: list[FoldTask],
+        datasets: dict[str, pd.DataFrame],
+        scenario: Scenario,
+        device: Any,
+        checkpoint_dir: Path | None = None,
+        progress: NullProgress | None = None,
+    ) -> Iterator[TaskResult]:
+        """Yield each task's result, in order; a bar per variant and the epochs of each fold."""
+        progress = progress or NullProgress()
+        current = None
         for task in tasks:
-            yield run_task(task, datasets, scenario, device, checkpoint_dir)
+            if task.variant != current:
+                if current is not None:
+                    progress.end_variant()
+                current = task.variant
+                n_folds = sum(len(t.folds) for t in tasks if t.variant == current)
+                progress.start_variant(scenario.variants[current].name, n_folds)
+            yield run_task(task, datasets, scenario, device, checkpoint_dir, progress)
+        if current is not None:
+            progress.end_variant()
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _as_they_finish(
+    results: Iterable[TaskResult], tasks: list[FoldTask], scenario: Scenario, progress: NullProgress | None
+) -> Iterator[TaskResult]:
+    """Pass ``results`` on, ticking one bar of every variant's folds as each task comes back."""
+    progress = progress or NullProgress()
+    progress.start_variant(", ".join(v.name for v in scenario.variants), sum(len(t.folds) for t in tasks))
+    for result in results:
+        for outcome in result.outcomes:
+            progress.end_fold(outcome.record)
+        yield result
+    progress.end_variant()
 
 
 def _init_worker(datasets, scenario, device, checkpoint_dir, threads, plugins=()) -> None:
@@ -98,8 +171,20 @@ class ProcessExecutor:
         self.workers = workers
         self.threads = thread_budget(workers, threads_per_worker)
 
-    def map(self, tasks, datasets, scenario, device, checkpoint_dir=None) -> Iterator[TaskResult]:
+    def map(
+        self,
+        tasks: list[FoldTask],
+        datasets: dict[str, pd.DataFrame],
+        scenario: Scenario,
+        device: Any,
+        checkpoint_dir: Path | None = None,
+        progress: NullProgress | None = None,
+    ) -> Iterator[TaskResult]:
         """Yield each task's result as it finishes."""
+        results = self._run(tasks, datasets, scenario, device, checkpoint_dir)
+        return _as_they_finish(results, tasks, scenario, progress)
+
+    def _run(self, tasks, datasets, scenario, device, checkpoint_dir) -> Iterator[TaskResult]:
         import multiprocessing
 
         from alphacheck.features import loaded_plugins
@@ -155,8 +240,20 @@ class RayExecutor:
                     ray.init(num_cpus=workers, _node_ip_address="127.0.0.1", **options)
         self._remote = ray.remote(num_cpus=1)(_ray_task)
 
-    def map(self, tasks, datasets, scenario, device, checkpoint_dir=None) -> Iterator[TaskResult]:
+    def map(
+        self,
+        tasks: list[FoldTask],
+        datasets: dict[str, pd.DataFrame],
+        scenario: Scenario,
+        device: Any,
+        checkpoint_dir: Path | None = None,
+        progress: NullProgress | None = None,
+    ) -> Iterator[TaskResult]:
         """Yield each task's result as it finishes."""
+        results = self._run(tasks, datasets, scenario, device, checkpoint_dir)
+        return _as_they_finish(results, tasks, scenario, progress)
+
+    def _run(self, tasks, datasets, scenario, device, checkpoint_dir) -> Iterator[TaskResult]:
         import ray
 
         from alphacheck.features import loaded_plugins
@@ -248,7 +345,7 @@ def _host_port(address: str) -> tuple[str | None, int]:
 
 def make_executor(
     name: str, workers: int = 1, ray_address: str | None = None, threads_per_worker: int | None = None
-) -> LocalExecutor | ProcessExecutor | RayExecutor:
+) -> Executor:
     """The executor called ``name`` (``local``, ``processes`` or ``ray``).
 
     Raises

@@ -16,7 +16,7 @@ CHILD = r"""
 import json, sys
 import numpy as np, pandas as pd
 from alphacheck.backtest.engine import simulate_weights
-from alphacheck.scale.numba_cache import enable_numba_cache
+from alphacheck.backtest.numba_cache import enable_numba_cache
 
 dates = pd.bdate_range("2021-01-04", periods=8, name="date")
 close = np.array([100.0, 101.0, 99.0, 102.0, 103.0, 101.0, 104.0, 105.0])

@@ -1,23 +1,29 @@
-"""The unit of scale-out work: one variant's group of folds, on the scenario's tickers.
+"""The unit of walk-forward work: one variant's group of folds, on the scenario's tickers.
 
-The runner pools the tickers into one model per fold, so a task is a
-(variant, fold-group) over the scenario's ticker set; a study over several
-ticker sets runs one scenario per set. Folds of a variant are independent
-unless ``training.warm_start`` chains them (a fold starts from the previous
-fold's weights): then all of a variant's folds form one group, run in order.
-
-A task runs :func:`alphacheck.walkforward.runner._run_fold` exactly as the
-in-process runner does (same scaler, same sequences, same seed per fold,
-same checkpoint store), so where it runs does not change what it predicts.
+The tickers are pooled into one model per fold, so a task is a
+(variant, fold-group) over the scenario's ticker set. Folds of a variant are
+independent unless ``training.warm_start`` chains them (a fold starts from the
+previous fold's weights): then all of a variant's folds form one group, run in
+order. :func:`run_task` prepares and trains each fold with
+:mod:`alphacheck.walkforward.folds` (same scaler, sequences, seed and
+checkpoints wherever it runs), so where a task runs does not change what it
+predicts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from alphacheck.models.calibration import CalibratedProba
+from alphacheck.walkforward import folds as fold_steps
+from alphacheck.walkforward.progress import NullProgress
+
+if TYPE_CHECKING:
+    from alphacheck.scenarios.schema import Scenario
 
 __all__ = ["FoldOutcome", "FoldTask", "TaskResult", "plan_tasks", "run_task"]
 
@@ -40,34 +46,34 @@ class FoldTask:
 
 @dataclass
 class FoldOutcome:
-    """What one trained (or resumed) fold gives back: its predictions, record and weights (on the CPU).
+    """One trained (or resumed) fold: P(up) of its test rows, the rows, its record and weights (CPU).
 
-    ``proba`` holds the model's own P(up) and the fold's calibrator, fitted in the
-    worker on the fold's validation tail exactly as the in-process runner fits it.
+    ``proba`` holds the model's own P(up) and the fold's calibrator, fitted
+    wherever the fold ran exactly as it would be fitted in this process.
     """
 
     fold: int
     proba: CalibratedProba
+    rows: pd.DataFrame  # date, fwd_return, label, ticker of each test row
     record: dict[str, Any]
     state: dict[str, Any]
 
 
 @dataclass
 class TaskResult:
-    """A task's folds, in order, and the weights of its last fold."""
+    """A task's folds, in order."""
 
     task: FoldTask
     outcomes: list[FoldOutcome] = field(default_factory=list)
-    last_state: dict[str, Any] | None = None
 
 
-def plan_tasks(scenario: Any, n_folds: int, group_size: int = 1) -> list[FoldTask]:
+def plan_tasks(scenario: Scenario, n_folds: int, group_size: int = 1) -> list[FoldTask]:
     """Split every variant's folds into tasks.
 
     Parameters
     ----------
     scenario
-        The scenario; its variants and ``training.warm_start`` are read.
+        The scenario; its variants and their ``warm_start`` are read.
     n_folds
         Folds of the walk-forward.
     group_size
@@ -80,12 +86,8 @@ def plan_tasks(scenario: Any, n_folds: int, group_size: int = 1) -> list[FoldTas
     """
     tasks = []
     for position, variant in enumerate(scenario.variants):
-        training = (
-            variant.training_config(scenario.training)
-            if hasattr(variant, "training_config")
-            else scenario.training
-        )
-        size = n_folds if training.warm_start else max(1, group_size)
+        warm = variant.training_config(scenario.training).warm_start
+        size = n_folds if warm else max(1, group_size)
         for start in range(0, n_folds, size):
             tasks.append(FoldTask(position, tuple(range(start, min(start + size, n_folds)))))
     return tasks
@@ -93,12 +95,13 @@ def plan_tasks(scenario: Any, n_folds: int, group_size: int = 1) -> list[FoldTas
 
 def run_task(
     task: FoldTask,
-    datasets: dict[str, Any],
-    scenario: Any,
+    datasets: dict[str, pd.DataFrame],
+    scenario: Scenario,
     device: Any,
     checkpoint_dir: Path | None = None,
+    progress: NullProgress | None = None,
 ) -> TaskResult:
-    """Train (or resume) a task's folds, as the in-process runner would.
+    """Train (or resume) a task's folds.
 
     Parameters
     ----------
@@ -112,6 +115,8 @@ def run_task(
         ``torch.device`` or its name.
     checkpoint_dir
         Root of the fold checkpoints (default: ``<alphacheck home>/folds``).
+    progress
+        Told when each fold starts, after each epoch and when each fold ends.
 
     Returns
     -------
@@ -120,13 +125,12 @@ def run_task(
     import torch
 
     from alphacheck.walkforward.checkpoint import FoldStore, cache_root, data_fingerprint, run_key
-    from alphacheck.walkforward.progress import NullProgress
-    from alphacheck.walkforward.runner import _fit_scaler, _fold_arrays, _run_fold, common_calendar
     from alphacheck.walkforward.splits import make_folds
 
     device = torch.device(device)
+    progress = progress or NullProgress()
     variant = scenario.variants[task.variant]
-    calendar = common_calendar(datasets)
+    calendar = fold_steps.common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
     store = None
     if scenario.training.checkpoint:
@@ -135,12 +139,12 @@ def run_task(
     result, state = TaskResult(task), None
     for position in task.folds:
         fold = folds[position]
-        scaler = _fit_scaler(datasets, fold)
-        parts = _fold_arrays(datasets, calendar, fold, scenario.walkforward.sequence_length, scaler)
-        proba, record, state, _ = _run_fold(
-            scenario, variant, fold, parts, device, store, state, NullProgress()
-        )
+        parts, _ = fold_steps.prepare_fold(datasets, calendar, fold, scenario.walkforward.sequence_length)
+        trained = fold_steps.train_fold(scenario, variant, fold, parts, device, store, state, progress)
+        state = trained.state
         weights = {k: v.detach().cpu() for k, v in state.items()}
-        result.outcomes.append(FoldOutcome(position, proba, record, weights))
-    result.last_state = result.outcomes[-1].state
+        result.outcomes.append(
+            FoldOutcome(position, trained.proba, parts["test"].meta, trained.record, weights)
+        )
+        progress.end_fold(trained.record)
     return result

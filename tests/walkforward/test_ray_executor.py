@@ -25,9 +25,9 @@ sys.path.remove("")  # `python -c` runs from the folder of planted modules: only
 from pathlib import Path
 import ray
 from alphacheck.features import build_dataset
-from alphacheck.scale import RayExecutor, run_walkforward_scaled
+from alphacheck.walkforward import RayExecutor, run_walkforward
 from tests.conftest import synthetic_prices
-from tests.scale.test_executors import _reference, _same, _scenario
+from tests.walkforward.test_executors import _reference, _same, _scenario
 
 prices = {"A": synthetic_prices(230, seed=21), "B": synthetic_prices(230, seed=22)}
 datasets = {t: build_dataset(p, "basic", "next_open") for t, p in prices.items()}
@@ -40,7 +40,7 @@ for path in removed:
 seen = {}
 executor = RayExecutor(workers=2, threads_per_worker=1)
 assert ray.cluster_resources()["CPU"] == 2
-result = run_walkforward_scaled(
+result = run_walkforward(
     datasets, scenario, "cpu", executor=executor,
     on_fold=lambda variant, fold, record: seen.update({(variant, fold.index): record["resumed"]}),
 )

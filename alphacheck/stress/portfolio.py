@@ -1,0 +1,122 @@
+"""The portfolio's stress windows and shocks, through the same machinery as the per-ticker ones.
+
+A window trades the books on the predictions that qualify for it
+(:func:`~alphacheck.stress.windows.qualifying_predictions`): the books open on
+the window's first qualifying date and close after its last. A cost shock
+trades the run's predictions at the shocked costs; a price shock trades the
+fold models' predictions of the shocked path on that path
+(:func:`~alphacheck.stress.shocked.shocked_predictions`). ``equal_weight`` and
+``equal_weight_hold`` are traded over the same bars in each case.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from alphacheck.backtest.portfolio import backtest_portfolio, portfolio_costs
+from alphacheck.scenarios.schema import Scenario
+from alphacheck.scenarios.stress import CostShock
+from alphacheck.stress.shocked import CHANGED_METRICS, shocked_predictions
+from alphacheck.stress.windows import qualifying_predictions
+
+__all__ = [
+    "PORTFOLIO_STRESS_METRICS",
+    "portfolio_shocks",
+    "portfolio_windows",
+    "score_books",
+]
+
+log = logging.getLogger(__name__)
+
+#: The figures a portfolio stress record keeps.
+PORTFOLIO_STRESS_METRICS = (
+    "total_return",
+    "sharpe",
+    "max_drawdown",
+    "n_trades",
+    "costs_paid",
+    "turnover",
+    "average_positions",
+    "n_bars",
+)
+
+
+def score_books(
+    rows: pd.DataFrame,
+    prices: dict[str, pd.DataFrame],
+    scenario: Scenario,
+    fees_bps: float | None = None,
+    slippage_bps: float | None = None,
+) -> dict[str, dict[str, object]]:
+    """Every book and benchmark traded on ``rows``: ``{strategy: record}``.
+
+    A record holds :data:`PORTFOLIO_STRESS_METRICS`, the first and last
+    decision dates, and for the variants the excess total return over
+    ``equal_weight``.
+    """
+    books = backtest_portfolio(rows, prices, scenario.backtest, scenario.portfolio, fees_bps, slippage_bps)
+    dates = pd.DatetimeIndex(sorted(pd.to_datetime(rows["date"].unique())))
+    span = {"first_date": str(dates[0].date()), "last_date": str(dates[-1].date())}
+    records = {
+        name: {**span, **{key: scores[key] for key in PORTFOLIO_STRESS_METRICS}}
+        for name, scores in books.scores.items()
+    }
+    benchmark = records["equal_weight"]["total_return"]
+    for name in rows["variant"].unique():
+        records[str(name)]["excess_return_vs_equal_weight"] = records[str(name)]["total_return"] - benchmark
+    return records
+
+
+def portfolio_windows(scenario: Scenario, prices: dict[str, pd.DataFrame], walk: Any) -> dict[str, Any]:
+    """``{window: {strategy: record}}`` over each stress window's qualifying predictions."""
+    folds = pd.DataFrame(walk.folds).rename(columns={"index": "fold"})[["fold", "test_start"]]
+    folds = folds.drop_duplicates("fold")
+    out: dict[str, Any] = {}
+    for window in scenario.stress.windows:
+        rows = qualifying_predictions(walk.predictions, folds, window)
+        declared = {"window_start": str(window.start), "window_end": str(window.end)}
+        if rows.empty:
+            # The per-ticker stress records say why (and warn); the books have nothing to trade.
+            out[window.name] = {"note": "no qualifying prediction in the window", **declared}
+            continue
+        used = ",".join(str(f) for f in sorted(rows["fold"].unique()))
+        records = score_books(rows, prices, scenario)
+        out[window.name] = {name: {**declared, **record, "folds": used} for name, record in records.items()}
+        log.info("portfolio stress window %s scored", window.name)
+    return out
+
+
+def portfolio_shocks(
+    scenario: Scenario, prices: dict[str, pd.DataFrame], datasets: dict[str, pd.DataFrame], walk: Any
+) -> dict[str, Any]:
+    """``{shock: {strategy: record}}`` with each figure's change from the unshocked books."""
+    base = score_books(walk.predictions, prices, scenario)
+    fees, slippage, _ = portfolio_costs(scenario.backtest, scenario.portfolio)
+    out: dict[str, Any] = {}
+    for shock in scenario.stress.shocks:
+        if isinstance(shock, CostShock):
+            records = score_books(
+                walk.predictions,
+                prices,
+                scenario,
+                fees * shock.cost_multiplier,
+                slippage * shock.cost_multiplier + shock.extra_slippage_bps,
+            )
+        else:
+            rows, path = shocked_predictions(scenario, prices, datasets, walk.fold_models, shock)
+            records = score_books(rows, path, scenario)
+        out[shock.name] = {
+            name: {**record, **_changes(record, base[name])} for name, record in records.items()
+        }
+        log.info("portfolio shock %s scored", shock.name)
+    return out
+
+
+def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:
+    """Shocked minus unshocked, for the changed figures a book has (it has no accuracy)."""
+    return {
+        f"{key}_change": float(shocked[key]) - float(base[key]) for key in CHANGED_METRICS if key in shocked
+    }
