@@ -50,10 +50,12 @@ def _checkpoints(home: Path) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_training_exits_130_and_keeps_the_finished_folds(tmp_path):
+@pytest.mark.parametrize("executor", ["local", "processes"])
+def test_ctrl_c_during_training_exits_130_and_keeps_the_finished_folds(tmp_path, executor):
     home = tmp_path / "home"
     env = {**os.environ, "PYTHONPATH": str(REPO), "ALPHACHECK_HOME": str(home), "FORCE_CPU": "1"}
     command = [sys.executable, "-m", "alphacheck", "run", "quick", "--no-tracking", "-q", "--epochs", "3",
+               "--variants", "baseline,lightweight", "--executor", executor, "--workers", "2",
                "-o", str(tmp_path / "out")]  # fmt: skip
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     child = subprocess.Popen(command, env=env, cwd=tmp_path, **pipes)
@@ -62,8 +64,10 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_finished_folds(tmp_path)
         time.sleep(0.2)
     assert child.poll() is None, "the run ended before a fold was checkpointed"
     kept = _checkpoints(home)
-    child.send_signal(signal.SIGINT)
+    child.send_signal(signal.SIGINT)  # to the run only: its workers must be stopped by the run
+    stopped = time.monotonic()
     stdout, stderr = child.communicate(timeout=120)
+    assert time.monotonic() - stopped < 60  # no waiting for the folds still in training
     assert child.returncode == EXIT_INTERRUPTED, stderr[-3000:]
     assert "Traceback" not in stderr and "Aborted" not in stderr
     expected = f"Interrupted: the run was stopped; the folds it finished are kept as checkpoints in {home / 'folds'}"
