@@ -140,6 +140,9 @@ def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path):
     summary = pd.read_pickle(tmp_path / "summary.pkl")
     assert list(summary.index) == [("SP500", s) for s in metrics["metrics"]["SP500"]]
     assert summary.loc[("SP500", "baseline"), "sharpe"] == metrics["metrics"]["SP500"]["baseline"]["sharpe"]
+    # issue 13's verdict, from a real run: its label per (ticker, variant) in the summary's last column
+    assert summary.columns[-1] == "verdict"
+    assert summary.loc[("SP500", "baseline"), "verdict"] == metrics["verdict"]["SP500"]["baseline"]["label"]
     assert not (tmp_path / "mlflow.db").exists()
 
 
