@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 CONSTANT_SHARE = 0.98
-"""A model that says the same thing on this share of days (or more) is a constant predictor."""
+"""A model that says the same thing on this share of days (or more) trades as a constant predictor."""
 NEARLY_CONSTANT_SHARE = 0.90
 TOO_GOOD_MARGIN = 0.05
 """Daily direction accuracy this far above the window's majority rate (p < 0.01) is too good to trust.
@@ -158,31 +158,50 @@ def shuffled_labels(
 
 
 def degenerate_predictor(predictions: pd.DataFrame, threshold: float = 0.5) -> Check:
-    """Name variants whose predictions are constant (fail) or nearly constant (warn).
+    """Name variants whose model output is constant (fail), or whose calls are (nearly) all one way (warn).
 
-    A model that says the same thing on :data:`CONSTANT_SHARE` of the days, or
-    whose P(up) barely moves, scores the share of the class it repeats; at
-    :data:`NEARLY_CONSTANT_SHARE` it is nearly that. An accuracy that happens
-    to equal the up-day share is not flagged by itself: a model that says up
-    on 73% of days can land on that count by coincidence.
+    A model whose own P(up) (``proba_raw``, before calibration, when the
+    predictions have it) does not move (standard deviation below 0.001)
+    ignores its inputs: a broken model, and its accuracy is the share of the
+    class it repeats. Calls that are the same on :data:`CONSTANT_SHARE` of the
+    days from a model whose output does move warn: a calibrated model with
+    little skill keeps P(up) near the up-day rate, on one side of the
+    threshold (or the calibration, finding no skill on the validation tail,
+    maps every score to that rate), and trades as always-long; its accuracy is
+    then the up-day share, no evidence of skill, but nothing in the pipeline is
+    broken. From :data:`NEARLY_CONSTANT_SHARE` the calls are nearly constant
+    (warn). An accuracy that happens to equal the up-day share is not flagged
+    by itself: a model that says up on 73% of days can land on that count by
+    coincidence.
     """
     evidence, details, verdicts = [], {}, []
     for variant, rows in predictions.groupby("variant", sort=True):
         proba = rows["proba"].to_numpy()
+        own = rows["proba_raw"].to_numpy() if "proba_raw" in rows else proba
         share_up = float(np.mean(proba > threshold))
-        spread = float(np.std(proba))
+        spread, own_spread = float(np.std(proba)), float(np.std(own))
         details[str(variant)] = {
             "share_up": share_up,
             "proba_std": spread,
+            "model_proba_std": own_spread,
             "up_day_share": float(rows["label"].to_numpy().astype(bool).mean()),
         }
         described = f"{variant}: says up on {share_up:.1%} of days, P(up) std {spread:.2g}"
-        if spread < _MIN_PROBA_STD or max(share_up, 1 - share_up) >= CONSTANT_SHARE:
+        one_way = max(share_up, 1 - share_up)
+        if own_spread < _MIN_PROBA_STD:
             verdicts.append(FAIL)
             evidence.append(
-                f"{described}: a constant predictor, its accuracy is the share of the class it repeats"
+                f"{described}: a constant predictor (the model's P(up) does not move: it ignores its "
+                "inputs), its accuracy is the share of the class it repeats"
             )
-        elif max(share_up, 1 - share_up) >= NEARLY_CONSTANT_SHARE:
+        elif one_way >= CONSTANT_SHARE or spread < _MIN_PROBA_STD:
+            verdicts.append(WARN)
+            evidence.append(
+                f"{described}: P(up) {proba.min():.3f}..{proba.max():.3f} stays on one side of {threshold:g} "
+                f"(the model's own {own.min():.3f}..{own.max():.3f}), so it trades as a constant predictor "
+                "and its accuracy is the share of the class it repeats"
+            )
+        elif one_way >= NEARLY_CONSTANT_SHARE:
             verdicts.append(WARN)
             evidence.append(
                 f"{described}: nearly constant, its accuracy is close to the share of the class it repeats"

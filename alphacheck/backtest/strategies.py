@@ -22,17 +22,26 @@ vectorbt call (columns are independent, so the figures do not depend on it).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.backtest.engine import Simulation, simulate_weights
+from alphacheck.backtest.null import NullDraws, simulate_null
 from alphacheck.backtest.positions import direction_from_proba, position_weights, trailing_volatility
 from alphacheck.backtest.scoring import Window, score_window
 from alphacheck.scenarios.schema import BacktestConfig
 
-__all__ = ["SWEEP_LEVELS", "CostOverride", "Decisions", "TickerBacktest", "decisions", "run_backtest"]
+__all__ = [
+    "SWEEP_LEVELS",
+    "CostOverride",
+    "Decisions",
+    "TickerBacktest",
+    "decisions",
+    "run_backtest",
+    "sizing_volatility",
+]
 
 #: Names of the cost sweep's column levels.
 SWEEP_LEVELS = ("variant", "cost_bps_per_side")
@@ -96,6 +105,9 @@ class TickerBacktest:
         ``None`` without a cost sweep.
     random_proba
         The random predictor's draws, shape ``(draws, dates)``.
+    null
+        Each variant's matched null (circular shifts of its weights, traded at
+        the same costs); empty without ``null_draws``.
     threshold, init_cash
         From the configuration: "up" above ``threshold``; starting equity.
     """
@@ -106,6 +118,7 @@ class TickerBacktest:
     random_proba: np.ndarray
     threshold: float
     init_cash: float
+    null: dict[str, NullDraws] = field(default_factory=dict)
 
     def signal(self, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """``(predicted_up, proba)`` of a strategy per decision date; ``None`` where it has none."""
@@ -165,7 +178,9 @@ def run_backtest(
     *,
     baselines: bool = True,
     cost_sweep: bool = True,
+    null_draws: int = 0,
     seed: int = 0,
+    volatility: Mapping[str, pd.Series] | None = None,
 ) -> dict[str, TickerBacktest]:
     """Trade every ticker's predictions, with buy-and-hold over the same bars.
 
@@ -183,8 +198,15 @@ def run_backtest(
         Add ``always_long`` and ``config.random_draws`` random predictors.
     cost_sweep
         Simulate each variant at every ``config.cost_levels_bps`` too.
+    null_draws
+        Trade this many circular shifts of each variant's weights at the same
+        costs (its matched null, :mod:`alphacheck.backtest.null`); 0: none.
     seed
-        Seed of the random predictor's draws.
+        Seed of the random predictor's draws and of the null's shifts.
+    volatility
+        Per ticker, the trailing volatility that ``sizing: volatility`` reads at
+        each decision date; by default computed from ``prices``. The shocks pass
+        the volatility of each fold's own shocked path.
 
     Returns
     -------
@@ -197,17 +219,40 @@ def run_backtest(
     for ticker, decided in by_ticker.items():
         draws = config.random_draws if baselines else 0
         random_proba[ticker] = np.random.default_rng(seed).uniform(0.0, 1.0, size=(draws, len(decided.proba)))
+        sizing = None if volatility is None else volatility[ticker]
         main[ticker], sweep[ticker] = _columns(
-            prices[ticker], decided, random_proba[ticker], config, fees, slippage, baselines, cost_sweep
+            prices[ticker], decided, random_proba[ticker], config, fees, slippage, baselines, cost_sweep,
+            sizing,
         )
     sims = _simulate_all(prices, main, config)
+    null = {
+        t: _null(prices[t], main[t].weights[d.variants], config, (fees, slippage), null_draws, seed, t)
+        for t, d in by_ticker.items()
+    }
     sweeps = _simulate_all(prices, sweep, config) if cost_sweep else dict.fromkeys(by_ticker)
     return {
         ticker: TickerBacktest(
-            decided, sims[ticker], sweeps[ticker], random_proba[ticker], config.threshold, config.init_cash
+            decided,
+            sims[ticker],
+            sweeps[ticker],
+            random_proba[ticker],
+            config.threshold,
+            config.init_cash,
+            null[ticker],
         )
         for ticker, decided in by_ticker.items()
     }
+
+
+def _null(prices, weights, config, costs, draws, seed, ticker) -> dict[str, NullDraws]:
+    """The variants' matched nulls at the variants' costs, one ticker and variant at a time (memory)."""
+    if not draws:
+        return {}
+
+    def simulate(shifted: pd.DataFrame) -> Simulation:
+        return simulate_weights(prices, shifted, config.execution, *costs, config.fixed_fee, config.init_cash)
+
+    return simulate_null(weights, draws, seed, ticker, simulate)
 
 
 @dataclass
@@ -228,14 +273,14 @@ def _columns(
     slippage_bps: float,
     baselines: bool,
     cost_sweep: bool,
+    sizing: pd.Series | None = None,
 ) -> tuple[_Columns, _Columns | None]:
     """The strategy columns of one ticker at the run's costs, and the cost sweep's."""
     proba = decided.proba
     volatility = None
     if config.sizing == "volatility":
-        volatility = (
-            trailing_volatility(prices["close"], config.volatility_days).reindex(proba.index).to_numpy()
-        )
+        sizing = sizing_volatility(prices, config) if sizing is None else sizing
+        volatility = sizing.reindex(proba.index).to_numpy()
     model = {v: _weights(proba[v].fillna(config.threshold).to_numpy(), volatility, config) for v in proba}
     columns = dict(model)
     if baselines:
@@ -259,6 +304,11 @@ def _columns(
         np.zeros(len(keys)),
     )
     return main, swept
+
+
+def sizing_volatility(prices: pd.DataFrame, config: BacktestConfig) -> pd.Series:
+    """The trailing volatility ``sizing: volatility`` reads at each date: closes up to that date only."""
+    return trailing_volatility(prices["close"], config.volatility_days)
 
 
 def _weights(proba: np.ndarray, volatility: np.ndarray | None, config: BacktestConfig) -> np.ndarray:

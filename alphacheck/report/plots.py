@@ -141,24 +141,32 @@ def cost_sensitivity_plot(sweep: pd.DataFrame, path: Path) -> Path | None:
 
 
 def stress_plot(stress: pd.DataFrame, path: Path, metric: str = "total_return") -> Path | None:
-    """Each stress window's ``metric`` per strategy, side by side; ``None`` without the columns."""
+    """Each stress window's ``metric`` per strategy, side by side; ``None`` without the columns.
+
+    With the whole-window walk-forward figures (``whole_window_<metric>``), a
+    second panel shows them under the first (models trained before the window).
+    """
     if stress.empty or "window" not in stress.columns or metric not in stress.columns:
         return None
     label_keys = [c for c in ("strategy", "ticker") if c in stress.columns]
     windows = list(dict.fromkeys(stress["window"]))
     series = list(stress.groupby(label_keys, sort=False)) if label_keys else [("all", stress)]
     width = 0.8 / max(len(series), 1)
-    with _figure(path) as (ax,):
-        for i, (name, group) in enumerate(series):
-            values = group.set_index("window")[metric].reindex(windows).astype("float64")
-            label = " ".join(str(n) for n in (name if isinstance(name, tuple) else (name,)))
-            ax.bar(np.arange(len(windows)) + i * width, values.to_numpy(), width, label=label)
-        ax.set_xticks(np.arange(len(windows)) + width * (len(series) - 1) / 2, windows, fontsize=8)
-        ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set_title(f"Stress windows: {metric.replace('_', ' ')}")
-        if metric in ("total_return", "max_drawdown"):
-            ax.yaxis.set_major_formatter(_percent())
-        ax.legend(loc="best", fontsize=8)
+    panels = [(metric, "models trained before the window")]
+    if f"whole_window_{metric}" in stress.columns:
+        panels.append((f"whole_window_{metric}", "whole window, every walk-forward prediction"))
+    with _figure(path, len(panels)) as axes:
+        for ax, (column, basis) in zip(axes, panels):
+            for i, (name, group) in enumerate(series):
+                values = pd.to_numeric(group.set_index("window")[column].reindex(windows), errors="coerce")
+                label = " ".join(str(n) for n in (name if isinstance(name, tuple) else (name,)))
+                ax.bar(np.arange(len(windows)) + i * width, values.to_numpy(dtype="float64"), width, label=label)
+            ax.set_xticks(np.arange(len(windows)) + width * (len(series) - 1) / 2, windows, fontsize=8)
+            ax.axhline(0.0, color="grey", linewidth=0.8)
+            ax.set_title(f"Stress windows: {metric.replace('_', ' ')}, {basis}")
+            if metric in ("total_return", "max_drawdown"):
+                ax.yaxis.set_major_formatter(_percent())
+            ax.legend(loc="best", fontsize=8)
     return path
 
 

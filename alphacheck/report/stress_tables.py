@@ -11,6 +11,7 @@ _WINDOW_COLUMNS = (
     ("window", "window", "{}"),
     ("ticker", "ticker", "{}"),
     ("strategy", "strategy", "{}"),
+    ("basis", "models", "{}"),
     ("days", "days scored", "{}"),
     ("accuracy", "acc", "{:.1%}"),
     ("accuracy_ci", "acc_95ci", "ci"),
@@ -21,6 +22,9 @@ _WINDOW_COLUMNS = (
     ("n_trades", "trades", "{:d}"),
     ("costs_paid", "costs", "{:.2%}"),
 )
+_WHOLE_WINDOW = "whole_window_"
+#: How a stress record's two scores are labelled, and the prefix of their keys.
+_BASES = (("trained before", ""), ("walk-forward", _WHOLE_WINDOW))
 _SHOCK_COLUMNS = (
     ("shock", "shock", "{}"),
     ("ticker", "ticker", "{}"),
@@ -37,31 +41,39 @@ _SHOCK_COLUMNS = (
 
 
 def format_stress_table(stress: dict[str, dict[str, dict[str, dict[str, Any]]]]) -> str:
-    """Render ``stress[window][ticker][strategy]`` as an aligned table.
+    """Render ``stress[window][ticker][strategy]`` as an aligned table, two rows per strategy.
 
-    ``days scored`` is the span of the window that models trained before it
-    predicted; a window none of them covers shows its note instead.
+    ``models`` says which predictions a row scores: ``trained before``, those
+    of models trained before the window began (the record's plain keys), or
+    ``walk-forward``, every walk-forward prediction inside the window (its
+    ``whole_window_*`` keys). ``days scored`` is the span each covers; a way
+    with no prediction shows its note below the table instead.
     """
     rows, notes = [], []
     for window, tickers in stress.items():
         for ticker, strategies in tickers.items():
             for strategy, record in strategies.items():
-                if record.get("note"):
-                    if strategy == "buy_and_hold":
-                        notes.append(f"{window} ({ticker}): {record['note']}")
-                    continue
-                days = f"{record.get('first_date')}..{record.get('last_date')}"
-                ci = (record.get("accuracy_ci_low"), record.get("accuracy_ci_high"))
-                rows.append(
-                    {
-                        "window": window,
-                        "ticker": ticker,
-                        "strategy": strategy,
-                        "days": days,
-                        "accuracy_ci": ci,
-                        **record,
-                    }
-                )
+                for basis, prefix in _BASES:
+                    values = {k[len(prefix) :]: v for k, v in record.items() if k.startswith(prefix)}
+                    if prefix == "":
+                        values = {k: v for k, v in record.items() if not k.startswith(_WHOLE_WINDOW)}
+                    if values.get("note"):
+                        if strategy == "buy_and_hold":
+                            notes.append(f"{window} ({ticker}, {basis}): {values['note']}")
+                        continue
+                    if not values:
+                        continue  # a run folder written before the whole-window score existed
+                    rows.append(
+                        {
+                            "window": window,
+                            "ticker": ticker,
+                            "strategy": strategy,
+                            "basis": basis,
+                            "days": f"{values.get('first_date')}..{values.get('last_date')}",
+                            "accuracy_ci": (values.get("accuracy_ci_low"), values.get("accuracy_ci_high")),
+                            **values,
+                        }
+                    )
     return _render(_WINDOW_COLUMNS, rows) + "".join(f"\n{note}" for note in notes)
 
 

@@ -1,14 +1,28 @@
 """Stress tests: historical windows, synthetic shocks re-predicted by the fold models."""
 
 from alphacheck.stress.sections import stress_sections
-from alphacheck.stress.shocked import CHANGED_METRICS, run_shocks, shocked_predictions
+from alphacheck.stress.shocked import (
+    CHANGED_METRICS,
+    ShockedRun,
+    run_shocks,
+    shocked_predictions,
+    trade_multipliers,
+)
 from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipliers
 from alphacheck.stress.strategies import STRESS_METRICS, score_strategies
-from alphacheck.stress.windows import StressWarning, qualifying_predictions, stress_windows
+from alphacheck.stress.windows import (
+    WHOLE_WINDOW,
+    StressWarning,
+    qualifying_predictions,
+    stress_windows,
+    window_predictions,
+)
 
 __all__ = [
     "CHANGED_METRICS",
     "STRESS_METRICS",
+    "WHOLE_WINDOW",
+    "ShockedRun",
     "StressWarning",
     "apply_multipliers",
     "in_ranges",
@@ -19,4 +33,6 @@ __all__ = [
     "shocked_predictions",
     "stress_sections",
     "stress_windows",
+    "trade_multipliers",
+    "window_predictions",
 ]

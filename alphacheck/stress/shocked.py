@@ -1,13 +1,36 @@
 """Synthetic shocks: the trained fold models predict shocked test periods again.
 
-For a price shock (volatility, crash, gaps) and each fold, the shock is applied
-to that fold's test period only; features are recomputed from the shocked
-prices (training rows are unchanged, so the fold's scaler, fitted on its
-fitting rows, is the same), and the fold's already-trained model predicts the
-test dates again. The shocked runs of all folds are traded on one price path
-holding every test period's shock, and labels are read from that path: the
-model faces a market it was not trained on. A cost shock keeps the
-predictions and prices and trades them at higher costs.
+A cost shock keeps the predictions and prices and trades them at higher costs.
+A price shock (volatility, crash, gaps) gives each fold **its own shocked
+path**: the real prices, with the shock applied inside that fold's test period
+only. On that one path, for that fold:
+
+- the model's input: features are recomputed from it and the fold's
+  already-trained model (with its calibrator) predicts the test dates again.
+  Its training rows lie before the test period, so they are unchanged, and so
+  are the fold's scaler and the history the model learnt from;
+- the labels and ``fwd_return`` of its predictions;
+- the returns its positions earn, and the trailing volatility that
+  ``sizing: volatility`` reads.
+
+Why one path per fold rather than one path with every test period shocked: on
+such a global path, fold k's input would carry fold k-1's shocked test period,
+a history its model never trained on (its training rows are the real ones),
+and the labels of its last days would read fold k+1's shock. Making that
+history consistent would mean retraining every fold on the shocked path. With
+one path per fold, the model, its inputs and its outcomes live in one world:
+the real past, then a shocked test period.
+
+The folds are traded as one continuous backtest, on a price path spliced from
+theirs (:func:`trade_multipliers`): each bar moves as it does on the path of
+the fold whose position earns that move. A position decided at the close of t
+earns bar t+2's move under both executions (``fill[t+2] / fill[t+1]``), so
+bar t+2 follows the path of the fold that predicted t, and every decision
+earns exactly its own fold's ``fwd_return``. One consequence: the first two
+bars of each test period after the first fold's are earned by the previous
+fold's last positions, on the previous fold's path, where they are not
+shocked; a crash shock should start two or more bars into the test periods
+(``offset_days`` defaults to 20).
 
 Each record holds the shocked figures and their change from the unshocked run
 scored the same way (``*_change`` = shocked - unshocked).
@@ -16,24 +39,45 @@ scored the same way (``*_change`` = shocked - unshocked).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from alphacheck.backtest.strategies import CostOverride
+from alphacheck.backtest.strategies import CostOverride, sizing_volatility
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.scenarios.stress import CostShock
 from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipliers
 from alphacheck.stress.strategies import score_strategies
 
-__all__ = ["CHANGED_METRICS", "run_shocks", "shocked_predictions"]
+__all__ = ["CHANGED_METRICS", "ShockedRun", "run_shocks", "shocked_predictions", "trade_multipliers"]
 
 log = logging.getLogger(__name__)
 
 #: Figures whose change from the unshocked run is reported.
 CHANGED_METRICS = ("accuracy", "total_return", "sharpe", "max_drawdown", "costs_paid")
+
+
+@dataclass
+class ShockedRun:
+    """The fold models' predictions under a price shock, and what their trades run on.
+
+    Attributes
+    ----------
+    predictions
+        The run's columns; each fold's rows (``proba``, ``proba_raw``,
+        ``label``, ``fwd_return``) come from that fold's own shocked path.
+    trade_prices
+        Per ticker, the spliced path the positions trade on (see the module docstring).
+    volatility
+        Per ticker, the trailing volatility at each decision date, read on the deciding fold's path.
+    """
+
+    predictions: pd.DataFrame
+    trade_prices: dict[str, pd.DataFrame]
+    volatility: dict[str, pd.Series]
 
 
 def run_shocks(
@@ -55,8 +99,7 @@ def run_shocks(
         The run's out-of-sample predictions.
     fold_models
         The trained model of each ``(variant, fold)`` with its calibrator
-        (:class:`~alphacheck.models.calibration.CalibratedModel`): its
-        ``predict_proba(x)`` is the calibrated P(up), as in the run.
+        (:class:`~alphacheck.models.calibration.CalibratedModel`), as in the run.
 
     Returns
     -------
@@ -70,17 +113,24 @@ def run_shocks(
     out: dict[str, dict[str, dict[str, dict[str, object]]]] = {}
     for shock in scenario.stress.shocks:
         if isinstance(shock, CostShock):
-            rows, shocked_prices = predictions, prices
+            shocked = ShockedRun(predictions, prices, {})
             costs = CostOverride(
                 fees_bps=config.fees_bps * shock.cost_multiplier,
                 slippage_bps=config.slippage_bps * shock.cost_multiplier + shock.extra_slippage_bps,
             )
         else:
-            rows, shocked_prices = shocked_predictions(scenario, prices, datasets, fold_models, shock)
+            shocked = shocked_predictions(scenario, prices, datasets, fold_models, shock)
             costs = None
+        rows = shocked.predictions
         out[shock.name] = {}
         for ticker in tickers:
-            scores = score_strategies(rows[rows["ticker"] == ticker], shocked_prices[ticker], config, costs)
+            scores = score_strategies(
+                rows[rows["ticker"] == ticker],
+                shocked.trade_prices[ticker],
+                config,
+                costs,
+                shocked.volatility.get(ticker),
+            )
             out[shock.name][ticker] = {
                 name: {**record, **_changes(record, base[ticker][name])} for name, record in scores.items()
             }
@@ -94,56 +144,100 @@ def shocked_predictions(
     datasets: dict[str, pd.DataFrame],
     fold_models: dict[tuple[str, int], Any],
     shock: Any,
-) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Predictions of the trained fold models on shocked test periods, and the shocked price path.
+) -> ShockedRun:
+    """Each fold's model on its own shocked path, and the spliced path its positions trade on.
 
-    Returns
-    -------
-    tuple
-        The predictions (same columns as the run's, labels from the shocked
-        path) and, per ticker, the prices with every test period shocked.
+    Parameters
+    ----------
+    scenario
+        The run's configuration (features, walk-forward, execution, volatility days, seed).
+    prices, datasets
+        Per ticker, the real prices and the dataset the run trained on.
+    fold_models
+        Each ``(variant, fold)``'s :class:`~alphacheck.models.calibration.CalibratedModel`.
+    shock
+        A volatility, crash or gap shock.
+
+    Raises
+    ------
+    ConfigError
+        When a fold's model is not in memory.
     """
-    from alphacheck.features import build_dataset, forward_return, label_horizon
     from alphacheck.walkforward import common_calendar, make_folds
-    from alphacheck.walkforward.folds import fold_test_sequences
 
     calendar = common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
     ranges = [(fold.test_start, fold.test_end) for fold in folds]
     execution = scenario.backtest.execution
-    multipliers = {t: shock_multipliers(prices[t], shock, ranges, scenario.seed) for t in datasets}
-    path = {t: apply_multipliers(prices[t], multipliers[t]) for t in datasets}
-    rows = []
+    tickers = [t for t in prices if t in datasets]
+    multipliers = {t: shock_multipliers(prices[t], shock, ranges, scenario.seed) for t in tickers}
+    rows, volatility = [], {t: [] for t in tickers}
     for fold in folds:
-        shocked = {}
-        for ticker, frame in prices.items():
-            if ticker not in datasets:
-                continue
-            inside = in_ranges(frame.index, [(fold.test_start, fold.test_end)])
-            # Features at t read bars <= t: the bars after the fold's last label are not needed.
-            last = int(np.searchsorted(frame.index, fold.test_end)) + label_horizon(execution) + 1
-            one_fold = apply_multipliers(frame, np.where(inside, multipliers[ticker], 1.0))
-            shocked[ticker] = build_dataset(one_fold.iloc[:last], scenario.features, execution)
-        x, meta = fold_test_sequences(shocked, calendar, fold, scenario.walkforward.sequence_length)
-        for variant in scenario.variants:
-            model = fold_models.get((variant.name, fold.index))
-            if model is None:
-                raise ConfigError(
-                    f"shock {shock.name!r}: the model of {variant.name} fold {fold.index} is not in memory"
-                )
-            rows.append(meta.assign(variant=variant.name, fold=fold.index, proba=_predict(model, x)))
-    predictions = pd.concat(rows, ignore_index=True)
-    for ticker, frame in path.items():
-        mine = predictions["ticker"] == ticker
-        fwd = forward_return(frame, execution).reindex(pd.DatetimeIndex(predictions.loc[mine, "date"]))
-        predictions.loc[mine, "fwd_return"] = fwd.to_numpy()
-        predictions.loc[mine, "label"] = (fwd.to_numpy() > 0).astype("int8")
-    return predictions, path
+        own = [(fold.test_start, fold.test_end)]
+        paths = {
+            t: apply_multipliers(prices[t], np.where(in_ranges(prices[t].index, own), multipliers[t], 1.0))
+            for t in tickers
+        }
+        rows += _fold_rows(scenario, paths, calendar, fold, fold_models, shock.name)
+        for ticker, path in paths.items():
+            sizing = sizing_volatility(path, scenario.backtest)
+            volatility[ticker].append(sizing.loc[fold.test_start : fold.test_end])
+    trade = {
+        t: apply_multipliers(prices[t], trade_multipliers(prices[t].index, multipliers[t], folds, execution))
+        for t in tickers
+    }
+    return ShockedRun(
+        pd.concat(rows, ignore_index=True), trade, {t: pd.concat(v) for t, v in volatility.items()}
+    )
 
 
-def _predict(model: Any, x: np.ndarray) -> np.ndarray:
-    """Calibrated P(up) from a fold's model (a ``CalibratedModel``: the module with its fold's calibrator)."""
-    return model.predict_proba(x)
+def trade_multipliers(
+    index: pd.DatetimeIndex, multipliers: np.ndarray, folds: list[Any], execution: str
+) -> np.ndarray:
+    """Per bar, the multiplier of the path of the fold whose position earns that bar's move.
+
+    A position decided at the close of t earns bar ``t + horizon``'s move, so
+    that bar takes its multiplier from the path of the fold that predicted t:
+    the shock's where the bar lies in that fold's test period, 1 elsewhere.
+    Bars that no decision earns keep ``multipliers``.
+    """
+    from alphacheck.features import label_horizon
+
+    index = pd.DatetimeIndex(index)
+    positions = np.arange(len(index))
+    out = np.asarray(multipliers, dtype="float64").copy()
+    for fold in folds:
+        decided = positions[(index >= fold.test_start) & (index <= fold.test_end)]
+        earned = decided + label_horizon(execution)
+        earned = earned[earned < len(index)]
+        outside = (index[earned] < fold.test_start) | (index[earned] > fold.test_end)
+        out[earned[outside]] = 1.0
+    return out
+
+
+def _fold_rows(scenario, paths, calendar, fold, fold_models, shock_name) -> list[pd.DataFrame]:
+    """The fold's test rows, features and labels from its own path, predicted by each variant's model."""
+    from alphacheck.features import build_dataset, label_horizon
+    from alphacheck.walkforward.folds import fold_test_sequences
+
+    execution = scenario.backtest.execution
+    shocked = {}
+    for ticker, path in paths.items():
+        # Features at t read bars <= t, labels bars <= t + horizon: later bars are not needed.
+        last = int(np.searchsorted(path.index, fold.test_end, side="right")) + label_horizon(execution)
+        shocked[ticker] = build_dataset(path.iloc[:last], scenario.features, execution)
+    x, meta = fold_test_sequences(shocked, calendar, fold, scenario.walkforward.sequence_length)
+    rows = []
+    for variant in scenario.variants:
+        model = fold_models.get((variant.name, fold.index))
+        if model is None:
+            raise ConfigError(
+                f"shock {shock_name!r}: the model of {variant.name} fold {fold.index} is not in memory"
+            )
+        raw = model.predict_proba_raw(x)
+        proba = model.calibrator.predict_proba(raw)
+        rows.append(meta.assign(variant=variant.name, fold=fold.index, proba=proba, proba_raw=raw))
+    return rows
 
 
 def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:

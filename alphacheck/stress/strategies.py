@@ -36,6 +36,7 @@ def score_strategies(
     prices: pd.DataFrame,
     config: BacktestConfig,
     costs: CostOverride | None = None,
+    volatility: pd.Series | None = None,
 ) -> dict[str, dict[str, object]]:
     """Score every variant of one ticker's predictions, and buy-and-hold over the same bars.
 
@@ -49,6 +50,9 @@ def score_strategies(
         Policy, thresholds, sizing, execution and costs of the run.
     costs
         Costs per side for the variants (default: the config's).
+    volatility
+        The trailing volatility ``sizing: volatility`` reads per decision date
+        (default: from ``prices``).
 
     Returns
     -------
@@ -58,7 +62,10 @@ def score_strategies(
         buy-and-hold.
     """
     (ticker,) = rows["ticker"].unique()
-    bt = run_backtest(rows, {ticker: prices}, config, costs, baselines=False, cost_sweep=False)[str(ticker)]
+    sizing = None if volatility is None else {str(ticker): volatility}
+    bt = run_backtest(
+        rows, {ticker: prices}, config, costs, baselines=False, cost_sweep=False, volatility=sizing
+    )[str(ticker)]
     dates = bt.decisions.proba.index
     variants = bt.decisions.variants
     scores = {}

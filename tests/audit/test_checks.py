@@ -153,11 +153,32 @@ def test_degenerate_predictor():
     label = np.array([1, 0] * 100)
     constant = degenerate_predictor(_predictions(np.full(200, 0.53), label))
     assert constant.verdict == FAIL and "a constant predictor" in constant.evidence[0]
+    assert "it ignores its inputs" in constant.evidence[0]
     varied = degenerate_predictor(_predictions(np.where(label == 1, 0.6, 0.4), label))
     assert varied.verdict == PASS
     nearly = degenerate_predictor(_predictions(np.where(np.arange(200) < 184, 0.6, 0.4), label))
     assert nearly.verdict == WARN and "says up on 92.0% of days" in nearly.evidence[0]
     assert "nearly constant" in nearly.evidence[0]
+
+
+def test_calls_all_one_way_from_a_moving_proba_warn_without_failing():
+    # A calibrated model without skill: P(up) near the 56% up-day rate, always above 0.5, so it always
+    # says up. Its accuracy is the up-day share (no evidence of skill), but the pipeline is not broken.
+    proba = 0.56 + 0.03 * np.sin(np.arange(200))
+    label = np.r_[np.ones(112), np.zeros(88)].astype(int)
+    check = degenerate_predictor(_predictions(proba, label))
+    assert check.verdict == WARN
+    assert check.evidence[0].startswith("m: says up on 100.0% of days, P(up) std 0.021: P(up) 0.530..0.590")
+    assert "trades as a constant predictor" in check.evidence[0]
+    # A calibration that found no skill on the validation tail maps every score to the up rate: the
+    # traded P(up) is constant, the model's own is not. No skill, nothing broken: a warning.
+    flattened = _predictions(np.full(200, 0.56), label).assign(proba_raw=0.5 + 0.1 * np.sin(np.arange(200)))
+    check = degenerate_predictor(flattened)
+    assert check.verdict == WARN and "(the model's own 0.400..0.600)" in check.evidence[0]
+    assert check.details["m"]["proba_std"] < 1e-12 and check.details["m"]["model_proba_std"] > 0.05
+    # Its own output constant too: the model ignores its inputs.
+    broken = flattened.assign(proba_raw=0.52)
+    assert degenerate_predictor(broken).verdict == FAIL
 
 
 def test_degenerate_predictor_ignores_an_accuracy_that_equals_the_up_share_by_coincidence():

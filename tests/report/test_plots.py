@@ -72,3 +72,15 @@ def test_reliability_plot_draws_the_bins_and_needs_some(tmp_path):
     assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 5_000
     empty = {"proba": reliability_bins(np.array([]), np.array([]))}
     assert plots.reliability_plot(empty, "v", tmp_path / "none.png") is None
+
+
+def test_stress_plot_adds_a_whole_window_panel(tmp_path):
+    import struct
+
+    stress = pd.DataFrame({"window": ["a", "b", "a", "b"], "strategy": ["v", "v", "bh", "bh"],
+                           "total_return": [0.1, -0.2, 0.0, -0.3]})
+    one = plots.stress_plot(stress, tmp_path / "one.png")
+    two = plots.stress_plot(stress.assign(whole_window_total_return=[0.05, -0.25, 0.0, -0.4]),
+                            tmp_path / "two.png")
+    height = lambda path: struct.unpack(">II", path.read_bytes()[16:24])[1]  # noqa: E731 (PNG IHDR)
+    assert height(two) == 2 * height(one)

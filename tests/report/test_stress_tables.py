@@ -23,6 +23,12 @@ RECORD = {
 }
 
 
+def _whole(record, **changes):
+    """The record with a whole-window walk-forward score beside it."""
+    return {**record, **{f"whole_window_{k}": v for k, v in {**record, **changes}.items()
+                         if not k.startswith("window_")}}
+
+
 def test_stress_table_rows_and_notes():
     hold = {
         **RECORD,
@@ -40,58 +46,39 @@ def test_stress_table_rows_and_notes():
         "n_predictions": 0,
         "note": "no model",
     }
+    late = {"first_date": "2020-03-05", "last_date": "2020-04-30", "total_return": -0.3, "folds": "0,1"}
     text = format_stress_table(
         {
-            "covid": {"SPY": {"baseline": RECORD, "buy_and_hold": hold}},
+            "covid": {"SPY": {"baseline": _whole(RECORD, **late), "buy_and_hold": _whole(hold, **late)}},
             "early": {"SPY": {"baseline": uncovered, "buy_and_hold": uncovered}},
         }
     )
     lines = text.splitlines()
     assert lines[0].split() == [
-        "window",
-        "ticker",
-        "strategy",
-        "days",
-        "scored",
-        "acc",
-        "acc_95ci",
-        "return",
-        "vs_b&h",
-        "sharpe",
-        "max_dd",
-        "trades",
-        "costs",
+        "window", "ticker", "strategy", "models", "days", "scored", "acc", "acc_95ci", "return", "vs_b&h",
+        "sharpe", "max_dd", "trades", "costs",
     ]
     assert lines[2].split() == [
-        "covid",
-        "SPY",
-        "baseline",
-        "2020-02-20..2020-04-30",
-        "55.0%",
-        "43%-66%",
-        "-12.5%",
-        "+5.0%",
-        "-1.23",
-        "-20.0%",
-        "7",
-        "1.23%",
+        "covid", "SPY", "baseline", "trained", "before", "2020-02-20..2020-04-30", "55.0%", "43%-66%",
+        "-12.5%", "+5.0%", "-1.23", "-20.0%", "7", "1.23%",
     ]
     assert lines[3].split() == [
-        "covid",
-        "SPY",
-        "buy_and_hold",
-        "2020-02-20..2020-04-30",
-        "-",
-        "-",
-        "-17.5%",
-        "-",
-        "-1.23",
-        "-20.0%",
-        "1",
-        "0.00%",
+        "covid", "SPY", "baseline", "walk-forward", "2020-03-05..2020-04-30", "55.0%", "43%-66%", "-30.0%",
+        "+5.0%", "-1.23", "-20.0%", "7", "1.23%",
     ]
-    assert lines[4] == "early (SPY): no model"
-    assert len(lines) == 5
+    assert lines[4].split() == [
+        "covid", "SPY", "buy_and_hold", "trained", "before", "2020-02-20..2020-04-30", "-", "-",
+        "-17.5%", "-", "-1.23", "-20.0%", "1", "0.00%",
+    ]
+    assert lines[5].split()[3:5] == ["walk-forward", "2020-03-05..2020-04-30"]
+    # a run folder written before the whole-window score: one row, as before
+    assert lines[6] == "early (SPY, trained before): no model"
+    assert len(lines) == 7
+
+
+def test_a_record_without_the_whole_window_score_keeps_one_row():
+    lines = format_stress_table({"covid": {"SPY": {"baseline": RECORD}}}).splitlines()
+    assert len(lines) == 3 and lines[2].split()[3:5] == ["trained", "before"]
 
 
 def test_shocks_table_shows_the_changes():

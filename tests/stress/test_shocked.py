@@ -51,7 +51,8 @@ def test_every_fold_model_is_kept(trained):
 def test_a_neutral_shock_reproduces_the_run_exactly(trained):
     prices, datasets, walk = trained
     scenario = _scenario({"kind": "volatility", "name": "same", "scale": 1.0})
-    rows, path = shocked_predictions(scenario, prices, datasets, walk.fold_models, scenario.stress.shocks[0])
+    shocked = shocked_predictions(scenario, prices, datasets, walk.fold_models, scenario.stress.shocks[0])
+    rows, path = shocked.predictions, shocked.trade_prices
     rows = rows.sort_values(["ticker", "date"], ignore_index=True)
     expected = walk.predictions.sort_values(["ticker", "date"], ignore_index=True)
     np.testing.assert_array_equal(rows["date"], expected["date"])
@@ -63,7 +64,8 @@ def test_a_neutral_shock_reproduces_the_run_exactly(trained):
 def test_a_crash_changes_predictions_only_from_its_first_day(trained):
     prices, datasets, walk = trained
     scenario = _scenario({"kind": "crash", "name": "crash", "drop_pct": 30, "days": 3, "offset_days": 15})
-    rows, path = shocked_predictions(scenario, prices, datasets, walk.fold_models, scenario.stress.shocks[0])
+    shocked = shocked_predictions(scenario, prices, datasets, walk.fold_models, scenario.stress.shocks[0])
+    rows, path = shocked.predictions, shocked.trade_prices
     merged = rows.merge(walk.predictions, on=["date", "ticker", "variant"], suffixes=("", "_base"))
     first_test = merged.groupby("fold")["date"].transform("min")
     calendar = datasets["A"].index
@@ -121,7 +123,8 @@ def test_folds_resumed_from_checkpoints_still_predict_the_shocks(tmp_path):
     first = run_walkforward(datasets, scenario, torch.device("cpu"), checkpoint_dir=tmp_path)
     again = run_walkforward(datasets, scenario, torch.device("cpu"), checkpoint_dir=tmp_path)
     assert all(record["resumed"] for record in again.folds)
-    rows, _ = shocked_predictions(scenario, prices, datasets, again.fold_models, scenario.stress.shocks[0])
+    shock = scenario.stress.shocks[0]
+    rows = shocked_predictions(scenario, prices, datasets, again.fold_models, shock).predictions
     merged = rows.merge(first.predictions, on=["date", "ticker", "variant"], suffixes=("", "_base"))
     assert len(merged) == len(first.predictions)
     np.testing.assert_allclose(merged["proba"], merged["proba_base"], rtol=0, atol=1e-6)

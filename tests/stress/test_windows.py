@@ -115,3 +115,50 @@ def test_window_after_the_last_prediction_says_extend_the_data():
     late = StressWindow(name="late", start=dt.date(2030, 1, 1), end=dt.date(2030, 2, 1))
     with pytest.warns(StressWarning, match="starts after the last prediction"):
         stress_windows(_predictions(), FOLDS, {"T": PRICES}, FREE, [late])
+
+
+def test_the_whole_window_score_covers_every_walk_forward_prediction_inside_it():
+    predictions = _predictions()
+    result = stress_windows(predictions, FOLDS, {"T": PRICES}, FREE, [_window(20, 40)])
+    record = result["w"]["T"]["m"]
+    # Trained before the window: days 20..29 only (fold 1 starts inside it). Whole window: days 20..40.
+    assert (record["first_date"], record["last_date"], record["n_predictions"]) == (
+        str(DATES[20].date()), str(DATES[29].date()), 10,
+    )
+    assert (record["whole_window_first_date"], record["whole_window_last_date"]) == (
+        str(DATES[20].date()), str(DATES[40].date()),
+    )
+    assert record["whole_window_n_predictions"] == 21 and record["whole_window_folds"] == "0,1"
+    inside = predictions.iloc[10:31]
+    hits = int(((inside["proba"] > 0.5) == inside["label"].astype(bool)).sum())
+    assert record["whole_window_accuracy"] == pytest.approx(hits / 21, abs=1e-12)
+    # Decisions on days 20..40 (next_open): buy-and-hold is in from the open of day 21 to the open of day 42.
+    hold = result["w"]["T"]["buy_and_hold"]
+    assert hold["whole_window_total_return"] == pytest.approx(
+        PRICES["open"].iloc[42] / PRICES["open"].iloc[21] - 1, rel=1e-9
+    )
+    assert hold["whole_window_n_trades"] == 1
+
+
+def test_a_window_no_model_was_trained_before_still_gets_its_walk_forward_score():
+    # Starts on day 5, before the first test day (10): nothing trained before it, but days 10..15 predicted.
+    with pytest.warns(StressWarning, match="no model was trained before"):
+        result = stress_windows(
+            _predictions(proba=np.full(40, 0.9)), FOLDS, {"T": PRICES}, FREE, [_window(5, 15)]
+        )
+    record = result["w"]["T"]["m"]
+    assert record["n_predictions"] == 0 and "first out-of-sample day" in record["note"]
+    assert (record["whole_window_first_date"], record["whole_window_last_date"]) == (
+        str(DATES[10].date()), str(DATES[15].date()),
+    )
+    expected = PRICES["open"].iloc[17] / PRICES["open"].iloc[11] - 1  # always long: buy-and-hold
+    assert record["whole_window_total_return"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_window_outside_every_prediction_has_neither_score():
+    late = StressWindow(name="late", start=dt.date(2030, 1, 1), end=dt.date(2030, 2, 1))
+    with pytest.warns(StressWarning):
+        result = stress_windows(_predictions(), FOLDS, {"T": PRICES}, FREE, [late])
+    record = result["late"]["T"]["m"]
+    assert record["whole_window_n_predictions"] == 0
+    assert record["whole_window_note"] == "no walk-forward prediction inside the window"

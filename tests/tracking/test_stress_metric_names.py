@@ -63,3 +63,13 @@ def test_reliability_bins_are_steps_of_one_metric_per_measure():
     assert recorder.logged["reliability.proba.up_rate"] == [(1, 0.48), (2, 0.63)]
     assert recorder.logged["reliability.proba_raw.mean_proba"] == [(1, 0.5), (2, 0.6)]
     assert len(recorder.logged) == 6  # two probabilities x three measures, nothing of "other"
+
+
+def test_whole_window_figures_are_named_by_window_too():
+    recorder = _Steps()
+    whole = {"whole_window_first_date": "2018-01-26", "whole_window_last_date": "2018-04-06",
+             "whole_window_folds": "1,2", "whole_window_sharpe": -1.0}
+    section = {"february_2018": {"SP500": {"baseline": {**RECORD, **whole}}}}
+    _record_section(recorder, "stress", section, "baseline", "SP500")
+    assert recorder.logged["stress.february_2018.whole_window_sharpe"] == [(0, -1.0)]
+    assert not [name for name in recorder.logged if "2018-" in name or "folds" in name]
