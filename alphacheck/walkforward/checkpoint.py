@@ -62,9 +62,17 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
 
 
 def run_key(
-    fingerprint: str, scenario: WalkForwardScenario, variant: VariantSettings, device: torch.device | str
+    fingerprint: str,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
+    device: torch.device | str,
+    concurrency: str | None = None,
 ) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
+
+    ``concurrency`` names how folds trained together (stacked training and its
+    stack sizes); None, training fold by fold, leaves the key as it always was.
+    """
     parts = {
         "format": CHECKPOINT_FORMAT,
         "data": fingerprint,
@@ -76,6 +84,8 @@ def run_key(
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
     }
+    if concurrency is not None:
+        parts["concurrency"] = concurrency
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
