@@ -26,6 +26,20 @@ def synthetic_prices(n: int = 300, seed: int = 0, start: str = "2020-01-01") -> 
 
 
 @pytest.fixture
+def one_torch_thread():
+    """Torch's worker threads contend on the shared 2-core machine; training tests use one.
+
+    A test module asks for it with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def prices() -> pd.DataFrame:
     """300 bars of synthetic prices."""
     return synthetic_prices()

@@ -56,8 +56,14 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
     return digest.hexdigest()
 
 
-def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
+def run_key(
+    fingerprint: str, scenario: Any, variant: Any, device: Any, concurrency: str | None = None
+) -> str:
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
+
+    ``concurrency`` names how folds trained together (stacked training and its
+    stack sizes); None, training fold by fold, leaves the key as it always was.
+    """
     parts = {
         "format": CHECKPOINT_FORMAT,
         "data": fingerprint,
@@ -69,6 +75,8 @@ def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
     }
+    if concurrency is not None:
+        parts["concurrency"] = concurrency
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
