@@ -18,6 +18,7 @@ __all__ = [
     "DataError",
     "DataWarning",
     "DeviceError",
+    "Interrupted",
     "LeakageError",
     "ReportError",
     "TrackingError",
@@ -39,6 +40,12 @@ class DataError(AlphacheckError):
 
 class DeviceError(AlphacheckError):
     """The requested compute device does not exist on this machine."""
+
+
+class Interrupted(AlphacheckError):
+    """The user stopped a command (Ctrl-C); the message says what was kept. Exit status 130."""
+
+    exit_code = 130
 
 
 class LeakageError(AlphacheckError):

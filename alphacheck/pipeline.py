@@ -84,6 +84,10 @@ def run(
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
     device = resolve_device(scenario.device)
+    if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
+        from alphacheck.paths import cache_subdir
+
+        cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
     prices = load_prices(scenario.data)
     datasets = {
@@ -95,6 +99,9 @@ def run(
         result = _train_and_report(
             scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
         )
+    except KeyboardInterrupt:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise
     except BaseException:
         recorder.end("FAILED")
         raise
