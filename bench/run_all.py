@@ -311,8 +311,8 @@ series (8 x 33), as a study over eight tickers trains. Every fold runs all its
 `epochs` (early stopping out of the way) at dropout 0, so each mode does the
 same work and `max_proba_gap` (largest difference of P(up) from the sequential
 run's) shows the agreement. `processes K` includes the workers' start-up;
-`batched` trains the folds as stacks of `stack` folds (the memory estimate's
-size) with `compute.fold_concurrency: batched`; on the CPU every mode uses one
+`batched` trains the folds as stacks of at most `stack` folds (the memory
+estimate's size) with `compute.fold_concurrency: batched`; on the CPU every mode uses one
 torch thread per process, as `alphacheck run` does. `cpu_seconds` is the CPU
 time of the process and its workers: on a busy shared machine it is the figure
 to compare, the wall time (`seconds`, `speed_up`) also counts other
