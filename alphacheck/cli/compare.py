@@ -49,7 +49,9 @@ def compare(
     and the blended strategy of a capital split. Writes
     compare-A-vs-B.json/.txt into RUN_DIR and logs an MLflow run.
     """
-    if tracking_uri and no_tracking:
+    given = click.get_current_context().get_parameter_source("tracking_uri")
+    if tracking_uri and no_tracking and given == click.core.ParameterSource.COMMANDLINE:
+        # MLFLOW_TRACKING_URI in the environment is a default, which --no-tracking overrides.
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
     names = split_names(variants)
     if variants is not None and len(names) != 2:
