@@ -21,6 +21,8 @@ __all__ = [
     "Interrupted",
     "LeakageError",
     "ReportError",
+    "SmallSampleWarning",
+    "StressWarning",
     "TrackingError",
     "did_you_mean",
 ]
@@ -70,6 +72,14 @@ class DataWarning(AlphacheckWarning):
 
 class CheckpointWarning(AlphacheckWarning):
     """A saved fold could not be used: it was set aside and the fold is trained again."""
+
+
+class SmallSampleWarning(AlphacheckWarning):
+    """Too few predictions for a percentage alone (``backtest.significance.MIN_PREDICTIONS``)."""
+
+
+class StressWarning(AlphacheckWarning):
+    """A stress window that no model trained before it can speak for."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
