@@ -91,6 +91,7 @@ def stage(target: Path, overwrite: bool = False) -> Staging:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{_stamp()}-", dir=target.parent))
+        work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would become the run folder's mode
     except OSError as exc:
         raise ConfigError(
             f"--output {target}: cannot create a folder in {target.parent} ({exc.strerror or exc}); "
@@ -151,6 +152,12 @@ def _check_parent(target: Path) -> None:
 
 def _run_output(name: str) -> bool:
     return name in RUN_OUTPUTS or (name.startswith("compare-") and name.endswith((".json", ".txt")))
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _stamp() -> str:

@@ -136,6 +136,18 @@ def test_commit_replaces_the_whole_folder(old_run):
     assert [p.name for p in old_run.parent.iterdir() if p.name.startswith(".")] == []
 
 
+def test_the_run_folder_gets_the_usual_mode_not_the_temporary_one(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        staging = stage(tmp_path / "out")
+        assert stat.S_IMODE(staging.commit().stat().st_mode) == 0o755
+    finally:
+        os.umask(mask)
+
+
 def test_a_run_finished_meanwhile_into_the_same_new_folder_is_kept(tmp_path):
     first, second = stage(tmp_path / "out"), stage(tmp_path / "out")
     (first.work / "config.yaml").write_text("first")
