@@ -56,7 +56,8 @@ class Staging:
             )
         try:
             if occupied:
-                old = self.target.with_name(f".{self.target.name}.replaced-{_stamp()}")
+                place = self.target.absolute()
+                old = place.with_name(f".{place.name}.replaced-{_stamp()}")
                 os.replace(self.target, old)
             elif self.target.exists():
                 self.target.rmdir()  # an empty folder the user made: the run takes its place
@@ -86,15 +87,16 @@ def stage(target: Path, overwrite: bool = False) -> Staging:
     ConfigError
         As :func:`check_target`, or when the temporary folder cannot be created.
     """
-    target = Path(target).absolute()
+    target = Path(target)  # kept as given: the run's result names its folder as the user did
     replace = check_target(target, overwrite)
+    place = target.absolute()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{_stamp()}-", dir=target.parent))
+        place.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{place.name}.partial-{_stamp()}-", dir=place.parent))
         work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would become the run folder's mode
     except OSError as exc:
         raise ConfigError(
-            f"--output {target}: cannot create a folder in {target.parent} ({exc.strerror or exc}); "
+            f"--output {target}: cannot create a folder in {place.parent} ({exc.strerror or exc}); "
             "choose a folder you can write"
         ) from None
     return Staging(target, work, replace)
