@@ -90,7 +90,8 @@ def test_report_of_a_plugin_variant_needs_and_takes_the_run_plugin(tmp_path, mon
         assert "unknown model variant 'plugged'" in without.output
         assert "(a plugin's variant: give the --plugin that defines it)" in without.output
         plugin = str(tmp_path / "plugged_variant.py")
-        result = CliRunner().invoke(cli, ["report", str(run_dir), "--no-tearsheets", "-q", "--plugin", plugin])
+        args = ["report", str(run_dir), "--no-tearsheets", "-q", "--plugin", plugin]
+        result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         assert "plugged" in (run_dir / "summary.md").read_text()
     finally:
