@@ -19,6 +19,7 @@ __all__ = [
     "DataWarning",
     "DeviceError",
     "LeakageError",
+    "LeakageWarning",
     "ReportError",
     "TrackingError",
     "did_you_mean",
@@ -59,6 +60,10 @@ class AlphacheckWarning(UserWarning):
 
 class DataWarning(AlphacheckWarning):
     """Price data that is possible but deserves a look."""
+
+
+class LeakageWarning(AlphacheckWarning):
+    """A feature looks ahead and the scenario accepts it (``features.allow_lookahead``): a known leak."""
 
 
 class CheckpointWarning(AlphacheckWarning):
