@@ -50,7 +50,7 @@ def document_fields(template: str, document: str) -> list[tuple[str, str, str]]:
 
 
 def assert_figures_match(template: str, document: str, values: dict) -> int:
-    """Each field of the document, parsed back, equals its value as precisely as written; returns the count."""
+    """Each field of the document, parsed back, equals its value as precisely as written; returns a count."""
     checked = 0
     for field, spec, text in document_fields(template, document):
         value = values[field]
