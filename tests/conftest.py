@@ -56,6 +56,21 @@ def shared_yahoo_dir() -> Path:
     return SHARED_YAHOO
 
 
+@pytest.fixture(autouse=True)
+def _mlflow_environment_restored():
+    """``mlflow.set_tracking_uri`` sets ``MLFLOW_TRACKING_URI`` in ``os.environ`` too: undo it after a test.
+
+    Otherwise a later test sees a store it did not ask for (``--no-tracking`` then clashes with the
+    ``--tracking-uri`` read from that variable).
+    """
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
 @pytest.fixture
 def tracking_uri(tmp_path: Path) -> str:
     """A fresh sqlite MLflow store in a temporary folder."""

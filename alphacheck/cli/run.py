@@ -162,6 +162,15 @@ def run(
         result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        from alphacheck.exceptions import Interrupted
+        from alphacheck.paths import alphacheck_home
+
+        folds = alphacheck_home() / "folds"
+        raise Interrupted(
+            f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
+            "run the same command again to resume from the next fold"
+        ) from None
     verdicts = result.metrics.get("verdict")
     if verdicts:
         click.echo(format_verdicts(verdicts) + "\n")

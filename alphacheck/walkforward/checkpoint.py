@@ -24,12 +24,17 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import CheckpointWarning
+
+if TYPE_CHECKING:
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
 __all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
 
@@ -57,7 +62,11 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
 
 
 def run_key(
-    fingerprint: str, scenario: Any, variant: Any, device: Any, concurrency: str | None = None
+    fingerprint: str,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
+    device: torch.device | str,
+    concurrency: str | None = None,
 ) -> str:
     """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
 
