@@ -146,9 +146,9 @@ def _measured(times: dict, name: str, step, done: Path | None = None):
     if done is not None and done.exists() and name in times:
         print(f"case study: {name}: reusing {done}", file=sys.stderr)
         if done.is_dir():
-            from alphacheck.rundir import read_run
+            import alphacheck
 
-            return read_run(done)
+            return alphacheck.load_run(done)
         return times[name]
     wall, cpu = time.perf_counter(), _cpu_seconds()
     result = step()

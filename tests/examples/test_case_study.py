@@ -120,7 +120,7 @@ def test_script_refuses_to_run_without_the_shared_data(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_case_study_end_to_end(shared_yahoo_dir, tmp_path, monkeypatch, one_torch_thread):
-    from alphacheck.rundir import read_run
+    import alphacheck
 
     monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "unused"))  # the script sets its own
     docs, work = tmp_path / "docs", tmp_path / "work"
@@ -128,7 +128,7 @@ def test_case_study_end_to_end(shared_yahoo_dir, tmp_path, monkeypatch, one_torc
     try:
         args = ["--data", str(shared_yahoo_dir), "--docs", str(docs), "--work", str(work)]
         assert _case_study().main(args) == 0
-        runs = {name: read_run(work / "runs" / name) for name in ("clean", *LEAKS)}
+        runs = {name: alphacheck.load_run(work / "runs" / name) for name in ("clean", *LEAKS)}
     finally:
         for name in {"original_target_class", "case_study_figures"} - modules:
             sys.modules.pop(name, None)
