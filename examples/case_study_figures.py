@@ -167,14 +167,31 @@ def _stress(run, name: str, tickers: tuple[str, ...]) -> dict:
             f"{name}/{ticker}/ci_high": whole["accuracy_ci_high"],
             f"{name}/{ticker}/return": whole["total_return"], f"{name}/{ticker}/costs": whole["costs_paid"],
             f"{name}/{ticker}/bh_return": hold["whole_window_total_return"],
-            f"{name}/{ticker}/bh_max_dd": hold["whole_window_max_drawdown"],
         })
     first_fold = str(out[f"{name}/window_folds"]).split(",")[0].strip()
     fold = next(f for f in run.metrics["folds"] if str(f["index"]) == first_fold)
     out.update({f"{name}/fit_start": fold["fit_start"], f"{name}/val_end": fold["val_end"]})
     claim = CLAIMED_ACCURACY[name]
     inside = [out[f"{name}/{t}/ci_low"] <= claim <= out[f"{name}/{t}/ci_high"] for t in tickers]
-    out[f"{name}/claim_inside"] = sum(inside)
+    out.update({f"{name}/claim_inside": sum(inside), f"{name}/tickers": len(tickers)})
+    out.update(_always_wrong(run, name, tickers))
+    return out
+
+
+def _always_wrong(run, name: str, tickers: tuple[str, ...]) -> dict:
+    """What a long-or-flat strategy wrong on every day of the window loses: long exactly on the down days.
+
+    Read from buy-and-hold's daily returns on the window's bars (the bars the
+    run's positions earn), before costs; compounded, and summed.
+    """
+    window = next(w for w in run.scenario.stress.windows if w.name == WINDOWS[name])
+    returns = run.returns[run.returns["variant"] == "buy_and_hold"]
+    inside = returns["date"].between(pd.Timestamp(window.start), pd.Timestamp(window.end))
+    out = {}
+    for ticker in tickers:
+        down = returns.loc[inside & (returns["ticker"] == ticker), "net_return"].clip(upper=0)
+        out[f"{name}/{ticker}/always_wrong"] = float(np.prod(1 + down) - 1)
+        out[f"{name}/{ticker}/always_wrong_summed"] = float(down.sum())
     return out
 
 
@@ -191,6 +208,7 @@ def _close_to_close(ticker: str, run, window_name: str) -> float:
 
 def _costs(run, summed_claim: float) -> tuple[dict, dict]:
     """The cost sweep, break-even costs, and the cost at which summed returns reach the original's -161%."""
+    from alphacheck.backtest import PERIODS_PER_YEAR
     from alphacheck.data import load_prices
 
     prices = load_prices(run.scenario.data)
@@ -205,16 +223,23 @@ def _costs(run, summed_claim: float) -> tuple[dict, dict]:
             sweep["curves"][f"{variant} on {ticker}"] = (curve["cost_bps_per_side"], curve["total_return"])
             even = run.metrics["significance"][ticker]["break_even_cost"][variant]["zero_sharpe"]
             rows = run.returns.query("ticker == @ticker and variant == @variant")
+            # With the same gross returns, the equity it would have to trade for its summed net return
+            # to reach the claim at the scenario's cost, per year like `turnover`.
+            traded = (rows["gross_return"].sum() - summed_claim) / cost
             out.update({
                 f"{key}/break_even": _break_even_text(even),
                 f"{key}/turnover": record["turnover"], f"{key}/trades": record["n_trades"],
                 f"{key}/compounded": record["total_return"], f"{key}/summed": rows["net_return"].sum(),
+                f"{key}/turnover_needed": traded / record["n_bars"] * PERIODS_PER_YEAR,
             })
             known = (cost, rows["net_return"].sum())
             found = _cost_for_summed(run, prices[ticker], ticker, variant, summed_claim, known)
             out.update({f"{key}/{name}": value for name, value in found.items()})
     n_bars = int(run.metrics["metrics"][PAIR[0]][VARIANTS[0]]["n_bars"])
-    out.update({"costs/n_bars": n_bars, "costs/max_summed": n_bars * cost, "costs/claim": summed_claim})
+    # A long-or-flat position changes at most once a day: one side, the whole equity, per bar.
+    out.update({
+        "costs/n_bars": n_bars, "costs/max_summed": n_bars * cost, "costs/max_turnover": PERIODS_PER_YEAR,
+    })
     return out, sweep
 
 
