@@ -12,12 +12,18 @@ without a plugin; ``covid_crash_2020``; ``biotech_winter_2022``) and one
 template whose fields are filled from them, and ``figures.json`` beside the
 plots holds each field's value (``tests/examples/test_case_study.py`` parses
 the document and compares). Only the original's claimed figures are typed.
+
+``--small`` makes the same runs on shorter price histories (one or two folds
+each) and the audit with fewer epochs: the test of the script's mechanics,
+not a study to publish.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
+import hashlib
 import importlib.util
 import json
 import os
@@ -38,6 +44,14 @@ DATA = REPO.parent / "shared" / "data" / "yahoo"
 TICKERS = ("AAPL", "MSFT", "SPY", "XBI")
 LEAKS = ("target_class", "target_class_literal")
 SUMMED_CLAIM = -1.61  # the original's "-161%" transaction-cost figure
+# --small: each run's price history cut to what its figures need (the first folds of
+# original_claims, the COVID window in fold 0, the biotech window in the last fold).
+SMALL = {
+    "original_claims": {"data.end": "2021-03-31"},
+    "covid_crash_2020": {"data.end": "2020-12-31"},
+    "biotech_winter_2022": {"data.start": "2019-11-01", "data.end": "2022-12-31"},
+}
+SMALL_AUDIT_EPOCHS = 5
 
 #: How each field of the template is written: ``{key:spec}``.
 FORMATS = {
@@ -71,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="where case-study.md goes")
     parser.add_argument("--work", type=Path, help="keep (and reuse) the runs here; default: a temporary one")
     parser.add_argument("--epochs", type=int, help="training epochs of every run (default: each scenario's)")
+    parser.add_argument("--small", action="store_true", help="shorter histories: tests the script, fast")
     args = parser.parse_args(argv)
     missing = [t for t in TICKERS if not (args.data / f"{t}.csv").is_file()]
     if missing:
@@ -83,18 +98,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="alphacheck-case-study-") as scratch:
         work = args.work or Path(scratch)
-        figures = run_case_study(args.data, work, args.epochs)
+        figures = run_case_study(args.data, work, args.epochs, small=args.small)
         write_document(figures, args.docs)
     print(f"wrote {args.docs / 'case-study.md'} and {args.docs / 'case-study'}/")
     return 0
 
 
-def run_case_study(data: Path, work: Path, epochs: int | None) -> dict:
+def run_case_study(data: Path, work: Path, epochs: int | None, small: bool = False) -> dict:
     """Import the prices, make every run and the audit, and gather the figures.
 
     A run (or the audit) whose results ``work`` already holds, with its time
-    in ``work/times.json``, is read back instead of made again; the document's
-    times are the recorded ones either way.
+    and date in ``work/times.json``, is read back instead of made again; the
+    document's times and dates are the recorded ones either way.
     """
     times_file = work / "times.json"
     times = json.loads(times_file.read_text()) if times_file.is_file() else {}
@@ -107,16 +122,21 @@ def run_case_study(data: Path, work: Path, epochs: int | None) -> dict:
         runs = {}
         for name, (scenario, overrides) in _specs().items():
             folder = work / "runs" / name
+            overrides = {**overrides, **(SMALL[scenario] if small else {})}
             step = partial(_run, name, scenario, overrides, folder, epochs)
             runs[name] = _measured(times, name, step, folder)
             times_file.write_text(json.dumps(times, indent=1))
         audit_file = work / "audit.json"
-        status = _measured(times, "audit", partial(_audit, audit_file, epochs), audit_file)["exit_status"]
+        audit_step = partial(_audit, audit_file, SMALL_AUDIT_EPOCHS if small and epochs is None else epochs)
+        status = _measured(times, "audit", audit_step, audit_file)["exit_status"]
         times["audit"]["exit_status"] = status
         times_file.write_text(json.dumps(times, indent=1))
         audit = {**json.loads(audit_file.read_text()), "exit_status": status}
         figures = _sibling("case_study_figures").collect(runs, audit, SUMMED_CLAIM)
     figures["values"].update({f"time/{k}": sum(step[k] for step in times.values()) for k in ("wall", "cpu")})
+    dates = sorted({step["date"] for step in times.values()})
+    figures["values"]["run/dates"] = " to ".join(dict.fromkeys([dates[0], dates[-1]]))
+    figures["values"].update(_data_identity(data))
     # Wall time depends on what else the machine runs: the document gives the load beside it.
     figures["values"].update({"time/cores": os.cpu_count(), "time/load": os.getloadavg()[2]})
     return figures
@@ -153,8 +173,27 @@ def _measured(times: dict, name: str, step, done: Path | None = None):
         return times[name]
     wall, cpu = time.perf_counter(), _cpu_seconds()
     result = step()
-    times[name] = {"wall": time.perf_counter() - wall, "cpu": _cpu_seconds() - cpu}
+    times[name] = {
+        "wall": time.perf_counter() - wall,
+        "cpu": _cpu_seconds() - cpu,
+        "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+    }
     return result
+
+
+def _data_identity(data: Path) -> dict:
+    """The CSVs' dates (first and last bar over the four files) and one SHA-256 over their bytes.
+
+    Lets a reader check that a rerun reads the same prices as the document did.
+    """
+    digest, firsts, lasts = hashlib.sha256(), [], []
+    for ticker in TICKERS:
+        raw = (data / f"{ticker}.csv").read_bytes()
+        digest.update(raw)
+        rows = [line.split(",", 1)[0] for line in raw.decode().splitlines()[1:] if line.strip()]
+        firsts.append(rows[0])
+        lasts.append(rows[-1])
+    return {"data/first": min(firsts), "data/last": max(lasts), "data/sha256": digest.hexdigest()[:16]}
 
 
 def _specs() -> dict[str, tuple[str, dict]]:

@@ -1,14 +1,17 @@
 """The case study (examples/case_study.py, docs/case-study.md).
 
-The slow test runs the whole study from the real CSVs and checks what it must
-show: the leak above 80%, the audit naming each leaky feature, the clean
-accuracy at the share of up days, and a document whose every figure is the
-script's. The fast tests check the committed document against the committed
-figures, the README's link, and the script's refusal without data.
+The slow test runs the script's every step on the real CSVs, on shorter
+histories (``--small``: the whole study takes minutes, beyond CI's budget), and
+checks what the study must show: the leak above 80%, the audit naming each
+leaky feature, the clean accuracy at the share of up days, and a document
+whose every figure is the script's. The fast tests check the committed
+document (the full study) against its committed figures and the same claims
+on those figures, the README's link, and the script's refusal without data.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import math
@@ -18,6 +21,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,6 +90,23 @@ def test_committed_document_matches_its_figures():
     assert len(re.findall(r"[A-Za-z0-9][\w'.%+-]*", _prose(document))) < 1500
 
 
+def test_committed_figures_show_the_leak_the_audit_and_the_clean_accuracy():
+    values = json.loads((DOCS / "case-study" / "figures.json").read_text())
+    assert values["audit/exit"] == 1 and "feature_causality" in values["audit/failed"]
+    for leak in LEAKS:
+        assert re.fullmatch(r"20\d\d-\d\d-\d\d", values[f"audit/{leak}/date"])
+        assert values[f"{leak}/n_leak"] == values[f"{leak}/n"] == len(PAIR) * len(VARIANTS)
+    n = values["clean/n"]
+    for ticker in PAIR:
+        for variant in VARIANTS:
+            assert values[f"target_class/{ticker}/{variant}/acc"] > 0.80
+            accuracy = values[f"clean/{ticker}/{variant}/acc"]
+            low, high = _wilson(round(accuracy * n), n)
+            assert low <= values[f"up/{ticker}"] <= high, (ticker, variant)
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d( to 20\d\d-\d\d-\d\d)?", values["run/dates"])
+    assert values["time/wall"] < 600  # the study's budget: under 10 minutes on 2 cores
+
+
 def _prose(document: str) -> str:
     """The document without its tables and code blocks: what a reader reads as text."""
     text = re.sub(r"```.*?```", "", document, flags=re.DOTALL)
@@ -126,13 +147,19 @@ def test_case_study_end_to_end(shared_yahoo_dir, tmp_path, monkeypatch, one_torc
     docs, work = tmp_path / "docs", tmp_path / "work"
     modules = set(sys.modules)
     try:
-        args = ["--data", str(shared_yahoo_dir), "--docs", str(docs), "--work", str(work)]
+        args = ["--data", str(shared_yahoo_dir), "--docs", str(docs), "--work", str(work), "--small"]
         assert _case_study().main(args) == 0
         runs = {name: alphacheck.load_run(work / "runs" / name) for name in ("clean", *LEAKS)}
     finally:
         for name in {"original_target_class", "case_study_figures"} - modules:
             sys.modules.pop(name, None)
     values = json.loads((docs / "case-study" / "figures.json").read_text())
+    assert values["clean/last_test"] < "2021-04-01"  # --small's shorter history
+    csvs = [shared_yahoo_dir / f"{ticker}.csv" for ticker in ("AAPL", "MSFT", "SPY", "XBI")]
+    assert values["data/sha256"] == hashlib.sha256(b"".join(f.read_bytes() for f in csvs)).hexdigest()[:16]
+    dates = [pd.read_csv(f, usecols=["Date"])["Date"] for f in csvs]
+    assert values["data/first"] == min(d.iloc[0] for d in dates)
+    assert values["data/last"] == max(d.iloc[-1] for d in dates)
     assert_figures_match(TEMPLATE.read_text(), (docs / "case-study.md").read_text(), values)
 
     for ticker in PAIR:
