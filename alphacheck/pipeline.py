@@ -168,13 +168,14 @@ def _train_and_report(
 
     evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
     evaluation.frame.to_parquet(output_dir / "returns.parquet", index=False)
+    book = _portfolio(scenario, prices, walk, output_dir, say)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
-        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say),
+        **_verdict_sections(scenario, prices, walk.predictions, evaluation, book, say),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -186,7 +187,6 @@ def _train_and_report(
         "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
-    book = _portfolio(scenario, prices, walk, output_dir, say)
     if book is not None:
         metrics.update(book.sections())
     metrics_path = output_dir / "metrics.json"
@@ -201,23 +201,34 @@ def _train_and_report(
     return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
 
 
-def _verdict_sections(scenario, prices, predictions, evaluation, say) -> dict[str, Any]:
-    """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
+def _verdict_sections(scenario, prices, predictions, evaluation, book, say) -> dict[str, Any]:
+    """``verdict`` per ticker and variant (and book), the ``trials`` counted, ``matched_null`` and ``audit``.
 
     The audit is the part that needs no training; its run-wide checks and
     each strategy's too-good-to-be-true check go into that strategy's verdict.
+    Every strategy the run reports is a trial: the PSR/DSR of each ticker's
+    variants and of the books are recomputed over all of them together.
     """
     from alphacheck.audit.per_strategy import strategy_findings
     from alphacheck.backtest.evidence import judge_run
+    from alphacheck.backtest.trials import deflated_sharpe
 
     say("judging: audit without training, matched nulls, verdicts")
-    sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes)
-    records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    scores = {key: evaluation.metrics[key[0]][key[1]] for key in evaluation.records}
+    records = dict(evaluation.records)
+    if book is not None:
+        scores.update({key: book.metrics[key[1]] for key in book.records})
+        records.update(book.records)
+    sharpes = {key: float(scores[key]["sharpe"]) for key in evaluation.records}
+    books = {v: float(book.metrics[v]["sharpe"]) for _, v in book.records} if book is not None else None
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books)
+    records = {key: replace(record, audit=findings[key]) for key, record in records.items()}
     backtest = scenario.backtest
     trials, verdicts = judge_run(
         records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
     )
+    for key, record in records.items():
+        scores[key].update(deflated_sharpe(record.returns, trials))
     return {
         "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
         "trials": trials.as_dict(),

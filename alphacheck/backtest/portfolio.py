@@ -19,7 +19,7 @@ Strategies:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,11 +57,16 @@ WEIGHT_COLUMNS = ["date", "strategy", "ticker", "weight"]
 
 @dataclass
 class PortfolioBacktest:
-    """The books of one set of predictions: their simulation and each strategy's scores."""
+    """The books of one set of predictions: their simulation, each strategy's scores, the weights decided.
+
+    ``targets[strategy]`` is what :func:`strategy_weights` decided (decision
+    dates x tickers, ``NaN`` off the rebalance dates): what a matched null shifts.
+    """
 
     simulation: PortfolioSimulation
     scores: dict[str, dict[str, object]]
     rebalance_dates: pd.DatetimeIndex
+    targets: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def proba_panel(predictions: pd.DataFrame, variant: str) -> pd.DataFrame:
@@ -186,7 +191,7 @@ def backtest_portfolio(
     )
     scores = {name: score_book(sim, name, backtest.init_cash) for name in weights}
     rebalance = first.index[rebalance_mask(first.index, portfolio.rebalance)]
-    return PortfolioBacktest(simulation=sim, scores=scores, rebalance_dates=rebalance)
+    return PortfolioBacktest(simulation=sim, scores=scores, rebalance_dates=rebalance, targets=weights)
 
 
 def portfolio_costs(

@@ -2,7 +2,9 @@
 
 Each variant's book is scored like a per-ticker strategy (see
 :func:`~alphacheck.backtest.portfolio.score_book`), with a stationary-bootstrap
-Sharpe interval and the deflated Sharpe ratio over the run's trials; Hansen's
+Sharpe interval, the PSR and DSR over the run's trials, a matched null (its
+rebalances circularly shifted, :func:`~alphacheck.backtest.null.simulate_book_null`)
+and a record for its verdict against ``equal_weight``; Hansen's
 SPA test asks whether any variant's book beats ``equal_weight``; the cost sweep
 trades the same weights at each ``backtest.cost_levels_bps`` (total per side,
 charged as fees) and gives the break-even cost against a zero Sharpe ratio and
@@ -16,20 +18,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alphacheck.backtest.engine import simulate_portfolio
+from alphacheck.backtest.evidence import StrategyRecord
 from alphacheck.backtest.metrics import sharpe_ratio, total_return
+from alphacheck.backtest.null import simulate_book_null
 from alphacheck.backtest.portfolio import (
     PORTFOLIO_BENCHMARKS,
     PORTFOLIO_COLUMNS,
     WEIGHT_COLUMNS,
     PortfolioBacktest,
     backtest_portfolio,
+    portfolio_costs,
 )
 from alphacheck.backtest.significance import (
     break_even_cost,
-    deflated_sharpe_ratio,
     sharpe_bootstrap_interval,
     spa_test,
 )
+from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
 
@@ -46,6 +52,9 @@ class PortfolioEvaluation:
     frame: pd.DataFrame | None = None
     weights: pd.DataFrame | None = None
     returns: dict[str, pd.Series] = field(default_factory=dict)
+    trials: Trials | None = None
+    matched_null: dict[str, dict[str, object]] = field(default_factory=dict)
+    records: dict[tuple[str, str], StrategyRecord] = field(default_factory=dict)
 
     def sections(self) -> dict[str, object]:
         """The ``metrics.json`` sections ``portfolio``, ``portfolio_significance`` and ``portfolio_cost_sweep``."""
@@ -53,6 +62,7 @@ class PortfolioEvaluation:
             "portfolio": self.metrics,
             "portfolio_significance": self.significance,
             "portfolio_cost_sweep": self.cost_sweep,
+            "portfolio_matched_null": self.matched_null,
         }
 
 
@@ -91,27 +101,72 @@ def evaluate_portfolio(
         returns={name: sim.net_return[name].rename("return") for name in names},
     )
     net = sim.net_return
-    trials = max(backtest.trials or 0, len(variants))
-    per_period = [sharpe_ratio(net[v].to_numpy(), 1) for v in variants]
-    sharpe_variance = float(np.nanvar(per_period, ddof=1)) if len(variants) > 1 else None
     benchmark = result.metrics["equal_weight"]
     for name in names:
         record = result.metrics[name]
         low, high = sharpe_bootstrap_interval(net[name].to_numpy(), backtest.bootstrap_reps, seed=seed)
         record.update(sharpe_ci_low=low, sharpe_ci_high=high)
         record["excess_return_vs_equal_weight"] = record["total_return"] - benchmark["total_return"]
-        if name in variants:
-            record["dsr"] = deflated_sharpe_ratio(net[name].to_numpy(), trials, sharpe_variance)
     result.cost_sweep, break_even = _cost_sweep(predictions, prices, backtest, portfolio, benchmark["sharpe"])
     result.significance = {
-        "trials": trials,
         "spa_vs_equal_weight": spa_test(
             net["equal_weight"].to_numpy(), net[variants].to_numpy(), backtest.bootstrap_reps, seed=seed
         ),
         "break_even_cost": break_even,
         "rebalance_dates": len(books.rebalance_dates),
     }
+    _verdict_inputs(result, books, variants, prices, backtest, portfolio, seed)
     return result
+
+
+def _verdict_inputs(result, books, variants, prices, backtest, portfolio, seed) -> None:
+    """Each book's matched null and record, and the PSR/DSR over the books (plus ``backtest.trials``).
+
+    The run deflates by every strategy it reports, the books and each ticker's
+    variants together; the pipeline replaces these figures with that count.
+    """
+    net = books.simulation.net_return
+    fees, slippage, fixed = portfolio_costs(backtest, portfolio)
+
+    def simulate(shifted):
+        return simulate_portfolio(
+            prices, shifted, backtest.execution, fees, slippage, fixed, backtest.init_cash, keep_weights=False
+        )
+
+    decisions = len(next(iter(books.targets.values())))
+    stale = _stale_opens(prices, net.index, backtest.execution)
+    for variant in variants:
+        scores = result.metrics[variant]
+        null = simulate_book_null(books.targets[variant], backtest.null_draws, seed, variant, simulate)
+        result.matched_null[variant] = null.summary(scores["sharpe"], scores["turnover"])
+        sweep = result.cost_sweep[variant]
+        result.records[("portfolio", variant)] = StrategyRecord(
+            returns=net[variant].to_numpy(),
+            benchmark_returns=net["equal_weight"].to_numpy(),
+            null_sharpes=null.sharpe,
+            cost_sweep=(sweep["cost_bps_per_side"], sweep["sharpe"]),
+            n_predictions=decisions,
+            exposure=float(scores["exposure"]),
+            stale_opens=stale,
+            benchmark_name="equal_weight",
+            cost_bps=fees + slippage,
+        )
+    result.trials = count_trials({k: r.returns for k, r in result.records.items()}, backtest.trials)
+    for (_, variant), record in result.records.items():
+        result.metrics[variant].update(deflated_sharpe(record.returns, result.trials))
+
+
+def _stale_opens(prices, bars: pd.DatetimeIndex, execution: str) -> tuple[tuple[int, float], ...]:
+    """Years in which some ticker's opens, where the book fills at the open, mostly copy the last close."""
+    from alphacheck.data.validation import stale_open_years
+
+    if execution != "next_open":
+        return ()
+    worst: dict[int, float] = {}
+    for frame in prices.values():
+        for year, share in stale_open_years(frame.loc[bars[0] : bars[-1]]).items():
+            worst[year] = max(share, worst.get(year, 0.0))
+    return tuple(sorted(worst.items()))
 
 
 def _cost_sweep(predictions, prices, backtest, portfolio, benchmark_sharpe):

@@ -101,6 +101,22 @@ def test_each_book_is_an_mlflow_child_run(demo_run):
     logged = books[0].data.metrics
     assert logged["sharpe"] == pytest.approx(metrics["baseline"]["sharpe"])
     assert logged["equal_weight.total_return"] == pytest.approx(metrics["equal_weight"]["total_return"])
+    verdict = json.loads((run_dir / "metrics.json").read_text())["verdict"]["portfolio"]["baseline"]
+    assert books[0].data.tags["alphacheck.verdict"] == verdict["label"]
+
+
+@pytest.mark.slow
+def test_the_book_gets_a_verdict_and_counts_as_a_trial(demo_run):
+    run_dir, _, proc = demo_run
+    everything = json.loads((run_dir / "metrics.json").read_text())
+    book = everything["verdict"]["portfolio"]["baseline"]
+    assert book["evidence"]["benchmark"] == "equal_weight" and book["reasons"]
+    assert any("SPA test against equal_weight" in reason for reason in book["reasons"])
+    # two tickers' variants and the book: three strategies reported, three trials
+    assert everything["trials"]["counted"] == 3 == book["evidence"]["trials"]
+    assert everything["portfolio"]["baseline"]["dsr"] < everything["portfolio"]["baseline"]["psr"]
+    assert everything["portfolio_matched_null"]["baseline"]["draws"] == 200
+    assert proc.stdout.rstrip("\n").splitlines()[-1].startswith("verdict over 3 strategies: ")
 
 
 @pytest.mark.slow

@@ -11,14 +11,6 @@ from click.testing import CliRunner
 from alphacheck.cli.main import cli
 
 
-@pytest.fixture
-def isolated_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
-    for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
-        monkeypatch.delenv(variable, raising=False)
-
-
 @pytest.mark.slow
 def test_quick_ends_with_the_stress_tables_and_writes_the_sections(tmp_path, isolated_home, tracking_uri):
     result = CliRunner().invoke(
