@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["export_onnx", "load_calibrated_model", "load_model_file", "save_model_file", "write_model_files"]
+__all__ = ["export_onnx", "load_calibrated_model", "load_model_file", "save_model_file"]
 
 _ONNX_OPSET = 17
 
@@ -108,13 +108,3 @@ def export_onnx(module: Any, n_features: int, sequence_length: int, path: Path) 
         torch.onnx.export(module, (example,), str(path), dynamic_shapes=({0: batch},), dynamo=True, **names)
     return path
 
-
-def write_model_files(models: dict[str, Any], folder: Path) -> list[Path]:
-    """``<folder>/<variant>.pt`` and ``<folder>/<variant>.onnx`` for each variant's last-fold model."""
-    written = []
-    for name, trained in models.items():
-        folder = Path(folder)
-        written.append(save_model_file(trained, folder / f"{name}.pt"))
-        onnx_path = folder / f"{name}.onnx"
-        written.append(export_onnx(trained.module, trained.n_features, trained.sequence_length, onnx_path))
-    return written
