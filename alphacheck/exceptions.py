@@ -18,8 +18,11 @@ __all__ = [
     "DataError",
     "DataWarning",
     "DeviceError",
+    "Interrupted",
     "LeakageError",
     "ReportError",
+    "SmallSampleWarning",
+    "StressWarning",
     "TrackingError",
     "did_you_mean",
 ]
@@ -39,6 +42,12 @@ class DataError(AlphacheckError):
 
 class DeviceError(AlphacheckError):
     """The requested compute device does not exist on this machine."""
+
+
+class Interrupted(AlphacheckError):
+    """The user stopped a command (Ctrl-C); the message says what was kept. Exit status 130."""
+
+    exit_code = 130
 
 
 class LeakageError(AlphacheckError):
@@ -63,6 +72,14 @@ class DataWarning(AlphacheckWarning):
 
 class CheckpointWarning(AlphacheckWarning):
     """A saved fold could not be used: it was set aside and the fold is trained again."""
+
+
+class SmallSampleWarning(AlphacheckWarning):
+    """Too few predictions for a percentage alone (``backtest.significance.MIN_PREDICTIONS``)."""
+
+
+class StressWarning(AlphacheckWarning):
+    """A stress window that no model trained before it can speak for."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -84,6 +84,10 @@ def run(
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
     device = resolve_device(scenario.device)
+    if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
+        from alphacheck.paths import cache_subdir
+
+        cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
     prices = load_prices(scenario.data)
     datasets = {
@@ -95,6 +99,9 @@ def run(
         result = _train_and_report(
             scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
         )
+    except KeyboardInterrupt:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise
     except BaseException:
         recorder.end("FAILED")
         raise
@@ -146,7 +153,7 @@ def _train_and_report(
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
-        **_verdict_sections(scenario, prices, walk.predictions, evaluation, book, say),
+        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say, book),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -157,9 +164,9 @@ def _train_and_report(
         # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
         "reliability": reliability_section(walk.predictions),
     }
-    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     if book is not None:
         metrics.update(book.sections())
+    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     run = write_run(
         output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
         portfolio=None if book is None else book.frame,
@@ -178,36 +185,39 @@ def _verdict_sections(
     prices: dict[str, pd.DataFrame],
     predictions: pd.DataFrame,
     evaluation: Evaluation,
-    book: PortfolioEvaluation | None,
     say: Callable[[str], None],
+    book: PortfolioEvaluation | None = None,
 ) -> dict[str, Any]:
-    """``verdict`` per ticker and variant (and book), the ``trials`` counted, ``matched_null`` and ``audit``.
+    """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
 
     The audit is the part that needs no training; its run-wide checks and
     each strategy's too-good-to-be-true check go into that strategy's verdict.
-    Every strategy the run reports is a trial: the PSR/DSR of each ticker's
-    variants and of the books are recomputed over all of them together.
+    A portfolio's books are judged with the rest (under ``verdict.portfolio``,
+    against ``equal_weight``) and counted as trials, so every reported
+    strategy's PSR/DSR is deflated by the same trials.
     """
     from alphacheck.audit.per_strategy import strategy_findings
     from alphacheck.backtest.evidence import judge_run
-    from alphacheck.backtest.trials import deflated_sharpe
 
     say("judging: audit without training, matched nulls, verdicts")
-    scores = {key: evaluation.metrics[key[0]][key[1]] for key in evaluation.records}
+    sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
+    books = {v: float(book.metrics[v]["sharpe"]) for v in book.records} if book is not None else None
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books)
     records = dict(evaluation.records)
     if book is not None:
-        scores.update({key: book.metrics[key[1]] for key in book.records})
-        records.update(book.records)
-    sharpes = {key: float(scores[key]["sharpe"]) for key in evaluation.records}
-    books = {v: float(book.metrics[v]["sharpe"]) for _, v in book.records} if book is not None else None
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books)
+        records.update({("portfolio", variant): record for variant, record in book.records.items()})
     records = {key: replace(record, audit=findings[key]) for key, record in records.items()}
     backtest = scenario.backtest
     trials, verdicts = judge_run(
         records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
     )
-    for key, record in records.items():
-        scores[key].update(deflated_sharpe(record.returns, trials))
+    if book is not None:  # more trials than evaluate counted: deflate every strategy by all of them
+        from alphacheck.backtest.trials import deflated_sharpe
+
+        for (ticker, variant), record in records.items():
+            figures = book.metrics if ticker == "portfolio" else evaluation.metrics[ticker]
+            figures[variant].update(deflated_sharpe(record.returns, trials))
+        book.significance["trials"] = trials.as_dict()
     return {
         "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
         "trials": trials.as_dict(),

@@ -22,6 +22,18 @@ the largest difference: CUDA kernels, cuDNN's LSTM included, round differently
 from the CPU's, and training compounds those differences over epochs, so
 bit-identity across devices is not expected; within one device it is).
 Without CUDA it says so, runs the CPU only and exits 0.
+
+Fold-concurrent training on the GPU, one command (no step 1: the workload is
+synthetic; see bench/fold_concurrency.py), from the repository root::
+
+    python bench/gpu_check.py --fold-concurrency [--json fold_concurrency_cuda.json]
+
+It times sequential training (one fold at a time), K worker processes
+(K = 2, 4, 8, each its own CUDA context) and batched training (all folds
+stacked, ``compute.fold_concurrency: batched``) at 33 and 264 folds, for the
+base LSTM (64 x 2) and the light one (32 x 1), prints the table (seconds,
+speed-up over sequential, largest P(up) gap from the sequential run) and
+writes it as JSON. Without CUDA it prints the rows as not measured and exits 0.
 """
 
 from __future__ import annotations
@@ -29,8 +41,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import dataclasses
 import time
-import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +66,17 @@ def main(argv: list[str] | None = None) -> int:
         "--tolerance", type=float, default=DEFAULT_TOLERANCE, help="Largest |P_cuda - P_cpu| accepted."
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="Also write the report as JSON.")
+    parser.add_argument(
+        "--fold-concurrency", action="store_true",
+        help="Time sequential, processes (K=2,4,8) and batched fold training on CUDA at 33 and 264 folds "
+        "(writes --json, default fold_concurrency_cuda.json).",
+    )
     args = parser.parse_args(argv)
+    if args.fold_concurrency:
+        from bench.fold_concurrency import main as fold_concurrency
+
+        output = args.json or Path("fold_concurrency_cuda.json")
+        return fold_concurrency(["--device", "cuda", "--json", str(output)])
     if args.write_inputs:
         write_inputs(args.scenario, args.write_inputs)
         return 0
@@ -126,28 +148,23 @@ def _seed(seed: int) -> None:
 
 
 def _load(folder: Path):
-    """The scenario as plain attribute objects and the per-ticker datasets."""
+    """The scenario as a light stand-in of the walk-forward's settings, and the per-ticker datasets."""
     import pandas as pd
 
     from alphacheck.features import build_dataset
 
     tree = json.loads((folder / "scenario.json").read_text())
-    scenario = types.SimpleNamespace(
-        **{
-            k: v
-            for k, v in tree.items()
-            if k not in ("data", "features", "walkforward", "training", "variants", "backtest", "compute")
-        },
-        # Folds train one after another in this process, whatever the scenario's compute section says.
-        compute=types.SimpleNamespace(
-            executor="local", workers=1, threads_per_worker=None, ray_address=None, fold_group_size=1
+    scenario = _Scenario(
+        seed=tree["seed"],
+        features=_section(_Features, tree["features"]),
+        backtest=_section(_Backtest, tree["backtest"]),
+        walkforward=_section(_WalkForward, tree["walkforward"]),
+        training=_section(_Training, {**tree["training"], "checkpoint": False}),
+        variants=tuple(
+            _Variant(v["name"], v.get("params") or {}, v.get("training") or {}) for v in tree["variants"]
         ),
-        data=types.SimpleNamespace(**tree["data"]),
-        features=types.SimpleNamespace(**tree["features"]),
-        walkforward=types.SimpleNamespace(**tree["walkforward"]),
-        training=types.SimpleNamespace(**{**tree["training"], "checkpoint": False}),
-        backtest=types.SimpleNamespace(**tree["backtest"]),
-        variants=[_Variant(**v) for v in tree["variants"]],
+        # Folds train one after another in this process, whatever the scenario's compute section says.
+        compute=_Compute(),
     )
     prices = pd.read_parquet(folder / "prices.parquet")
     datasets = {}
@@ -157,11 +174,86 @@ def _load(folder: Path):
     return scenario, datasets
 
 
-class _Variant(types.SimpleNamespace):
+# The stand-in: frozen dataclasses with what alphacheck.walkforward.settings asks for (no pydantic here).
+
+
+def _section(kind, values: dict):
+    """``kind`` built from the keys of a JSON section that it declares (the others are not needed here)."""
+    return kind(**{f.name: values[f.name] for f in dataclasses.fields(kind)})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Features:
+    set: str
+    add: list
+    drop: list
+    windows: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class _Backtest:
+    execution: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _WalkForward:
+    train_days: int
+    test_days: int
+    step_days: int | None
+    purge_days: int
+    validation_days: int
+    sequence_length: int
+    mode: str
+    retrain_frequency: str | None
+    embargo_days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Training:
+    epochs: int
+    batch_size: int
+    patience: int
+    weight_decay: float
+    grad_clip: float
+    learning_rate: float | None
+    lr_schedule: str
+    warm_start: bool
+    checkpoint: bool
+    cpu_threads: int
+    calibration: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Compute:
+    executor: str = "local"
+    workers: int = 1
+    threads_per_worker: int | None = None
+    ray_address: str | None = None
+    fold_concurrency: str = "sequential"
+    fold_group_size: int | None = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class _Variant:
     """A variant entry of the scenario JSON, with the schema's per-variant training merge."""
 
-    def training_config(self, shared: types.SimpleNamespace) -> types.SimpleNamespace:
-        return types.SimpleNamespace(**{**vars(shared), **(self.training or {})})
+    name: str
+    params: dict
+    training: dict
+
+    def training_config(self, shared: _Training) -> _Training:
+        return dataclasses.replace(shared, **self.training)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scenario:
+    seed: int
+    features: _Features
+    backtest: _Backtest
+    walkforward: _WalkForward
+    training: _Training
+    variants: tuple[_Variant, ...]
+    compute: _Compute
 
 
 if __name__ == "__main__":

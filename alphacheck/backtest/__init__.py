@@ -14,7 +14,6 @@ from alphacheck.backtest.portfolio import PORTFOLIO_BENCHMARKS, backtest_portfol
 from alphacheck.backtest.portfolio_evaluate import PortfolioEvaluation, evaluate_portfolio
 from alphacheck.backtest.positions import POLICIES, direction_from_proba, position_weights
 from alphacheck.backtest.significance import (
-    SmallSampleWarning,
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "Evaluation",
     "Evidence",
     "PortfolioEvaluation",
-    "SmallSampleWarning",
     "StrategyRecord",
     "TickerBacktest",
     "Trials",

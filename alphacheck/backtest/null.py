@@ -38,7 +38,6 @@ __all__ = [
     "null_rank",
     "null_rng",
     "shift_offsets",
-    "simulate_book_null",
     "simulate_null",
 ]
 
@@ -226,51 +225,3 @@ def simulate_null(
         )
     return result
 
-
-def simulate_book_null(
-    targets: pd.DataFrame,
-    draws: int,
-    seed: int,
-    name: str,
-    simulate,
-) -> NullDraws:
-    """A portfolio book's matched null: its rebalances moved together by the same circular shift.
-
-    Parameters
-    ----------
-    targets
-        The book's target weights (decision dates x tickers), ``NaN`` rows on
-        the dates it does not rebalance.
-    draws, seed
-        Shifts, and the run's seed (the generator is :func:`null_rng` of it,
-        ``"portfolio"`` and ``name``).
-    name
-        The book (its variant).
-    simulate
-        ``simulate({draw_name: targets}) -> PortfolioSimulation`` at the
-        book's own costs and execution.
-
-    Returns
-    -------
-    NullDraws
-        The shift is counted in rebalances: every ticker's weights move
-        together, so the cross-section of each rebalance, the schedule and
-        the exposure are the book's own; only the timing is lost.
-    """
-    rebalances = np.flatnonzero(targets.notna().any(axis=1).to_numpy())
-    offsets = shift_offsets(len(rebalances), draws, null_rng(seed, "portfolio", name))
-    rows = targets.to_numpy(dtype="float64")
-    books = {}
-    for i, k in enumerate(offsets):
-        shifted = rows.copy()
-        shifted[rebalances] = rows[rebalances[(np.arange(len(rebalances)) - k) % len(rebalances)]]
-        books[f"null_{i}"] = pd.DataFrame(shifted, index=targets.index, columns=targets.columns)
-    sim = simulate(books)
-    n_bars = len(sim.net_return)
-    return NullDraws(
-        seed=int(seed),
-        offsets=offsets,
-        sharpe=np.array([sharpe_ratio(sim.net_return[b].to_numpy()) for b in books]),
-        turnover=sim.traded[list(books)].sum().to_numpy() / n_bars * PERIODS_PER_YEAR,
-        exposure=(sim.gross_exposure[list(books)] != 0).mean().to_numpy(),
-    )

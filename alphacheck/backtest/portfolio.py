@@ -20,7 +20,7 @@ Strategies:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -58,16 +58,16 @@ WEIGHT_COLUMNS = ["date", "strategy", "ticker", "weight"]
 
 @dataclass
 class PortfolioBacktest:
-    """The books of one set of predictions: their simulation, each strategy's scores, the weights decided.
+    """The books of one set of predictions: their simulation, each strategy's scores and decided weights.
 
-    ``targets[strategy]`` is what :func:`strategy_weights` decided (decision
-    dates x tickers, ``NaN`` off the rebalance dates): what a matched null shifts.
+    ``weights[strategy]`` are the target weights of each rebalance date, ``NaN``
+    on the other decision dates (what the simulation was given).
     """
 
     simulation: PortfolioSimulation
     scores: dict[str, dict[str, object]]
     rebalance_dates: pd.DatetimeIndex
-    targets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    weights: dict[str, pd.DataFrame]
 
 
 def proba_panel(predictions: pd.DataFrame, variant: str) -> pd.DataFrame:
@@ -202,7 +202,7 @@ def backtest_portfolio(
     )
     scores = {name: score_book(sim, name, backtest.init_cash) for name in weights}
     rebalance = first.index[rebalance_mask(first.index, portfolio.rebalance)]
-    return PortfolioBacktest(simulation=sim, scores=scores, rebalance_dates=rebalance, targets=weights)
+    return PortfolioBacktest(simulation=sim, scores=scores, rebalance_dates=rebalance, weights=weights)
 
 
 def portfolio_costs(

@@ -2,13 +2,15 @@
 
 Each variant's book is scored like a per-ticker strategy (see
 :func:`~alphacheck.backtest.portfolio.score_book`), with a stationary-bootstrap
-Sharpe interval, the PSR and DSR over the run's trials, a matched null (its
-rebalances circularly shifted, :func:`~alphacheck.backtest.null.simulate_book_null`)
-and a record for its verdict against ``equal_weight``; Hansen's
-SPA test asks whether any variant's book beats ``equal_weight``; the cost sweep
-trades the same weights at each ``backtest.cost_levels_bps`` (total per side,
-charged as fees) and gives the break-even cost against a zero Sharpe ratio and
-against ``equal_weight``'s.
+Sharpe interval and the probabilistic (and, with several trials, deflated)
+Sharpe ratio; Hansen's SPA test asks whether any variant's book beats
+``equal_weight``; the cost sweep trades the same weights at each
+``backtest.cost_levels_bps`` (total per side, charged as fees) and gives the
+break-even cost against a zero Sharpe ratio and against ``equal_weight``'s.
+Each book also gets its matched null (:mod:`alphacheck.backtest.portfolio_null`)
+and the :class:`~alphacheck.backtest.evidence.StrategyRecord` its verdict is
+judged from, against ``equal_weight``; the pipeline judges it with the run's
+other strategies, all of them counted as trials.
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alphacheck.backtest.engine import simulate_portfolio
 from alphacheck.backtest.evidence import StrategyRecord
 from alphacheck.backtest.metrics import sharpe_ratio, total_return
-from alphacheck.backtest.null import simulate_book_null
 from alphacheck.backtest.portfolio import (
     PORTFOLIO_BENCHMARKS,
     PORTFOLIO_COLUMNS,
@@ -30,12 +30,9 @@ from alphacheck.backtest.portfolio import (
     backtest_portfolio,
     portfolio_costs,
 )
-from alphacheck.backtest.significance import (
-    break_even_cost,
-    sharpe_bootstrap_interval,
-    spa_test,
-)
-from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
+from alphacheck.backtest.portfolio_null import book_null
+from alphacheck.backtest.significance import break_even_cost, sharpe_bootstrap_interval, spa_test
+from alphacheck.backtest.trials import count_trials, deflated_sharpe
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
 
@@ -52,12 +49,11 @@ class PortfolioEvaluation:
     frame: pd.DataFrame | None = None
     weights: pd.DataFrame | None = None
     returns: dict[str, pd.Series] = field(default_factory=dict)
-    trials: Trials | None = None
     matched_null: dict[str, dict[str, object]] = field(default_factory=dict)
-    records: dict[tuple[str, str], StrategyRecord] = field(default_factory=dict)
+    records: dict[str, StrategyRecord] = field(default_factory=dict)
 
     def sections(self) -> dict[str, object]:
-        """The ``metrics.json`` sections ``portfolio``, ``portfolio_significance`` and ``portfolio_cost_sweep``."""
+        """The ``metrics.json`` sections: ``portfolio``, its significance, cost sweep and matched null."""
         return {
             "portfolio": self.metrics,
             "portfolio_significance": self.significance,
@@ -108,52 +104,45 @@ def evaluate_portfolio(
         record.update(sharpe_ci_low=low, sharpe_ci_high=high)
         record["excess_return_vs_equal_weight"] = record["total_return"] - benchmark["total_return"]
     result.cost_sweep, break_even = _cost_sweep(predictions, prices, backtest, portfolio, benchmark["sharpe"])
+    _judged(result, books, prices, backtest, portfolio, variants, seed)
+    trials = count_trials({v: net[v].to_numpy() for v in variants}, backtest.trials or 0)
+    for variant in variants:  # the pipeline deflates again over every strategy of the run
+        result.metrics[variant].update(deflated_sharpe(net[variant].to_numpy(), trials))
     result.significance = {
+        "trials": trials.as_dict(),
         "spa_vs_equal_weight": spa_test(
             net["equal_weight"].to_numpy(), net[variants].to_numpy(), backtest.bootstrap_reps, seed=seed
         ),
         "break_even_cost": break_even,
         "rebalance_dates": len(books.rebalance_dates),
     }
-    _verdict_inputs(result, books, variants, prices, backtest, portfolio, seed)
     return result
 
 
-def _verdict_inputs(result, books, variants, prices, backtest, portfolio, seed) -> None:
-    """Each book's matched null and record, and the PSR/DSR over the books (plus ``backtest.trials``).
-
-    The run deflates by every strategy it reports, the books and each ticker's
-    variants together; the pipeline replaces these figures with that count.
-    """
+def _judged(result, books, prices, backtest, portfolio, variants, seed) -> None:
+    """Each book's matched null, and the record its verdict is judged from (against ``equal_weight``)."""
     net = books.simulation.net_return
-    fees, slippage, fixed = portfolio_costs(backtest, portfolio)
-
-    def simulate(shifted):
-        return simulate_portfolio(
-            prices, shifted, backtest.execution, fees, slippage, fixed, backtest.init_cash, keep_weights=False
-        )
-
-    decisions = len(next(iter(books.targets.values())))
+    costs = portfolio_costs(backtest, portfolio)
     stale = _stale_opens(prices, net.index, backtest.execution)
     for variant in variants:
         scores = result.metrics[variant]
-        null = simulate_book_null(books.targets[variant], backtest.null_draws, seed, variant, simulate)
+        null = book_null(
+            books.weights[variant], prices, backtest.execution, costs, backtest.init_cash,
+            backtest.null_draws, seed, variant,
+        )  # fmt: skip
         result.matched_null[variant] = null.summary(scores["sharpe"], scores["turnover"])
         sweep = result.cost_sweep[variant]
-        result.records[("portfolio", variant)] = StrategyRecord(
+        result.records[variant] = StrategyRecord(
             returns=net[variant].to_numpy(),
             benchmark_returns=net["equal_weight"].to_numpy(),
             null_sharpes=null.sharpe,
             cost_sweep=(sweep["cost_bps_per_side"], sweep["sharpe"]),
-            n_predictions=decisions,
+            n_predictions=len(books.weights[variant]),
             exposure=float(scores["exposure"]),
             stale_opens=stale,
-            benchmark_name="equal_weight",
-            cost_bps=fees + slippage,
+            benchmark_name="equal weight",
+            cost_bps=costs[0] + costs[1],  # the book's own fees and slippage, when its block sets them
         )
-    result.trials = count_trials({k: r.returns for k, r in result.records.items()}, backtest.trials)
-    for (_, variant), record in result.records.items():
-        result.metrics[variant].update(deflated_sharpe(record.returns, result.trials))
 
 
 def _stale_opens(prices, bars: pd.DatetimeIndex, execution: str) -> tuple[tuple[int, float], ...]:

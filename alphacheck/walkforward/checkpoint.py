@@ -24,12 +24,17 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import CheckpointWarning
+
+if TYPE_CHECKING:
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
 __all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
 
@@ -56,8 +61,18 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
     return digest.hexdigest()
 
 
-def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
+def run_key(
+    fingerprint: str,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
+    device: torch.device | str,
+    concurrency: str | None = None,
+) -> str:
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
+
+    ``concurrency`` names how folds trained together (stacked training and its
+    stack sizes); None, training fold by fold, leaves the key as it always was.
+    """
     parts = {
         "format": CHECKPOINT_FORMAT,
         "data": fingerprint,
@@ -69,6 +84,8 @@ def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
     }
+    if concurrency is not None:
+        parts["concurrency"] = concurrency
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 

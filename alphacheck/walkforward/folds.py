@@ -30,7 +30,10 @@ from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario, VariantConfig
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
+    from alphacheck.walkforward.trainer import SequenceClassifier
 
 __all__ = [
     "META_COLUMNS",
@@ -159,7 +162,7 @@ def fold_test_sequences(
     return parts["test"].x, parts["test"].meta
 
 
-def module_from_state(variant: VariantConfig, n_features: int, state: dict[str, Any]) -> Any:
+def module_from_state(variant: VariantSettings, n_features: int, state: dict[str, Any]) -> Any:
     """A fold's module rebuilt on the CPU from its weights, in eval mode."""
     from alphacheck.models.registry import get_variant
 
@@ -170,11 +173,11 @@ def module_from_state(variant: VariantConfig, n_features: int, state: dict[str, 
 
 
 def train_fold(
-    scenario: Scenario,
-    variant: VariantConfig,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
     fold: Fold,
     parts: dict[str, FoldRows],
-    device: Any,
+    device: torch.device,
     store: FoldStore | None = None,
     state: dict[str, Any] | None = None,
     progress: NullProgress | None = None,
@@ -203,22 +206,13 @@ def train_fold(
     ConfigError
         When the fitting or validation rows hold fewer than two classes.
     """
-    saved = store.load(fold.index) if store is not None else None
-    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
-        store.set_aside(fold.index, "its weights do not fit the variant's module")
-        saved = None
-    if saved is not None and len(saved["proba_raw"]) == len(parts["test"].y):
+    saved = _load_trained(store, variant, fold, parts)
+    if saved is not None:
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
-        proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
-        return TrainedFold(proba, {**saved["record"], "resumed": True}, saved["state"])
+        return saved
     from alphacheck.walkforward.trainer import SequenceClassifier
 
-    for role in ("fit", "val"):
-        if len(parts[role].y) == 0 or len(np.unique(parts[role].y)) < 2:
-            raise ConfigError(
-                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
-                "lengthen walkforward.train_days or validation_days"
-            )
+    _check_classes(fold, parts)
     training = variant.training_config(scenario.training)
     progress = progress or NullProgress()
     progress.start_fold(fold.index, training.epochs)
@@ -232,11 +226,49 @@ def train_fold(
     )
     init = state if training.warm_start else None
     model.fit(parts["fit"].x, parts["fit"].y, parts["val"].x, parts["val"].y, init_state=init)
+    return _finish_fold(variant, fold, parts, model, device, store, training)
+
+
+def _load_trained(
+    store: FoldStore | None, variant: VariantConfig, fold: Fold, parts: dict[str, FoldRows]
+) -> TrainedFold | None:
+    """The fold's checkpoint as a :class:`TrainedFold`, or None when there is none that fits."""
+    saved = store.load(fold.index) if store is not None else None
+    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
+        store.set_aside(fold.index, "its weights do not fit the variant's module")
+        saved = None
+    if saved is None or len(saved["proba_raw"]) != len(parts["test"].y):
+        return None
+    proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
+    return TrainedFold(proba, {**saved["record"], "resumed": True}, saved["state"])
+
+
+def _check_classes(fold: Fold, parts: dict[str, FoldRows]) -> None:
+    """Refuse a fold whose fitting or validation rows hold a single class (no loss, no early stopping)."""
+    for role in ("fit", "val"):
+        if len(parts[role].y) == 0 or len(np.unique(parts[role].y)) < 2:
+            raise ConfigError(
+                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
+                "lengthen walkforward.train_days or validation_days"
+            )
+
+
+def _finish_fold(
+    variant: VariantConfig,
+    fold: Fold,
+    parts: dict[str, FoldRows],
+    model: Any,
+    device: Any,
+    store: FoldStore | None,
+    training: Any,
+    extra: dict[str, object] | None = None,
+) -> TrainedFold:
+    """Calibrate a fitted fold's model, predict its test rows, record and checkpoint it."""
     # Fitted on the validation tail only: the test rows never shape their own calibration.
     calibrator = ProbabilityCalibrator(training.calibration)
     calibrator.fit(model.predict_proba(parts["val"].x), parts["val"].y)
     proba = CalibratedProba(model.predict_proba(parts["test"].x), calibrator)
-    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary()}
+    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary(), **(extra or {})}
     state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
     if store is not None:
         store.save(fold.index, proba.raw, calibrator.to_dict(), record, state)
@@ -246,7 +278,7 @@ def train_fold(
     return TrainedFold(proba, {**record, "resumed": False}, state, model.model_)
 
 
-def _weights_fit(variant: VariantConfig, parts: dict[str, FoldRows], state: dict[str, Any]) -> bool:
+def _weights_fit(variant: VariantSettings, parts: dict[str, FoldRows], state: dict[str, Any]) -> bool:
     """Whether checkpointed weights load into the variant's module (a foreign or stale file does not)."""
     try:
         module_from_state(variant, parts["fit"].x.shape[2], state)
@@ -255,7 +287,9 @@ def _weights_fit(variant: VariantConfig, parts: dict[str, FoldRows], state: dict
     return True
 
 
-def _record(name: str, fold: Fold, parts: dict[str, FoldRows], model: Any, device: Any) -> dict[str, object]:
+def _record(
+    name: str, fold: Fold, parts: dict[str, FoldRows], model: SequenceClassifier, device: torch.device
+) -> dict[str, object]:
     return {
         "variant": name,
         **fold.as_dict(),

@@ -29,10 +29,13 @@ from alphacheck.walkforward.executors import Executor, make_executor
 from alphacheck.walkforward.folds import common_calendar, feature_columns, module_from_state
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
+from alphacheck.walkforward.stacks import stack_plan
 from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, plan_tasks
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario, VariantConfig
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
 __all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "prediction_rows", "run_walkforward"]
 
@@ -69,8 +72,8 @@ class WalkForwardResult:
 
 def run_walkforward(
     datasets: dict[str, pd.DataFrame],
-    scenario: Scenario,
-    device: Any,
+    scenario: WalkForwardScenario,
+    device: torch.device | str,
     executor: Executor | None = None,
     on_fold: Callable[[str, Fold, dict[str, object]], None] | None = None,
     progress: NullProgress | None = None,
@@ -107,8 +110,13 @@ def run_walkforward(
     if executor is None:
         threads = compute.threads_per_worker or scenario.training.cpu_threads
         executor = make_executor(compute.executor, compute.workers, compute.ray_address, threads)
-    folds = make_folds(common_calendar(datasets), scenario.walkforward)
-    tasks = plan_tasks(scenario, len(folds), compute.fold_group_size)
+    calendar = common_calendar(datasets)
+    folds = make_folds(calendar, scenario.walkforward)
+    stacks = {
+        position: stack_plan(scenario, variant, datasets, calendar, folds, device)
+        for position, variant in enumerate(scenario.variants)
+    }
+    tasks = plan_tasks(scenario, len(folds), compute.fold_group_size, stacks)
     results: list[TaskResult] = []
     try:
         for result in executor.map(tasks, datasets, scenario, device, checkpoint_dir, progress):
@@ -123,7 +131,10 @@ def run_walkforward(
 
 
 def _assemble(
-    datasets: dict[str, pd.DataFrame], scenario: Scenario, folds: list[Fold], results: list[TaskResult]
+    datasets: dict[str, pd.DataFrame],
+    scenario: WalkForwardScenario,
+    folds: list[Fold],
+    results: list[TaskResult],
 ) -> WalkForwardResult:
     """Predictions, fold records and models in variant, then fold order, however the tasks finished."""
     n_features = len(feature_columns(datasets))
@@ -151,8 +162,8 @@ def prediction_rows(meta: pd.DataFrame, variant: str, fold: int, proba: Calibrat
 
 
 def _last_model(
-    scenario: Scenario,
-    variant: VariantConfig,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
     datasets: dict[str, pd.DataFrame],
     fold: Fold,
     outcome: FoldOutcome,

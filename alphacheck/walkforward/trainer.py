@@ -15,12 +15,15 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from alphacheck.models.registry import get_variant
+
+if TYPE_CHECKING:
+    from alphacheck.walkforward.settings import TrainingSettings
 
 __all__ = ["SequenceClassifier"]
 
@@ -51,8 +54,8 @@ class SequenceClassifier:
         self,
         variant: str,
         params: dict[str, Any] | None = None,
-        training: Any = None,
-        device: Any = "cpu",
+        training: TrainingSettings | None = None,
+        device: torch.device | str = "cpu",
         seed: int = 0,
         on_epoch: Callable[[int, int, float], None] | None = None,
     ) -> None:
@@ -96,12 +99,17 @@ class SequenceClassifier:
         else:
             model, run = self._fit_one(spec.name, self.params_, data, device, init_state)
             runs = [run]
+        seconds = time.perf_counter() - started
+        return self._fitted(model, runs, data[2], data[3], _pos_weight(y, device), seconds)
+
+    def _fitted(self, model, runs, x_val, y_val, pos_weight, seconds) -> SequenceClassifier:
+        """Set the fitted attributes from the trained module (best weights) and its run summaries."""
         model.eval()
         self.model_ = model
         self.epochs_run_ = max(r["epochs_run"] for r in runs)
         self.best_epoch_ = max(r["best_epoch"] for r in runs)
-        self.best_val_loss_ = _loss(model, data[2], data[3], _pos_weight(y, device))
-        self.fit_seconds_ = time.perf_counter() - started
+        self.best_val_loss_ = _loss(model, x_val, y_val, pos_weight)
+        self.fit_seconds_ = seconds
         return self
 
     def _fit_ensemble(self, members, data, device, init_state):
@@ -172,11 +180,13 @@ class SequenceClassifier:
         return torch.cat(outputs).numpy().astype("float64")
 
 
-def _learning_rate(name: str, overrides: dict[str, Any], resolved: dict[str, Any], cfg: Any) -> float:
+def _learning_rate(
+    name: str, overrides: dict[str, Any], resolved: dict[str, Any], cfg: TrainingSettings
+) -> float:
     """A variant's params win, then the shared ``training.learning_rate``, then the registry default."""
     if "learning_rate" in overrides:
         return float(overrides["learning_rate"])
-    if getattr(cfg, "learning_rate", None) is not None:
+    if cfg.learning_rate is not None:
         return float(cfg.learning_rate)
     return float(resolved["learning_rate"])
 
