@@ -134,7 +134,6 @@ def record_run(recorder: Recorder, run: RunResult, prices: dict[str, pd.DataFram
 
 def _record_portfolio_child(recorder: Recorder, run: RunResult, variant: str) -> None:
     recorder.set_tags({"alphacheck.role": "portfolio", "alphacheck.variant": variant})
-    _record_verdict(recorder, run.metrics.get("verdict", {}).get("portfolio", {}).get(variant))
     portfolio = run.scenario.portfolio.model_dump(mode="json") if run.scenario.portfolio else {}
     params = {"variant": variant, "tickers": ",".join(run.tickers), **flatten({"portfolio": portfolio})}
     recorder.log_params(params)
