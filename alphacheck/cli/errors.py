@@ -111,9 +111,9 @@ _OS_REASONS = {
 def one_line_warnings() -> Iterator[None]:
     """Show alphacheck's warnings as ``warning: message`` lines while the block runs.
 
-    Only the text is changed (``warnings.formatwarning``), not where a warning
-    goes: a caller that records warnings (``warnings.catch_warnings(record=True)``,
-    ``pytest.warns``) still receives them instead of a printed line.
+    Only the format changes (``warnings.formatwarning``), not who shows them:
+    a caller recording warnings (``warnings.catch_warnings(record=True)``,
+    ``pytest.warns``, a notebook's handler) still receives them.
     """
     original = warnings.formatwarning
 

@@ -1,6 +1,6 @@
 """Ctrl-C ends a run with exit status 130 and one line, keeping the finished folds (issue 14, finding 12).
 
-Before, click printed "Aborted!" and exited 1. Also how a command shows its warnings.
+Before, click printed "Aborted!" and exited 1.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pytest
@@ -74,30 +73,3 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_finished_folds(tmp_path,
     expected = f"Interrupted: the run was stopped; the folds it finished are kept as checkpoints in {home / 'folds'}"
     assert expected in stderr
     assert set(kept) <= set(_checkpoints(home))
-
-
-_WARN_TWICE = """
-import warnings
-from alphacheck.cli.errors import one_line_warnings
-from alphacheck.exceptions import DataWarning
-
-with one_line_warnings():
-    warnings.warn("SPY: stale opens", DataWarning)
-    warnings.warn("not ours", UserWarning)
-"""
-
-
-def test_warnings_print_as_one_line_and_can_still_be_recorded():
-    from alphacheck.cli.errors import one_line_warnings
-    from alphacheck.exceptions import DataWarning
-
-    # where nothing records warnings (a terminal): ours is one line, others keep Python's form
-    shown = subprocess.run(
-        [sys.executable, "-c", _WARN_TWICE], cwd=REPO, capture_output=True, text=True, check=True
-    ).stderr.splitlines()
-    assert shown[0] == "warning: SPY: stale opens"
-    assert shown[1].endswith("UserWarning: not ours")
-    # a caller recording warnings (pytest.warns, catch_warnings(record=True)) still receives ours
-    with pytest.warns(DataWarning, match="SPY: stale opens"):
-        with one_line_warnings():
-            warnings.warn("SPY: stale opens", DataWarning)
