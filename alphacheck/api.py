@@ -56,6 +56,9 @@ def run(
     on_progress
         Receives one line per stage and fold (e.g. ``print``); silent by default.
 
+    With ``ALPHACHECK_PROFILE=1`` in the environment, the run folder also gets
+    ``profile.json``: the wall and CPU seconds of each stage (see ``alphacheck run --profile``).
+
     Returns
     -------
     RunResult
@@ -69,9 +72,18 @@ def run(
     config = resolve_scenario(scenario, overrides)
     recorder = _recorder(tracking)
     from alphacheck import pipeline
+    from alphacheck.profiling import Profile, profile_requested
 
     folder = None if output_dir is None else Path(output_dir)
-    return pipeline.run(config, folder, recorder, on_progress=on_progress, report=report)
+    recording = Profile().start(startup=False) if profile_requested() else None
+    try:
+        result = pipeline.run(config, folder, recorder, on_progress=on_progress, report=report)
+    finally:
+        if recording is not None:
+            recording.stop()
+    if recording is not None:
+        recording.write(result.output_dir)
+    return result
 
 
 def resolve_scenario(scenario: str | Path | Scenario, overrides: Mapping[str, Any] | None = None) -> Scenario:

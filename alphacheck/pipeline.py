@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alphacheck.profiling import stage
 from alphacheck.rundir import RunResult
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
@@ -89,12 +90,15 @@ def run(
 
         cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
-    prices = load_prices(scenario.data)
-    datasets = {
-        ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
-        for ticker, frame in prices.items()
-    }
-    recorder.start(experiment=scenario.name, run_name=output_dir.name)
+    with stage("data"):
+        prices = load_prices(scenario.data)
+    with stage("features"):
+        datasets = {
+            ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
+            for ticker, frame in prices.items()
+        }
+    with stage("tracking"):
+        recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
         result = _train_and_report(
             scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
@@ -105,7 +109,8 @@ def run(
     except BaseException:
         recorder.end("FAILED")
         raise
-    recorder.end("FINISHED")
+    with stage("tracking"):
+        recorder.end("FINISHED")
     return result
 
 
@@ -133,27 +138,31 @@ def _train_and_report(
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward(
-        datasets,
-        scenario,
-        device,
-        on_fold=None if progress else lambda variant, fold, rec: say(
-            f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
-            f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
-        ),
-        progress=progress,
-    )
+    with stage("training"):
+        walk = run_walkforward(
+            datasets,
+            scenario,
+            device,
+            on_fold=None if progress else lambda variant, fold, rec: say(
+                f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
+                f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
+            ),
+            progress=progress,
+        )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
-    evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
-    book = _portfolio(scenario, prices, walk, say)
+    with stage("backtest"):
+        evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+        book = _portfolio(scenario, prices, walk, say)
+    with stage("verdict"):
+        verdicts = _verdict_sections(scenario, prices, walk.predictions, evaluation, say, book)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
-        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say, book),
+        **verdicts,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -161,22 +170,26 @@ def _train_and_report(
         "cost_sweep": evaluation.cost_sweep,
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
-        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
-        "reliability": reliability_section(walk.predictions),
     }
+    with stage("backtest"):
+        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
+        metrics["reliability"] = reliability_section(walk.predictions)
     if book is not None:
         metrics.update(book.sections())
-    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
-    run = write_run(
-        output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
-        portfolio=None if book is None else book.frame,
-        portfolio_weights=None if book is None else book.weights,
-    )
+    with stage("stress"):
+        metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+    with stage("write"):
+        run = write_run(
+            output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+            portfolio=None if book is None else book.frame,
+            portfolio_weights=None if book is None else book.weights,
+        )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     build_report(run, tearsheets=report, plots=report, on_progress=say)
-    record_run(recorder, run, prices, str(device))
-    run.tracking = recorder.location
+    with stage("tracking"):
+        record_run(recorder, run, prices, str(device))
+        run.tracking = recorder.location
     return run
 
 

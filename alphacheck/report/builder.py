@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
+from alphacheck.profiling import stage
 from alphacheck.rundir import (
     INDEX_FILE,
     METRICS_FILE,
@@ -71,25 +72,38 @@ def build_report(
     ReportError
         When drawing a part fails, naming the part; the run's results stay as they are.
     """
-    from alphacheck.report.html import render_index
-    from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
-    from alphacheck.report.verdicts import verdict_html, verdict_markdown
+    from alphacheck.report.summary import fold_accuracy, run_tables
 
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunResult) else read_run(Path(run_dir), backtest=backtest)
     threshold = run.scenario.backtest.threshold
-    with report_stage("the tables", run.output_dir):
+    with stage("summary"), report_stage("the tables", run.output_dir):
         tables = run_tables(run.metrics, run.predictions, threshold)
         folds = fold_accuracy(run.predictions, threshold)
     drawn = {}
     if plots:
         say("writing plots")
-        drawn = _write_plots(run, folds)
+        with stage("plots"):
+            drawn = _write_plots(run, folds)
     written = {}
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
-        written = _write_tearsheets(run)
+        with stage("tearsheets"):
+            written = _write_tearsheets(run)
     books = _write_portfolio(run, drawn if plots else None, tearsheets)
+    with stage("summary"):
+        return _write_pages(run, tables, drawn, written, books, tearsheets)
+
+
+def _write_pages(
+    run: RunResult, tables, drawn: dict[str, Path], written: dict[tuple[str, str], Path],
+    books: dict[str, Path], tearsheets: bool,
+) -> ReportFiles:
+    """``summary.md`` and ``index.html``, linking the plots and tearsheets."""
+    from alphacheck.report.html import render_index
+    from alphacheck.report.summary import render_markdown
+    from alphacheck.report.verdicts import verdict_html, verdict_markdown
+
     config = run.scenario.model_dump(mode="json")
     summary = run.output_dir / SUMMARY_FILE
     verdicts = run.metrics.get("verdict") or {}
@@ -117,11 +131,11 @@ def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: 
 
     if plots is not None:
         books, weights = run.portfolio, run.portfolio_weights
-        with report_stage("the portfolio plots", run.output_dir):
+        with stage("plots"), report_stage("the portfolio plots", run.output_dir):
             plots.update(write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR))
     if tearsheets:
         title = f"{run.scenario.name}, {len(run.tickers)} tickers"
-        with report_stage("the portfolio tearsheets", run.output_dir):
+        with stage("tearsheets"), report_stage("the portfolio tearsheets", run.output_dir):
             return write_portfolio_tearsheets(run.portfolio, run.variants, run.output_dir, title)
     existing = {v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants}
     return {v: path for v, path in existing.items() if path.is_file()}
