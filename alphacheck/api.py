@@ -32,6 +32,7 @@ def run(
     tracking: bool | str | None = None,
     report: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run a scenario end to end, write its run folder and return what it produced.
 
@@ -55,6 +56,8 @@ def run(
         ``summary.md`` and ``index.html`` are still written).
     on_progress
         Receives one line per stage and fold (e.g. ``print``); silent by default.
+    overwrite
+        Replace a run already in ``output_dir`` (a folder holding one is refused otherwise).
 
     With ``ALPHACHECK_PROFILE=1`` in the environment, the run folder also gets
     ``profile.json``: the wall and CPU seconds of each stage (see ``alphacheck run --profile``).
@@ -77,7 +80,9 @@ def run(
     folder = None if output_dir is None else Path(output_dir)
     recording = Profile().start(startup=False) if profile_requested() else None
     try:
-        result = pipeline.run(config, folder, recorder, on_progress=on_progress, report=report)
+        result = pipeline.run(
+            config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite
+        )
     finally:
         if recording is not None:
             recording.stop()

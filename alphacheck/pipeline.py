@@ -15,9 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alphacheck.profiling import stage
+from alphacheck.exceptions import AlphacheckError, ReportError
+from alphacheck.profiling import profiled
 from alphacheck.rundir import RunResult
 from alphacheck.scenarios.schema import Scenario
+from alphacheck.staging import Staging, check_target, stage
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ def run(
     on_progress: Callable[[str], None] | None = None,
     progress: NullProgress | None = None,
     report: bool = True,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -67,11 +70,17 @@ def run(
     report
         Also draw the plots and quantstats tearsheets; without them the folder
         still gets predictions, returns, metrics, ``summary.md`` and ``index.html``.
+    overwrite
+        Replace a run already in ``output_dir`` (refused otherwise). The run
+        writes into a temporary sibling folder that takes ``output_dir``'s place
+        only once everything succeeded (:mod:`alphacheck.staging`).
 
     Raises
     ------
     AlphacheckError
-        For bad configuration, data, device or tracking store, before training.
+        For bad configuration, data, device, output folder or tracking store,
+        before training; after a failure the message says where the partial
+        output is, and ``output_dir`` is as it was.
     """
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
@@ -84,32 +93,44 @@ def run(
     say = on_progress or (lambda message: None)
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
+    check_target(output_dir, overwrite)  # a folder holding another run is refused before any work
     device = resolve_device(scenario.device)
     if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
         from alphacheck.paths import cache_subdir
 
         cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
-    with stage("data"):
+    with profiled("data"):
         prices = load_prices(scenario.data)
-    with stage("features"):
+    with profiled("features"):
         datasets = {
             ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
             for ticker, frame in prices.items()
         }
-    with stage("tracking"):
+    with profiled("tracking"):
         recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
-        result = _train_and_report(
-            scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
-        )
-    except KeyboardInterrupt:
-        recorder.end("KILLED")  # MLflow's status for a run its user stopped
-        raise
+        staging = stage(output_dir, overwrite)
     except BaseException:
         recorder.end("FAILED")
         raise
-    with stage("tracking"):
+    try:
+        result = _train_and_report(
+            scenario, prices, datasets, device, staging, recorder, say, progress, report
+        )
+    except KeyboardInterrupt as exc:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise KeyboardInterrupt(staging.describe_partial()) from exc
+    except AlphacheckError as exc:
+        recorder.end("FAILED")
+        if not staging.work.exists():  # a report that failed: the results were moved into place
+            raise
+        raise type(exc)(f"{exc}; {staging.describe_partial()}") from exc
+    except BaseException as exc:
+        recorder.end("FAILED")
+        exc.add_note(staging.describe_partial())
+        raise
+    with profiled("tracking"):
         recorder.end("FINISHED")
     return result
 
@@ -119,7 +140,7 @@ def _train_and_report(
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
     device: torch.device,
-    output_dir: Path,
+    staging: Staging,
     recorder: Recorder,
     say: Callable[[str], None],
     progress: NullProgress | None = None,
@@ -138,7 +159,7 @@ def _train_and_report(
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    with stage("training"):
+    with profiled("training"):
         walk = run_walkforward(
             datasets,
             scenario,
@@ -151,10 +172,10 @@ def _train_and_report(
         )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
-    with stage("backtest"):
+    with profiled("backtest"):
         evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
         book = _portfolio(scenario, prices, walk, say)
-    with stage("verdict"):
+    with profiled("verdict"):
         verdicts = _verdict_sections(scenario, prices, walk.predictions, evaluation, say, book)
     metrics = {
         "scenario": scenario.name,
@@ -171,23 +192,28 @@ def _train_and_report(
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
     }
-    with stage("backtest"):
+    with profiled("backtest"):
         # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
         metrics["reliability"] = reliability_section(walk.predictions)
     if book is not None:
         metrics.update(book.sections())
-    with stage("stress"):
+    with profiled("stress"):
         metrics.update(stress_sections(scenario, prices, datasets, walk, say))
-    with stage("write"):
+    with profiled("write"):
         run = write_run(
-            output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+            staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
             portfolio=None if book is None else book.frame,
             portfolio_weights=None if book is None else book.weights,
         )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    build_report(run, tearsheets=report, plots=report, on_progress=say)
-    with stage("tracking"):
+    try:
+        build_report(run, tearsheets=report, plots=report, on_progress=say)
+    except ReportError as exc:  # the results are complete: they take their place, the report can be redrawn
+        run.output_dir = staging.commit()
+        raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
+    run.output_dir = staging.commit()
+    with profiled("tracking"):
         record_run(recorder, run, prices, str(device))
         run.tracking = recorder.location
     return run
@@ -214,10 +240,12 @@ def _verdict_sections(
 
     say("judging: audit without training, matched nulls, verdicts")
     sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes)
-    records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    books = {v: float(book.metrics[v]["sharpe"]) for v in book.records} if book is not None else None
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books)
+    records = dict(evaluation.records)
     if book is not None:
         records.update({("portfolio", variant): record for variant, record in book.records.items()})
+    records = {key: replace(record, audit=findings[key]) for key, record in records.items()}
     backtest = scenario.backtest
     trials, verdicts = judge_run(
         records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed

@@ -1,7 +1,7 @@
 """Where a run's wall time goes: ``alphacheck run --profile`` (or ``ALPHACHECK_PROFILE=1``).
 
 A :class:`Profile` splits the run into named stages (:data:`STAGES`). Code
-marks a stage with :func:`stage`; that is free when no profile is active, so
+marks a stage with :func:`profiled`; that is free when no profile is active, so
 the pipeline marks its stages unconditionally. Stages nest: a stage's time is
 its own, without the stages opened inside it, so the stages add up to the run.
 
@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROFILE_FILE", "STAGES", "Profile", "active", "profile_requested", "stage"]
+from alphacheck.rundir import PROFILE_FILE
 
-PROFILE_FILE = "profile.json"
+__all__ = ["STAGES", "Profile", "active", "profile_requested", "profiled"]
 
 #: Every stage a run reports, in the order a run goes through them.
 STAGES = (
@@ -58,7 +58,7 @@ def active() -> Profile | None:
 
 
 @contextlib.contextmanager
-def stage(name: str) -> Iterator[None]:
+def profiled(name: str) -> Iterator[None]:
     """Count the time spent inside the block as stage ``name`` of the active profile (if any)."""
     profile = _active
     if profile is None or threading.get_ident() != profile.thread:
@@ -207,9 +207,8 @@ class Profile:
         lines = [f"{'stage':<11} {'wall s':>7} {'share':>6} {'cpu s':>7}"]
         for name, seconds in data["stages"].items():
             cpu = data["cpu_stages"].get(name)
-            lines.append(
-                f"{name:<11} {seconds:7.2f} {seconds / total:6.1%} " + (f"{cpu:7.2f}" if cpu is not None else "      -")
-            )
+            shown = f"{cpu:7.2f}" if cpu is not None else "      -"
+            lines.append(f"{name:<11} {seconds:7.2f} {seconds / total:6.1%} {shown}")
         lines.append(f"{'total':<11} {data['total_seconds']:7.2f} {1:6.1%} {data['cpu_seconds']:7.2f}")
         return "\n".join(lines)
 

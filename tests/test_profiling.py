@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from alphacheck import profiling
-from alphacheck.profiling import PROFILE_FILE, STAGES, Profile, profile_requested, stage
+from alphacheck.profiling import STAGES, Profile, profile_requested, profiled
+from alphacheck.rundir import PROFILE_FILE
 
 
 class FakeClock:
@@ -41,12 +42,12 @@ def recording(clock):
 
 def test_nested_stages_count_their_own_time_only(recording, clock) -> None:
     clock.tick(1)  # setup, before any stage
-    with stage("backtest"):
+    with profiled("backtest"):
         clock.tick(2)
-        with stage("verdict"):
+        with profiled("verdict"):
             clock.tick(3)
         clock.tick(4)
-    with stage("backtest"):  # a stage entered twice adds up
+    with profiled("backtest"):  # a stage entered twice adds up
         clock.tick(0.5)
     recording.stop()
     data = recording.as_dict()
@@ -79,7 +80,7 @@ def test_an_import_inside_a_stage_is_counted_as_imports(recording, clock, monkey
 
     monkeypatch.setattr(sys, "meta_path", [SlowLoader(), *sys.meta_path])
     monkeypatch.delitem(sys.modules, name, raising=False)
-    with stage("training"):
+    with profiled("training"):
         clock.tick(2)
         import alphacheck_profiling_probe  # noqa: F401
 
@@ -105,13 +106,13 @@ def test_stop_restores_the_import_functions(clock) -> None:
 
 def test_stage_is_a_no_op_without_a_profile(clock) -> None:
     assert profiling.active() is None
-    with stage("training"):
+    with profiled("training"):
         clock.tick(1)  # nothing to record, nothing raised
 
 
 def test_unknown_stage_is_refused(recording) -> None:
     with pytest.raises(ValueError, match="unknown profile stage 'trainin'; the stages are startup, imports"):
-        with stage("trainin"):
+        with profiled("trainin"):
             pass
 
 
@@ -121,7 +122,7 @@ def test_only_one_profile_at_a_time(recording, clock) -> None:
 
 
 def test_write_and_format(recording, clock, tmp_path) -> None:
-    with stage("tearsheets"):
+    with profiled("tearsheets"):
         clock.tick(3)
     clock.tick(1)
     recording.stop()
@@ -137,7 +138,8 @@ def test_write_and_format(recording, clock, tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    "value, expected", [("1", True), ("true", True), (" Yes ", True), ("0", False), ("", False), ("no", False)]
+    "value, expected",
+    [("1", True), ("true", True), (" Yes ", True), ("0", False), ("", False), ("no", False)],
 )
 def test_profile_requested_by_the_environment(value, expected) -> None:
     assert profile_requested({"ALPHACHECK_PROFILE": value}) is expected
@@ -148,3 +150,11 @@ def test_process_age_is_positive_on_linux() -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("/proc is Linux only")
     assert 0 < profiling.process_age() < 7 * 24 * 3600
+
+
+def test_a_profiled_run_folder_can_be_overwritten(tmp_path) -> None:
+    from alphacheck.staging import check_target
+
+    (tmp_path / "config.yaml").write_text("name: quick\n")
+    (tmp_path / PROFILE_FILE).write_text("{}")
+    assert check_target(tmp_path, overwrite=True) is True  # profile.json is a run's own file, not a foreign one

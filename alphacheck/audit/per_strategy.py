@@ -25,8 +25,9 @@ def strategy_findings(
     prices: dict[str, pd.DataFrame],
     predictions: pd.DataFrame,
     sharpe_after_costs: dict[tuple[str, str], float],
+    book_sharpes: dict[str, float] | None = None,
 ) -> tuple[AuditReport, dict[tuple[str, str], tuple[Check, ...]]]:
-    """The run's audit without training, and the findings that concern each (ticker, variant).
+    """The run's audit without training, and the findings that concern each (ticker, variant) and book.
 
     Parameters
     ----------
@@ -38,13 +39,16 @@ def strategy_findings(
         The run's out-of-sample predictions.
     sharpe_after_costs
         ``{(ticker, variant): Sharpe ratio}`` from the run's backtest.
+    book_sharpes
+        ``{variant: Sharpe ratio}`` of the portfolio's books, when the run has them.
 
     Returns
     -------
     tuple
         The audit report (every check, for ``metrics.json``), and per
-        ``(ticker, variant)`` the run-wide checks followed by its own
-        ``too_good_to_be_true``.
+        ``(ticker, variant)`` (``("portfolio", variant)`` for a book) the
+        run-wide checks followed by its own ``too_good_to_be_true`` (a book's
+        on its Sharpe ratio alone: it predicts no direction itself).
     """
     named = {f"{variant} on {ticker}": sharpe for (ticker, variant), sharpe in sharpe_after_costs.items()}
     report = audit_without_training(scenario, prices, predictions, named)
@@ -56,4 +60,8 @@ def strategy_findings(
             rows, {f"{variant} on {ticker}": sharpe_after_costs[key]}, scenario.backtest.threshold
         )
         findings[key] = (*run_wide, own)
+    threshold = scenario.backtest.threshold
+    for variant, sharpe in (book_sharpes or {}).items():
+        own = too_good_to_be_true(predictions.iloc[:0], {f"{variant} book": sharpe}, threshold)
+        findings[("portfolio", variant)] = (*run_wide, own)
     return report, findings

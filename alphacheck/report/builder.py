@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
-from alphacheck.profiling import stage
+from alphacheck.profiling import profiled
 from alphacheck.rundir import (
     INDEX_FILE,
     METRICS_FILE,
@@ -77,21 +77,21 @@ def build_report(
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunResult) else read_run(Path(run_dir), backtest=backtest)
     threshold = run.scenario.backtest.threshold
-    with stage("summary"), report_stage("the tables", run.output_dir):
+    with profiled("summary"), report_stage("the tables", run.output_dir):
         tables = run_tables(run.metrics, run.predictions, threshold)
         folds = fold_accuracy(run.predictions, threshold)
     drawn = {}
     if plots:
         say("writing plots")
-        with stage("plots"):
+        with profiled("plots"):
             drawn = _write_plots(run, folds)
     written = {}
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
-        with stage("tearsheets"):
+        with profiled("tearsheets"):
             written = _write_tearsheets(run)
     books = _write_portfolio(run, drawn if plots else None, tearsheets)
-    with stage("summary"):
+    with profiled("summary"):
         return _write_pages(run, tables, drawn, written, books, tearsheets)
 
 
@@ -131,11 +131,11 @@ def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: 
 
     if plots is not None:
         books, weights = run.portfolio, run.portfolio_weights
-        with stage("plots"), report_stage("the portfolio plots", run.output_dir):
+        with profiled("plots"), report_stage("the portfolio plots", run.output_dir):
             plots.update(write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR))
     if tearsheets:
         title = f"{run.scenario.name}, {len(run.tickers)} tickers"
-        with stage("tearsheets"), report_stage("the portfolio tearsheets", run.output_dir):
+        with profiled("tearsheets"), report_stage("the portfolio tearsheets", run.output_dir):
             return write_portfolio_tearsheets(run.portfolio, run.variants, run.output_dir, title)
     existing = {v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants}
     return {v: path for v, path in existing.items() if path.is_file()}

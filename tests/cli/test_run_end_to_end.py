@@ -108,7 +108,7 @@ def profiled_run(tmp_path_factory):
     """The same scenario with --profile (and without tracking, which writes nothing into the folder)."""
     tmp = tmp_path_factory.mktemp("profiled")
     proc = subprocess.run(
-        [sys.executable, "-m", "alphacheck", "run", "quick", "--output", str(tmp / "run"), "--no-tracking", "--profile"],
+        [sys.executable, "-m", "alphacheck", "run", "quick", "-o", str(tmp / "run"), "--no-tracking", "--profile"],
         capture_output=True, text=True, cwd=tmp, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
