@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
 from alphacheck.profiling import profiled
-from alphacheck.rundir import RunResult
+from alphacheck.rundir import RunResult, Staging, check_target, stage
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.staging import Staging, check_target, stage
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ def run(
     overwrite
         Replace a run already in ``output_dir`` (refused otherwise). The run
         writes into a temporary sibling folder that takes ``output_dir``'s place
-        only once everything succeeded (:mod:`alphacheck.staging`).
+        only once everything succeeded (:mod:`alphacheck.rundir.staging`).
 
     Raises
     ------

@@ -153,7 +153,7 @@ def test_process_age_is_positive_on_linux() -> None:
 
 
 def test_a_profiled_run_folder_can_be_overwritten(tmp_path) -> None:
-    from alphacheck.staging import check_target
+    from alphacheck.rundir import check_target
 
     (tmp_path / "config.yaml").write_text("name: quick\n")
     (tmp_path / PROFILE_FILE).write_text("{}")
