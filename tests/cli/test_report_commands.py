@@ -153,7 +153,7 @@ def test_ui_refuses_a_server_uri():
     assert "is a server, which has its own UI" in result.output
 
 
-def test_ui_starts_mlflow_from_an_empty_folder_with_the_store_and_artifacts_made_absolute(tmp_path, monkeypatch):
+def test_ui_starts_mlflow_from_an_empty_folder_with_absolute_store_and_artifacts(tmp_path, monkeypatch):
     # `python -m mlflow` and uvicorn put their working directory first on sys.path (issue 14, finding 1).
     import subprocess
 

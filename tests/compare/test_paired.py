@@ -125,9 +125,8 @@ def test_identical_variants_share_their_place_in_the_model_confidence_set():
     alone = MCS(losses[["a", "worse"]], size=0.10, reps=200, block_size=10, seed=np.random.default_rng(1))
     alone.compute()  # the set without the twin, straight from arch
     assert result["included"] == ["a", "b"] and result["excluded"] == ["worse"]
-    assert result["p_values"] == {
-        "a": alone.pvalues["Pvalue"]["a"], "b": alone.pvalues["Pvalue"]["a"], "worse": alone.pvalues["Pvalue"]["worse"]
-    }
+    expected = alone.pvalues["Pvalue"]
+    assert result["p_values"] == {"a": expected["a"], "b": expected["a"], "worse": expected["worse"]}
 
 
 def test_blend_of_two_sleeves_by_hand():

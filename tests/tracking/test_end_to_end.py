@@ -110,7 +110,7 @@ def test_ui_serves_the_store(tmp_path, closed_uri):
 
     port = closed_uri.rsplit(":", 1)[1]
     MlflowClient(f"sqlite:///{tmp_path / 'ui.db'}").search_experiments()  # a store (ui refuses a missing one)
-    # Run from a folder of modules named like mlflow's libraries: `python -m mlflow` would import them (issue 14).
+    # From a folder of modules named like mlflow's libraries: `python -m mlflow` imported them (issue 14).
     trapped = plant_traps(tmp_path / "work")
     process = subprocess.Popen(
         [sys.executable, "-m", "alphacheck", "ui", "--tracking-uri", f"sqlite:///{tmp_path / 'ui.db'}", "--port", port],
