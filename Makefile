@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(BIN)/alphacheck run scenarios/default.yaml
+	$(BIN)/alphacheck run default
 
 # The browser tests open the HTML reports in headless Chromium, from the system's packages.
 test: install-dev
