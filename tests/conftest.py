@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,13 +77,48 @@ def _mlflow_environment_restored():
         os.environ["MLFLOW_TRACKING_URI"] = before
 
 
-@pytest.fixture
-def isolated_home(tmp_path, monkeypatch):
-    """An empty ``ALPHACHECK_HOME``, offline, and none of the original project's variables set."""
-    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+def _isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("ALPHACHECK_HOME", str(home))
     monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
     for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """An empty ``ALPHACHECK_HOME``, offline, and none of the original project's variables set."""
+    _isolate(monkeypatch, tmp_path / "home")
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """What one ``alphacheck`` command did: exit code, output (stdout and stderr), folder, warnings raised."""
+
+    exit_code: int
+    output: str
+    folder: Path
+    warnings: list[warnings.WarningMessage]
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory) -> CommandRun:
+    """``alphacheck run default --no-tracking --no-report -q``, once per session, in an isolated home.
+
+    The shipped default scenario trains 38 folds (about a minute on two cores): the tests that read
+    it share this one run. Every warning it raises is recorded, not turned into an error: the
+    tests that use it say which ones they expect.
+    """
+    from click.testing import CliRunner
+
+    from alphacheck.cli.main import cli
+
+    root = tmp_path_factory.mktemp("default_run")
+    args = ["run", "default", "--no-tracking", "--no-report", "-q", "-o", str(root / "run")]
+    with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings(record=True) as caught:
+        _isolate(monkeypatch, root / "home")
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(cli, args)
+    return CommandRun(result.exit_code, result.output, root / "run", list(caught))
 
 
 @pytest.fixture

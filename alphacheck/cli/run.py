@@ -77,6 +77,11 @@ __all__ = ["run"]
     help="Train a variant's folds one after another, or its independent folds at once as one stacked "
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
 )
+@click.option(
+    "--no-report", is_flag=True,
+    help="Skip the plots and tearsheets (about 8 s each); predictions, returns, metrics, summary.md and "
+    "index.html are still written. `alphacheck report RUN_DIR` draws them later.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -102,6 +107,7 @@ def run(
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    no_report: bool,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -111,7 +117,8 @@ def run(
 
     The folder holds config.yaml, predictions.parquet, returns.parquet,
     metrics.json, plots/, summary.md, index.html, one quantstats tearsheet per
-    ticker and variant and models/<variant>.pt/.onnx; the run is also logged to
+    ticker and variant (plots and tearsheets unless --no-report) and
+    models/<variant>.pt/.onnx; the run is also logged to
     MLflow. Settings come from the scenario file, then the original project's
     environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
     Finished folds are checkpointed: the same command run again after an
@@ -159,7 +166,9 @@ def run(
                 on_notice=lambda line: click.echo(line, err=True),
             )
         say = None if quiet else (lambda message: click.echo(message, err=True))
-        result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
+        result = pipeline.run(
+            config, output, recorder, on_progress=say, progress=make_progress(quiet), report=not no_report
+        )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
