@@ -32,6 +32,7 @@ def run(
     tracking: bool | str | None = None,
     report: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run a scenario end to end, write its run folder and return what it produced.
 
@@ -55,6 +56,8 @@ def run(
         ``summary.md`` and ``index.html`` are still written).
     on_progress
         Receives one line per stage and fold (e.g. ``print``); silent by default.
+    overwrite
+        Replace a run already in ``output_dir`` (a folder holding one is refused otherwise).
 
     Returns
     -------
@@ -71,7 +74,7 @@ def run(
     from alphacheck import pipeline
 
     folder = None if output_dir is None else Path(output_dir)
-    return pipeline.run(config, folder, recorder, on_progress=on_progress, report=report)
+    return pipeline.run(config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite)
 
 
 def resolve_scenario(scenario: str | Path | Scenario, overrides: Mapping[str, Any] | None = None) -> Scenario:

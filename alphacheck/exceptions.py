@@ -20,6 +20,7 @@ __all__ = [
     "DeviceError",
     "Interrupted",
     "LeakageError",
+    "LeakageWarning",
     "ReportError",
     "SmallSampleWarning",
     "StressWarning",
@@ -68,6 +69,10 @@ class AlphacheckWarning(UserWarning):
 
 class DataWarning(AlphacheckWarning):
     """Price data that is possible but deserves a look."""
+
+
+class LeakageWarning(AlphacheckWarning):
+    """A feature looks ahead and the scenario accepts it (``features.allow_lookahead``): a known leak."""
 
 
 class CheckpointWarning(AlphacheckWarning):

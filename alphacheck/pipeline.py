@@ -15,7 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alphacheck.rundir import RunResult
+from alphacheck.exceptions import AlphacheckError, ReportError
+from alphacheck.rundir import RunResult, Staging, check_target, stage
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
 
@@ -45,6 +46,7 @@ def run(
     on_progress: Callable[[str], None] | None = None,
     progress: NullProgress | None = None,
     report: bool = True,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -66,11 +68,17 @@ def run(
     report
         Also draw the plots and quantstats tearsheets; without them the folder
         still gets predictions, returns, metrics, ``summary.md`` and ``index.html``.
+    overwrite
+        Replace a run already in ``output_dir`` (refused otherwise). The run
+        writes into a temporary sibling folder that takes ``output_dir``'s place
+        only once everything succeeded (:mod:`alphacheck.rundir.staging`).
 
     Raises
     ------
     AlphacheckError
-        For bad configuration, data, device or tracking store, before training.
+        For bad configuration, data, device, output folder or tracking store,
+        before training; after a failure the message says where the partial
+        output is, and ``output_dir`` is as it was.
     """
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
@@ -83,6 +91,7 @@ def run(
     say = on_progress or (lambda message: None)
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
+    check_target(output_dir, overwrite)  # a folder holding another run is refused before any work
     device = resolve_device(scenario.device)
     if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
         from alphacheck.paths import cache_subdir
@@ -96,14 +105,25 @@ def run(
     }
     recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
-        result = _train_and_report(
-            scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
-        )
-    except KeyboardInterrupt:
-        recorder.end("KILLED")  # MLflow's status for a run its user stopped
-        raise
+        staging = stage(output_dir, overwrite)
     except BaseException:
         recorder.end("FAILED")
+        raise
+    try:
+        result = _train_and_report(
+            scenario, prices, datasets, device, staging, recorder, say, progress, report
+        )
+    except KeyboardInterrupt as exc:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise KeyboardInterrupt(staging.describe_partial()) from exc
+    except AlphacheckError as exc:
+        recorder.end("FAILED")
+        if not staging.work.exists():  # a report that failed: the results were moved into place
+            raise
+        raise type(exc)(f"{exc}; {staging.describe_partial()}") from exc
+    except BaseException as exc:
+        recorder.end("FAILED")
+        exc.add_note(staging.describe_partial())
         raise
     recorder.end("FINISHED")
     return result
@@ -114,7 +134,7 @@ def _train_and_report(
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
     device: torch.device,
-    output_dir: Path,
+    staging: Staging,
     recorder: Recorder,
     say: Callable[[str], None],
     progress: NullProgress | None = None,
@@ -168,13 +188,18 @@ def _train_and_report(
         metrics.update(book.sections())
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
     run = write_run(
-        output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+        staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
         portfolio=None if book is None else book.frame,
         portfolio_weights=None if book is None else book.weights,
     )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    build_report(run, tearsheets=report, plots=report, on_progress=say)
+    try:
+        build_report(run, tearsheets=report, plots=report, on_progress=say)
+    except ReportError as exc:  # the results are complete: they take their place, the report can be redrawn
+        run.output_dir = staging.commit()
+        raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
+    run.output_dir = staging.commit()
     record_run(recorder, run, prices, str(device))
     run.tracking = recorder.location
     return run

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -77,48 +75,56 @@ def _mlflow_environment_restored():
         os.environ["MLFLOW_TRACKING_URI"] = before
 
 
-def _isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    monkeypatch.setenv("ALPHACHECK_HOME", str(home))
-    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
-    for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
-        monkeypatch.delenv(variable, raising=False)
+#: The original project's variables that would change a shipped scenario's settings.
+OVERRIDE_VARIABLES = ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS")
 
 
-@pytest.fixture
-def isolated_home(tmp_path, monkeypatch):
-    """An empty ``ALPHACHECK_HOME``, offline, and none of the original project's variables set."""
-    _isolate(monkeypatch, tmp_path / "home")
+def run_shipped(root: Path, name: str) -> tuple[Path, str]:
+    """``alphacheck run NAME -q --no-tracking --device cpu`` offline in its own home under ``root``.
 
-
-@dataclass(frozen=True)
-class CommandRun:
-    """What one ``alphacheck`` command did: exit code, output (stdout and stderr), folder, warnings raised."""
-
-    exit_code: int
-    output: str
-    folder: Path
-    warnings: list[warnings.WarningMessage]
-
-
-@pytest.fixture(scope="session")
-def default_run(tmp_path_factory) -> CommandRun:
-    """``alphacheck run default --no-tracking --no-report -q``, once per session, in an isolated home.
-
-    The shipped default scenario trains 38 folds (about a minute on two cores): the tests that read
-    it share this one run. Every warning it raises is recorded, not turned into an error: the
-    tests that use it say which ones they expect.
+    Returns the run folder and what the command printed.
     """
     from click.testing import CliRunner
 
     from alphacheck.cli.main import cli
 
-    root = tmp_path_factory.mktemp("default_run")
-    args = ["run", "default", "--no-tracking", "--no-report", "-q", "-o", str(root / "run")]
-    with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings(record=True) as caught:
-        _isolate(monkeypatch, root / "home")
-        warnings.simplefilter("always")
-        result = CliRunner().invoke(cli, args)
-    return CommandRun(result.exit_code, result.output, root / "run", list(caught))
+    out = root / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALPHACHECK_HOME", str(root / "home"))
+        patch.setenv("ALPHACHECK_OFFLINE", "1")
+        for variable in OVERRIDE_VARIABLES:
+            patch.delenv(variable, raising=False)
+        result = CliRunner().invoke(cli, ["run", name, "--no-tracking", "-q", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The shipped ``quick`` scenario, run once per session: its folder and output (tests share it)."""
+    return run_shipped(tmp_path_factory.mktemp("quick"), "quick")
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The shipped ``default`` scenario, run once per session (minutes): its folder and output.
+
+    Its embedded SP500 opens of 1999-2006 copy the last close; validation warns
+    about it (default fills at the close), and the fixture expects the warning.
+    """
+    from alphacheck.exceptions import DataWarning
+
+    with pytest.warns(DataWarning, match="SP500: the open equals the previous close"):
+        return run_shipped(tmp_path_factory.mktemp("default"), "default")
+
+
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """An empty ``ALPHACHECK_HOME``, offline, and none of the original project's variables set."""
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
+    for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
+        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import click
 
 from alphacheck.exceptions import AlphacheckError
 
-__all__ = ["features", "plugin_options", "split_names"]
+__all__ = ["features", "plugin_option", "plugin_options", "split_names"]
 
 _SETS = ["basic", "advanced", "all"]
 
@@ -19,14 +19,8 @@ def split_names(value: str | None) -> list[str]:
     return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
-def plugin_options(command):
-    """Add ``--plugin MODULE`` (repeatable) and ``--add-features a,b`` to a click command."""
-    command = click.option(
-        "--add-features",
-        metavar="NAME[,NAME...]",
-        envvar="ALPHACHECK_ADD_FEATURES",
-        help="Add registered features (built-in or from a plugin) to the set, comma-separated.",
-    )(command)
+def plugin_option(command):
+    """Add ``--plugin MODULE`` (repeatable; ``ALPHACHECK_PLUGINS``) to a click command, as ``plugins``."""
     return click.option(
         "--plugin",
         "plugins",
@@ -37,6 +31,17 @@ def plugin_options(command):
         "to register custom features or variants; repeatable. Nothing else is imported from the working "
         "directory.",
     )(command)
+
+
+def plugin_options(command):
+    """Add ``--plugin MODULE`` (repeatable) and ``--add-features a,b`` to a click command."""
+    command = click.option(
+        "--add-features",
+        metavar="NAME[,NAME...]",
+        envvar="ALPHACHECK_ADD_FEATURES",
+        help="Add registered features (built-in or from a plugin) to the set, comma-separated.",
+    )(command)
+    return plugin_option(command)
 
 
 @click.group()
@@ -53,14 +58,7 @@ def features() -> None:
     show_default=True,
     help="Which feature set to list (all: every registered feature).",
 )
-@click.option(
-    "--plugin",
-    "plugins",
-    metavar="MODULE",
-    multiple=True,
-    envvar="ALPHACHECK_PLUGINS",
-    help="Import MODULE to list its custom features too; repeatable.",
-)
+@plugin_option
 def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
     """Print every feature of a set with its window(s) and formula."""
     try:

@@ -134,3 +134,4 @@ def test_the_demo_runs_offline_on_four_imported_yahoo_tickers_and_two_variants(s
     assert metrics["baseline"]["average_positions"] == pytest.approx(2.0, abs=0.05)
     # issue 13: a 4-ticker x 2-variant Yahoo run prints and stores a verdict per ticker and variant, and per book
     check_printed_and_stored(proc.stdout, tmp_path / "run", YAHOO, list(VARIANTS), books=True)
+    assert not [*(tmp_path / "run").glob("plots/*.png"), *(tmp_path / "run").glob("tearsheets/*.html")]

@@ -166,8 +166,8 @@ def test_an_unknown_calibration_is_a_config_error_naming_the_field():
 @pytest.mark.slow
 def test_on_the_default_scenario_the_calibrated_mean_tracks_the_up_rate(default_run):
     # the session's one `alphacheck run default` (tests/conftest.py): its out-of-sample predictions
-    assert default_run.exit_code == 0, default_run.output
-    predictions = pd.read_parquet(default_run.folder / "predictions.parquet")
+    run_dir, _ = default_run
+    predictions = pd.read_parquet(run_dir / "predictions.parquet")
     assert set(predictions["ticker"]) == {"SP500", "NASDAQ"}
     up_rate = predictions["label"].mean()
     # Measured with seed 42: up rate 0.535, calibrated mean 0.542, raw mean 0.500 (bench/calibration.py).
