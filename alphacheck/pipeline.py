@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
+from alphacheck.profiling import profiled
 from alphacheck.rundir import RunResult, Staging, check_target, stage
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
@@ -98,12 +99,15 @@ def run(
 
         cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
-    prices = load_prices(scenario.data)
-    datasets = {
-        ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
-        for ticker, frame in prices.items()
-    }
-    recorder.start(experiment=scenario.name, run_name=output_dir.name)
+    with profiled("data"):
+        prices = load_prices(scenario.data)
+    with profiled("features"):
+        datasets = {
+            ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
+            for ticker, frame in prices.items()
+        }
+    with profiled("tracking"):
+        recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
         staging = stage(output_dir, overwrite)
     except BaseException:
@@ -125,7 +129,8 @@ def run(
         recorder.end("FAILED")
         exc.add_note(staging.describe_partial())
         raise
-    recorder.end("FINISHED")
+    with profiled("tracking"):
+        recorder.end("FINISHED")
     return result
 
 
@@ -153,27 +158,31 @@ def _train_and_report(
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward(
-        datasets,
-        scenario,
-        device,
-        on_fold=None if progress else lambda variant, fold, rec: say(
-            f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
-            f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
-        ),
-        progress=progress,
-    )
+    with profiled("training"):
+        walk = run_walkforward(
+            datasets,
+            scenario,
+            device,
+            on_fold=None if progress else lambda variant, fold, rec: say(
+                f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
+                f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
+            ),
+            progress=progress,
+        )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
-    evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
-    book = _portfolio(scenario, prices, walk, say)
+    with profiled("backtest"):
+        evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+        book = _portfolio(scenario, prices, walk, say)
+    with profiled("verdict"):
+        verdicts = _verdict_sections(scenario, prices, walk.predictions, evaluation, say, book)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
-        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say, book),
+        **verdicts,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -181,17 +190,20 @@ def _train_and_report(
         "cost_sweep": evaluation.cost_sweep,
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
-        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
-        "reliability": reliability_section(walk.predictions),
     }
+    with profiled("backtest"):
+        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
+        metrics["reliability"] = reliability_section(walk.predictions)
     if book is not None:
         metrics.update(book.sections())
-    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
-    run = write_run(
-        staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
-        portfolio=None if book is None else book.frame,
-        portfolio_weights=None if book is None else book.weights,
-    )
+    with profiled("stress"):
+        metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+    with profiled("write"):
+        run = write_run(
+            staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+            portfolio=None if book is None else book.frame,
+            portfolio_weights=None if book is None else book.weights,
+        )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     try:
@@ -200,8 +212,9 @@ def _train_and_report(
         run.output_dir = staging.commit()
         raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
     run.output_dir = staging.commit()
-    record_run(recorder, run, prices, str(device))
-    run.tracking = recorder.location
+    with profiled("tracking"):
+        record_run(recorder, run, prices, str(device))
+        run.tracking = recorder.location
     return run
 
 

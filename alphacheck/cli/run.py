@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.exceptions import AlphacheckError
+
+if TYPE_CHECKING:
+    from alphacheck.profiling import Profile
 
 __all__ = ["run"]
 
@@ -82,6 +87,11 @@ __all__ = ["run"]
     help="Train a variant's folds one after another, or its independent folds at once as one stacked "
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
 )
+@click.option(
+    "--profile", is_flag=True, envvar="ALPHACHECK_PROFILE",
+    help="Time each stage (imports, data, features, training, backtest, stress, plots, tearsheets, "
+    "tracking, shutdown, ...): print the table at exit and write profile.json to the run folder.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -108,6 +118,7 @@ def run(
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    profile: bool,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -125,6 +136,7 @@ def run(
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
+    recording = _start_profile() if profile else None
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         from alphacheck import pipeline
@@ -191,6 +203,30 @@ def run(
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
+    if recording is not None:
+        recording.folder = result.output_dir
+        recording.enter("shutdown")
+
+
+def _start_profile() -> Profile:
+    """Start timing the stages; the table and ``profile.json`` come at exit, once the shutdown is timed.
+
+    The exit handler is registered before the libraries are imported, so it
+    runs after theirs (exit handlers run last registered, first called).
+    """
+    from alphacheck.profiling import Profile
+
+    recording = Profile().start()
+    atexit.register(_end_profile, recording)
+    return recording
+
+
+def _end_profile(recording: Profile) -> None:
+    recording.stop()
+    if recording.folder is None:  # the run failed: no run folder to write into
+        return
+    path = recording.write(recording.folder)
+    click.echo(f"\nprofile (wall seconds per stage; also in {path}):\n{recording.format()}", err=True)
 
 
 def _refuse_unconfirmed_cluster(config, executor: str | None, ray_address: str | None) -> None:

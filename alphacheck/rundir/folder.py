@@ -16,6 +16,7 @@ below), and every one of them gets the same :class:`RunResult`.
 ``manifest.json``        the run id and the SHA-256 of the files above (:mod:`alphacheck.rundir.manifest`)
 ``models/``              ``<variant>.pt`` and ``<variant>.onnx``, the last fold's model
 ``plots/``, ``tearsheets/``, ``summary.md``, ``index.html``: the report
+``profile.json``         with ``--profile``: seconds per stage (:mod:`alphacheck.profiling`)
 =======================  ==========================================================
 
 Reading never reloads prices nor re-runs a backtest unless asked
@@ -54,6 +55,7 @@ __all__ = [
     "PORTFOLIO_FILE",
     "PORTFOLIO_WEIGHTS_FILE",
     "PREDICTIONS_FILE",
+    "PROFILE_FILE",
     "RETURNS_FILE",
     "RUN_OUTPUTS",
     "SUMMARY_FILE",
@@ -82,13 +84,14 @@ INDEX_FILE = "index.html"
 MODELS_DIR = "models"
 PLOTS_DIR = "plots"
 TEARSHEETS_DIR = "tearsheets"
+PROFILE_FILE = "profile.json"
 
 _REQUIRED = (CONFIG_FILE, PREDICTIONS_FILE, METRICS_FILE)
 # The results a manifest vouches for (the report, models and comparisons are drawn from them).
 _RESULTS = (CONFIG_FILE, PREDICTIONS_FILE, RETURNS_FILE, METRICS_FILE, PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)
 #: Every name a run writes at the top of its folder (what ``--overwrite`` may replace).
 RUN_OUTPUTS = frozenset(
-    {*_RESULTS, MANIFEST_FILE, SUMMARY_FILE, INDEX_FILE, MODELS_DIR, PLOTS_DIR, TEARSHEETS_DIR}
+    {*_RESULTS, MANIFEST_FILE, SUMMARY_FILE, INDEX_FILE, MODELS_DIR, PLOTS_DIR, TEARSHEETS_DIR, PROFILE_FILE}
 )
 
 
