@@ -90,6 +90,11 @@ __all__ = ["run"]
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
 )
 @click.option(
+    "--no-report", is_flag=True,
+    help="Skip the plots and tearsheets (about 8 s each); predictions, returns, metrics, summary.md and "
+    "index.html are still written. `alphacheck report RUN_DIR` draws them later.",
+)
+@click.option(
     "--profile", is_flag=True, envvar="ALPHACHECK_PROFILE",
     help="Time each stage (imports, data, features, training, backtest, stress, plots, tearsheets, "
     "tracking, shutdown, ...): print the table at exit and write profile.json to the run folder.",
@@ -121,6 +126,7 @@ def run(
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    no_report: bool,
     profile: bool,
     quiet: bool,
     verbose: bool,
@@ -131,7 +137,8 @@ def run(
 
     The folder holds config.yaml, predictions.parquet, returns.parquet,
     metrics.json, plots/, summary.md, index.html, one quantstats tearsheet per
-    ticker and variant and models/<variant>.pt/.onnx; the run is also logged to
+    ticker and variant (plots and tearsheets unless --no-report) and
+    models/<variant>.pt/.onnx; the run is also logged to
     MLflow. Settings come from the scenario file, then the original project's
     environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
     Finished folds are checkpointed: the same command run again after an
@@ -182,7 +189,8 @@ def run(
             )
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
-            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite
+            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
+            report=not no_report,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
