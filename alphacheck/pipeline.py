@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,8 @@ def run(
     progress: NullProgress | None = None,
     report: bool = True,
     overwrite: bool = False,
+    fresh: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -73,6 +75,13 @@ def run(
         Replace a run already in ``output_dir`` (refused otherwise). The run
         writes into a temporary sibling folder that takes ``output_dir``'s place
         only once everything succeeded (:mod:`alphacheck.rundir.staging`).
+    fresh
+        Train every fold again instead of reading the fold checkpoints an
+        earlier run of the same data, settings and code left.
+    environment
+        The environment variables that changed a setting, each with its line
+        (:func:`alphacheck.scenarios.overrides.environment_changes`): written
+        at the top of ``config.yaml`` and logged as ``environment.*`` params.
 
     Raises
     ------
@@ -115,7 +124,8 @@ def run(
         raise
     try:
         result = _train_and_report(
-            scenario, prices, datasets, device, staging, recorder, say, progress, report
+            scenario, prices, datasets, device, staging, recorder, say, progress,
+            _Options(report, fresh, dict(environment or {})),
         )
     except KeyboardInterrupt as exc:
         recorder.end("KILLED")  # MLflow's status for a run its user stopped
@@ -134,6 +144,15 @@ def run(
     return result
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How :func:`run` was asked to run: draw the report, train afresh, the settings the environment changed."""
+
+    report: bool = True
+    fresh: bool = False
+    environment: dict[str, str] = field(default_factory=dict)
+
+
 def _train_and_report(
     scenario: Scenario,
     prices: dict[str, pd.DataFrame],
@@ -142,8 +161,8 @@ def _train_and_report(
     staging: Staging,
     recorder: Recorder,
     say: Callable[[str], None],
-    progress: NullProgress | None = None,
-    report: bool = True,
+    progress: NullProgress | None,
+    options: _Options,
 ) -> RunResult:
     """Train, backtest and stress the scenario, write the run folder, its report and the tracking."""
     from alphacheck.backtest import evaluate
@@ -168,7 +187,11 @@ def _train_and_report(
                 f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
             ),
             progress=progress,
+            fresh=options.fresh,
         )
+    for variant, (reused, total) in walk.reused().items():
+        say(f"{variant}: {reused} of {total} folds read from the fold checkpoints in "
+            f"{walk.checkpoints[variant]} (same data, settings, seed and code); --fresh trains them again")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
     with profiled("backtest"):
@@ -202,9 +225,10 @@ def _train_and_report(
         run = write_run(
             staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
             portfolio=None if book is None else book.frame,
-            portfolio_weights=None if book is None else book.weights,
+            portfolio_weights=None if book is None else book.weights, environment=options.environment,
         )
 
+    report = options.report
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     try:
         build_report(run, tearsheets=report, plots=report, on_progress=say)
@@ -214,6 +238,8 @@ def _train_and_report(
     run.output_dir = staging.commit()
     with profiled("tracking"):
         record_run(recorder, run, prices, str(device))
+        if options.environment:
+            recorder.log_params({f"environment.{name}": line for name, line in options.environment.items()})
         run.tracking = recorder.location
     return run
 

@@ -70,7 +70,7 @@ def audit(
         from alphacheck.audit import format_audit_table, run_audit
         from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides
+        from alphacheck.scenarios.overrides import apply_overrides, environment_changes
 
         load_plugins(plugins)
         config = load_scenario(scenario)
@@ -78,6 +78,8 @@ def audit(
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
+        for line in environment_changes(config, os.environ, flags).values():
+            click.echo(f"environment: {line}", err=True)
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
         if output_file:  # a folder that cannot be made fails now, not after the training checks
             output_file.parent.mkdir(parents=True, exist_ok=True)

@@ -90,6 +90,11 @@ __all__ = ["run"]
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
 )
 @click.option(
+    "--fresh", is_flag=True,
+    help="Train every fold again, ignoring (and replacing) the fold checkpoints an earlier run of the same "
+    "data, settings and code left.",
+)
+@click.option(
     "--no-report", is_flag=True,
     help="Skip the plots and tearsheets (about 8 s each); predictions, returns, metrics, summary.md and "
     "index.html are still written. `alphacheck report RUN_DIR` draws them later.",
@@ -126,6 +131,7 @@ def run(
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    fresh: bool,
     no_report: bool,
     profile: bool,
     quiet: bool,
@@ -142,7 +148,8 @@ def run(
     MLflow. Settings come from the scenario file, then the original project's
     environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
     Finished folds are checkpointed: the same command run again after an
-    interruption resumes from the next fold.
+    interruption resumes from the next fold, and says how many folds it read
+    and from where (--fresh trains them all again).
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
@@ -155,7 +162,7 @@ def run(
         from alphacheck.report import format_metrics_table
         from alphacheck.report.verdicts import format_verdicts, verdict_summary
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides, parse_params
+        from alphacheck.scenarios.overrides import apply_overrides, environment_changes, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
         from alphacheck.walkforward.progress import make_progress
 
@@ -176,7 +183,10 @@ def run(
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         flags.update(parse_params(params))
+        environment = environment_changes(config, os.environ, flags)
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
+        for line in environment.values():  # once, before any work: no setting changes unseen
+            click.echo(f"environment: {line}", err=True)
         require_yahoo_for_update(update, config.data.source)
         recorder = None
         if not no_tracking:
@@ -190,7 +200,7 @@ def run(
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
             config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
-            report=not no_report,
+            report=not no_report, fresh=fresh, environment=environment,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None

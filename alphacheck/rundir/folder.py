@@ -205,12 +205,18 @@ def portfolio_tearsheet_file(folder: Path, variant: str) -> Path:
     return Path(folder) / TEARSHEETS_DIR / f"portfolio-{variant}.html"
 
 
-def write_config(folder: Path, scenario: Scenario) -> Path:
-    """Write the resolved scenario as ``config.yaml`` into ``folder`` (created)."""
+def write_config(folder: Path, scenario: Scenario, environment: Mapping[str, str] | None = None) -> Path:
+    """Write the resolved scenario as ``config.yaml`` into ``folder`` (created).
+
+    ``environment`` (variable -> "EPOCHS=2 overrides training.epochs=20") is
+    written first as comments: the settings below already hold its effect, and
+    a reader sees where they came from.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / CONFIG_FILE
-    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
+    header = "".join(f"# environment: {line}\n" for line in (environment or {}).values())
+    path.write_text(header + yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
     return path
 
 
@@ -235,6 +241,7 @@ def write_run(
     models: Mapping[str, TrainedModel] | None = None,
     portfolio: pd.DataFrame | None = None,
     portfolio_weights: pd.DataFrame | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Write a run's results into ``folder`` and return them as its :class:`RunResult`.
 
@@ -252,9 +259,11 @@ def write_run(
         The last model of each variant, written under ``models/`` (``.pt`` and ``.onnx``).
     portfolio, portfolio_weights
         The books and their weights, with a ``portfolio`` block.
+    environment
+        The settings environment variables changed, atop ``config.yaml`` (:func:`write_config`).
     """
     folder = Path(folder)
-    write_config(folder, scenario)
+    write_config(folder, scenario, environment)
     predictions.to_parquet(folder / PREDICTIONS_FILE, index=False)
     if models:
         write_models(folder, models)

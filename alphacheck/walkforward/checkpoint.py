@@ -5,9 +5,10 @@ fold's fitted calibrator (see :mod:`alphacheck.models.calibration`), its record
 and the trained weights (needed by a warm start of the next fold and for the model
 files). It lives under ``<cache>/folds/<key>/fold-NNNN.pt`` where the key is a
 hash of the data (every value, date and column of every ticker's dataset), the
-feature set, the walk-forward and training settings, the variant, the seed and
-the device type, and the checkpoint format (:data:`CHECKPOINT_FORMAT`): change
-any of them and nothing is reused. Format 2 added the calibrator, so a fold
+feature set, the walk-forward and training settings, the variant, the seed,
+the device type, the checkpoint format (:data:`CHECKPOINT_FORMAT`), the
+alphacheck version and the code a fold's result depends on
+(:func:`code_fingerprint`): change any of them and nothing is reused. Format 2 added the calibrator, so a fold
 saved before calibration existed is never resumed as if it were calibrated. Files are written
 atomically (temporary file, then rename), so a kill leaves either a whole
 checkpoint or none. They load with ``torch.load(weights_only=True)``; one that
@@ -18,7 +19,9 @@ trained again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import os
 import time
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alphacheck import __version__
 from alphacheck.exceptions import CheckpointWarning
 
 if TYPE_CHECKING:
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
 
     from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
-__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
+__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "code_fingerprint", "data_fingerprint", "run_key"]
 
 #: Version of what a checkpoint holds; part of the key. 2: raw P(up) plus the fold's calibrator.
 CHECKPOINT_FORMAT = 2
@@ -61,6 +65,44 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
     return digest.hexdigest()
 
 
+#: The packages whose code decides what a fold trains to (features and labels reach the key through
+#: the data fingerprint, which hashes the datasets they built).
+_FOLD_CODE = ("models", "walkforward")
+
+
+def code_fingerprint(variant: str) -> str:
+    """SHA-256 of the code behind a variant's folds: alphacheck's ``models/`` and ``walkforward/``
+    sources, and the file that defines the variant when it lies outside them (a plugin's).
+
+    A checkpoint trained by other code is not reused: edit the model or the
+    training loop and the next run trains again.
+    """
+    from alphacheck.models.registry import get_variant
+
+    digest = hashlib.sha256(_package_digest().encode())
+    build = get_variant(variant).build
+    try:
+        source = inspect.getsourcefile(build) if build is not None else None
+    except TypeError:  # a class whose module is gone from sys.modules: nothing to read
+        source = None
+    if source is not None and not Path(source).resolve().is_relative_to(_PACKAGE):
+        digest.update(Path(source).read_bytes())  # read on every call: a plugin is the code users edit
+    return digest.hexdigest()
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=1)
+def _package_digest() -> str:
+    """SHA-256 of alphacheck's own fold code, read once per process."""
+    digest = hashlib.sha256()
+    for path in sorted(p for name in _FOLD_CODE for p in (_PACKAGE / name).rglob("*.py")):
+        digest.update(str(path.relative_to(_PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def run_key(
     fingerprint: str,
     scenario: WalkForwardScenario,
@@ -68,7 +110,7 @@ def run_key(
     device: torch.device | str,
     concurrency: str | None = None,
 ) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type, code.
 
     ``concurrency`` names how folds trained together (stacked training and its
     stack sizes); None, training fold by fold, leaves the key as it always was.
@@ -83,6 +125,8 @@ def run_key(
         "variant": _plain(variant),
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
+        "alphacheck": __version__,
+        "code": code_fingerprint(variant.name),
     }
     if concurrency is not None:
         parts["concurrency"] = concurrency

@@ -226,3 +226,5 @@ def test_audit_applies_the_environment_variables_as_run_does(one_torch_thread, t
     checks = _checks(report)
     assert set(checks["shuffled_labels"]["details"]) == {"lightweight"}
     assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight on NASDAQ"}
+    assert "environment: MODEL_VARIANT=lightweight overrides variants=baseline" in result.output
+    assert "environment: TICKERS=NASDAQ overrides data.tickers=SP500" in result.output

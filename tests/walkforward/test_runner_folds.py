@@ -178,3 +178,48 @@ def test_the_scaler_sees_only_the_fitting_rows(datasets):
     }
     mean_later, scale_later = fit_scaler(later, fold)
     assert np.array_equal(mean, mean_later) and np.array_equal(scale, scale_later)
+
+
+def test_fresh_trains_every_fold_again_and_a_rerun_counts_what_it_read(datasets, tmp_path):
+    scenario = _scenario()
+    first = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
+    key = run_key(data_fingerprint(datasets), scenario, scenario.variants[0], "cpu")
+    assert first.reused() == {} and first.checkpoints == {"lightweight": tmp_path / key}
+    again = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
+    assert again.reused() == {"lightweight": (len(first.folds), len(first.folds))}
+    fresh = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path, fresh=True)
+    assert not any(r["resumed"] for r in fresh.folds) and fresh.reused() == {}
+    pd.testing.assert_frame_equal(first.predictions, fresh.predictions)
+    assert FoldStore(tmp_path / key).load(0) is not None  # checkpointed anew
+
+
+PLUGIN = '''
+import torch
+
+
+def build(n_features, **params):
+    # {comment}
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1))
+'''
+
+
+def test_the_key_changes_with_the_code_and_the_version(datasets, tmp_path, monkeypatch):
+    import importlib.util
+
+    from alphacheck.models.registry import VARIANTS, VariantSpec
+    from alphacheck.walkforward import checkpoint
+
+    source = tmp_path / "my_model.py"
+    source.write_text(PLUGIN.format(comment="first"))
+    spec = importlib.util.spec_from_file_location("my_model", source)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(VARIANTS, "mine", VariantSpec(name="mine", description="test", build=module.build))
+    scenario = _scenario()
+    key = run_key("data", scenario, scenario.variants[0], "cpu")
+    mine = checkpoint.code_fingerprint("mine")
+    assert mine != checkpoint.code_fingerprint("lightweight")  # the plugin's file is part of its key
+    source.write_text(PLUGIN.format(comment="edited"))  # the user edits their model
+    assert checkpoint.code_fingerprint("mine") != mine
+    monkeypatch.setattr(checkpoint, "__version__", "99.0")
+    assert run_key("data", scenario, scenario.variants[0], "cpu") != key
