@@ -110,11 +110,14 @@ def run(
     set_cpu_threads(device, scenario.training.cpu_threads)
     with profiled("data"):
         prices = load_prices(scenario.data)
+    say(f"prices: {_span(prices)} ({scenario.data.source}); building features and labels")
     with profiled("features"):
         datasets = {
             ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
             for ticker, frame in prices.items()
         }
+    if not isinstance(recorder, NullRecorder):
+        say("opening the MLflow store (creating a new one takes a few seconds)")
     with profiled("tracking"):
         recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
@@ -146,7 +149,7 @@ def run(
 
 @dataclass(frozen=True)
 class _Options:
-    """How :func:`run` was asked to run: draw the report, train afresh, the settings the environment changed."""
+    """How :func:`run` was asked to run: draw the report? train afresh? what the environment changed."""
 
     report: bool = True
     fresh: bool = False
@@ -166,6 +169,7 @@ def _train_and_report(
 ) -> RunResult:
     """Train, backtest and stress the scenario, write the run folder, its report and the tracking."""
     from alphacheck.backtest import evaluate
+    from alphacheck.backtest.numba_cache import kernel_message
     from alphacheck.backtest.reliability import reliability_section
     from alphacheck.models import seed_everything
     from alphacheck.report.builder import build_report
@@ -193,6 +197,7 @@ def _train_and_report(
         say(f"{variant}: {reused} of {total} folds read from the fold checkpoints in "
             f"{walk.checkpoints[variant]} (same data, settings, seed and code); --fresh trains them again")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
+    say(f"  {kernel_message()}")
 
     with profiled("backtest"):
         evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
@@ -236,12 +241,23 @@ def _train_and_report(
         run.output_dir = staging.commit()
         raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
     run.output_dir = staging.commit()
+    if not isinstance(recorder, NullRecorder):
+        say("logging the run to MLflow: params, metrics, the run folder's files, a child run per variant")
     with profiled("tracking"):
         record_run(recorder, run, prices, str(device))
         if options.environment:
             recorder.log_params({f"environment.{name}": line for name, line in options.environment.items()})
         run.tracking = recorder.location
     return run
+
+
+def _span(prices: dict[str, pd.DataFrame]) -> str:
+    """"SP500 2015-06-01..2018-12-31, 896 bars", or a count for more than a few tickers."""
+    first = min(frame.index[0] for frame in prices.values())
+    last = max(frame.index[-1] for frame in prices.values())
+    bars = max(len(frame) for frame in prices.values())
+    named = ", ".join(prices) if len(prices) <= 8 else f"{len(prices)} tickers"
+    return f"{named} {first:%Y-%m-%d}..{last:%Y-%m-%d}, {bars} bars"
 
 
 def _verdict_sections(

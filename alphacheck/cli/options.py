@@ -16,22 +16,35 @@ from typing import Any
 
 import click
 
-__all__ = ["echo_json", "json_option", "output_file_option", "require_yahoo_for_update", "update_option",
-           "updated_end"]
+__all__ = [
+    "echo_json",
+    "json_option",
+    "output_file_option",
+    "require_yahoo_for_update",
+    "update_option",
+    "updated_end",
+]
 
 
 def output_file_option(help_text: str, required: bool = False) -> Callable:
     """``--output-file FILE``: where a command that writes a single file writes it."""
     return click.option(
-        "--output-file", "output_file", required=required, metavar="FILE",
-        type=click.Path(dir_okay=False, path_type=Path), help=help_text,
+        "--output-file",
+        "output_file",
+        required=required,
+        metavar="FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
     )
 
 
 def json_option(command: Callable) -> Callable:
     """``--json``: the rows as a JSON array of objects on stdout, for scripts."""
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print the rows as a JSON array of objects instead of a table."
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the rows as a JSON array of objects instead of a table.",
     )(command)
 
 
@@ -43,7 +56,8 @@ def echo_json(rows: Sequence[dict[str, Any]]) -> None:
 def update_option(command: Callable) -> Callable:
     """``--update``: with source yahoo, also download the days since the cache's last date."""
     return click.option(
-        "--update", is_flag=True,
+        "--update",
+        is_flag=True,
         help="With source yahoo, also download the days since a cached ticker's last date, up to yesterday "
         "(without it a cached ticker is read over the dates it holds).",
     )(command)

@@ -43,7 +43,9 @@ from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.loader import _model_at, validate_scenario
 from alphacheck.scenarios.schema import Scenario, VariantConfig
 
-__all__ = ["ENV_FIELDS", "apply_overrides", "env_overrides", "environment_changes", "parse_params", "tracking_uri"]
+__all__ = [
+    "ENV_FIELDS", "apply_overrides", "env_overrides", "environment_changes", "parse_params", "tracking_uri",
+]
 
 
 def _names(text: str) -> list[str]:

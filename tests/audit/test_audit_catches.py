@@ -112,7 +112,8 @@ def test_catches_a_centred_mean_of_outside_data_joined_by_date(clean_registry, o
     # causality check can see it; it knows the label, and target leakage fails it.
     (clean_registry / "outside_data.py").write_text(_OUTSIDE_DATA_FEATURE)
     report = clean_registry / "audit.json"
-    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5", "--output-file", str(report)]
+    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5",
+            "--output-file", str(report)]
     result = _audit(*args, *SHORT)
     assert result.exit_code == 1, result.output
     checks = _checks(report)

@@ -25,6 +25,9 @@ def test_a_rerun_says_how_many_folds_it_read_and_from_where(quick_run, tmp_path,
         f"baseline: 4 of 4 folds read from the fold checkpoints in {folder} (same data, settings, seed and "
         "code); --fresh trains them again" in result.output
     )
+    # stderr is not a terminal here: one plain line per fold, no bar redrawn with escape codes
+    assert "  baseline fold 4/4: test 2018-12-19..2018-12-27, read from its checkpoint" in result.output
+    assert "\x1b" not in result.output and "\r" not in result.output
     pd.testing.assert_frame_equal(
         pd.read_parquet(again / "predictions.parquet"), pd.read_parquet(run_dir / "predictions.parquet")
     )

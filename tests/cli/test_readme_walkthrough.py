@@ -27,7 +27,9 @@ from alphacheck.tracking.mlflow_recorder import recent_runs
 README = Path(__file__).resolve().parents[2] / "README.md"
 MARK = "<!-- walkthrough: tests/cli/test_readme_walkthrough.py runs these commands as written -->"
 
-_spec = importlib.util.spec_from_file_location("walk_browser", Path(__file__).parents[1] / "report" / "browser.py")
+_spec = importlib.util.spec_from_file_location(
+    "walk_browser", Path(__file__).parents[1] / "report" / "browser.py"
+)
 browser = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(browser)
 
@@ -74,6 +76,12 @@ def test_the_readme_walkthrough_runs_offline_as_written(shared_yahoo_dir, tmp_pa
     # EPOCHS changed a setting: said once, first, and recorded in config.yaml and MLflow
     notice = "environment: EPOCHS=1 overrides training.epochs=20"
     assert outputs[3].splitlines()[0] == notice and outputs[3].count(notice) == 1
+    run_output = outputs[3]
+    steps = ["prices: SPY 2018-01-02..2023-12-29, 1509 bars (sample); building features and labels",
+             "opening the MLflow store", "training baseline walk-forward", "backtesting", "backtest kernels",
+             "writing the report", "logging the run to MLflow", "run folder:"]  # fmt: skip
+    positions = [run_output.index(step) for step in steps]
+    assert positions == sorted(positions), dict(zip(steps, positions))
     config = (tmp_path / folder / "config.yaml").read_text()
     assert config.startswith("# environment: EPOCHS=1 overrides training.epochs=20\n")
     assert yaml.safe_load(config)["training"]["epochs"] == 1
