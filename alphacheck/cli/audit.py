@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
-from alphacheck.cli.options import output_file_option
+from alphacheck.cli.options import complete_scenario, output_file_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["audit"]
 
 
 @click.command()
-@click.argument("scenario", metavar="FILE_OR_NAME")
+@click.argument("scenario", metavar="FILE_OR_NAME", shell_complete=complete_scenario)
 @click.option(
     "--folds", type=int, default=2, show_default=True, help="Walk-forward folds the training checks train."
 )

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
-from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
+from alphacheck.cli.options import (
+    check_tracking_flags,
+    complete_scenario,
+    require_yahoo_for_update,
+    tracking_options,
+    update_option,
+    updated_end,
+)
 from alphacheck.exceptions import AlphacheckError
 
 if TYPE_CHECKING:
@@ -22,7 +29,7 @@ __all__ = ["run"]
 
 
 @click.command()
-@click.argument("scenario", default="default", metavar="[SCENARIO.yaml]")
+@click.argument("scenario", default="default", metavar="[SCENARIO.yaml]", shell_complete=complete_scenario)
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
     help="Run folder (default: runs/<scenario>-<timestamp>/). One that holds another run is refused "
@@ -49,16 +56,7 @@ __all__ = ["run"]
     help="A variant hyperparameter (enhanced.hidden_size=64) or any scenario field (backtest.fees_bps=2); "
     "repeatable, VALUE is YAML.",
 )
-@click.option(
-    "--tracking-uri", metavar="URI",
-    help="MLflow tracking store or server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
-)
-@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
-@click.option(
-    "--tracking", "tracking_mode", type=click.Choice(["strict", "fallback"]), default="strict", show_default=True,
-    help="When the tracking server cannot be reached: stop before training (strict) or log to "
-    "sqlite:///mlflow.db here and say so (fallback).",
-)
+@tracking_options
 @click.option(
     "--source", type=click.Choice(["sample", "yahoo", "csv"]),
     help="Price source (overrides data.source).",
@@ -151,8 +149,7 @@ def run(
     interruption resumes from the next fold, and says how many folds it read
     and from where (--fresh trains them all again).
     """
-    if tracking_uri and no_tracking:
-        raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
+    check_tracking_flags(tracking_uri, no_tracking)
     recording = _start_profile() if profile else None
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
