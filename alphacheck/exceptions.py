@@ -18,6 +18,7 @@ __all__ = [
     "DataError",
     "DataWarning",
     "DeviceError",
+    "ExportWarning",
     "LeakageError",
     "ReportError",
     "TrackingError",
@@ -59,6 +60,10 @@ class AlphacheckWarning(UserWarning):
 
 class DataWarning(AlphacheckWarning):
     """Price data that is possible but deserves a look."""
+
+
+class ExportWarning(AlphacheckWarning):
+    """A model file could not be written in one format (ONNX); the others hold the model."""
 
 
 class CheckpointWarning(AlphacheckWarning):

@@ -188,6 +188,12 @@ def _record_model(recorder: Recorder, run: RunFolder, variant: str) -> None:
     checkpoint = run.path / "models" / f"{variant}.pt"
     if not checkpoint.is_file():
         return
+    skops_file = checkpoint.with_suffix(".skops")
+    if skops_file.is_file():
+        # An estimator: its skops file is the model; MLflow's flavours would pickle it.
+        recorder.log_artifact(checkpoint, "model")
+        recorder.log_artifact(skops_file, "model")
+        return
     from alphacheck.models.export import load_model_file
 
     model, config = load_model_file(checkpoint)

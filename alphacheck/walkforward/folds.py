@@ -211,7 +211,7 @@ def train_fold(
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
         proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
         return TrainedFold(proba, {**saved["record"], "resumed": True}, saved["state"])
-    from alphacheck.walkforward.trainer import SequenceClassifier
+    from alphacheck.walkforward.estimators import fold_classifier
 
     for role in ("fit", "val"):
         if len(parts[role].y) == 0 or len(np.unique(parts[role].y)) < 2:
@@ -222,7 +222,7 @@ def train_fold(
     training = variant.training_config(scenario.training)
     progress = progress or NullProgress()
     progress.start_fold(fold.index, training.epochs)
-    model = SequenceClassifier(
+    model = fold_classifier(variant.name)(
         variant.name,
         variant.params,
         training,

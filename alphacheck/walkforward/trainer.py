@@ -127,6 +127,7 @@ class SequenceClassifier:
         model = get_variant(name).build_model(xt.shape[2], params).to(device)
         if init_state is not None:
             model.load_state_dict(init_state)
+        _check_output(name, model, xt[:2])
         learning_rate = _learning_rate(name, self.params if name == self.variant else {}, params, cfg)
         optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=cfg.weight_decay)
         schedule = None
@@ -170,6 +171,21 @@ class SequenceClassifier:
             for chunk in _tensor(x, device).split(4096):
                 outputs.append(torch.sigmoid(self.model_(chunk)).cpu())
         return torch.cat(outputs).numpy().astype("float64")
+
+
+def _check_output(name: str, model: torch.nn.Module, x: torch.Tensor) -> None:
+    """Refuse a module that does not return one finite-shaped logit per sequence (a plugin's, typically)."""
+    from alphacheck.exceptions import ConfigError
+
+    model.eval()  # no dropout: this forward pass draws nothing from the random generators
+    with torch.no_grad():
+        out = model(x)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(x),):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ConfigError(
+            f"variant {name!r}: its module returned {shape} for a batch of {len(x)} sequences; it must return "
+            f"one logit per sequence, shape ({len(x)},) (e.g. .squeeze(-1) a (batch, 1) output)"
+        )
 
 
 def _learning_rate(name: str, overrides: dict[str, Any], resolved: dict[str, Any], cfg: Any) -> float:
