@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +174,7 @@ def _train_and_report(
         "device": str(device),
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
+        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -198,6 +199,31 @@ def _train_and_report(
     build_report(folder, tearsheets=report, plots=report, on_progress=say)
     record_run(recorder, folder, prices, str(device))
     return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
+
+
+def _verdict_sections(scenario, prices, predictions, evaluation, say) -> dict[str, Any]:
+    """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
+
+    The audit is the part that needs no training; its run-wide checks and
+    each strategy's too-good-to-be-true check go into that strategy's verdict.
+    """
+    from alphacheck.audit.per_strategy import strategy_findings
+    from alphacheck.backtest.evidence import judge_run
+
+    say("judging: audit without training, matched nulls, verdicts")
+    sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes)
+    records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    backtest = scenario.backtest
+    trials, verdicts = judge_run(
+        records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
+    )
+    return {
+        "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
+        "trials": trials.as_dict(),
+        "matched_null": evaluation.matched_null,
+        "audit": {c.name: {"verdict": c.verdict, "summary": c.summary} for c in report.checks},
+    }
 
 
 def _portfolio(scenario, prices, walk, output_dir, say):

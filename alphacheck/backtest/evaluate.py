@@ -8,6 +8,14 @@ sweep of each variant. Baselines use the same decision dates as the variants:
 - ``always_long`` says "up" every day, traded by the same policy and costs;
 - ``random`` draws P(up) uniformly (seeded), ``random_draws`` times; its
   metrics are the mean over draws, its spread is in ``baselines``.
+
+Every variant on every ticker is a trial: the probabilistic Sharpe ratio
+(``psr``) and, with more than one trial counted, the deflated one (``dsr``)
+are computed over all of them (:mod:`alphacheck.backtest.trials`); baselines
+get neither. Each variant also gets its matched null (``null_draws`` circular
+shifts of its own weights, :mod:`alphacheck.backtest.null`) and a
+:class:`~alphacheck.backtest.evidence.StrategyRecord` from which the run's
+verdicts are judged.
 """
 
 from __future__ import annotations
@@ -19,16 +27,17 @@ import numpy as np
 import pandas as pd
 
 from alphacheck.backtest.engine import Simulation
+from alphacheck.backtest.evidence import StrategyRecord
 from alphacheck.backtest.metrics import sharpe_ratio
 from alphacheck.backtest.significance import (
     MIN_PREDICTIONS,
     SmallSampleWarning,
     break_even_cost,
-    deflated_sharpe_ratio,
     sharpe_bootstrap_interval,
     spa_test,
 )
 from alphacheck.backtest.strategies import TickerBacktest, run_backtest
+from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
 from alphacheck.scenarios.schema import BacktestConfig
 
 __all__ = ["BASELINES", "METRIC_NAMES", "RETURN_COLUMNS", "Evaluation", "evaluate"]
@@ -65,6 +74,9 @@ class Evaluation:
 
     ``returns[(ticker, strategy)]`` are the net per-bar returns; ``frame`` is
     the long table written to ``returns.parquet`` (see ``RETURN_COLUMNS``).
+    ``trials`` are the run's trials; ``matched_null[ticker][variant]`` where
+    each variant falls among its null draws; ``records[(ticker, variant)]``
+    what its verdict is judged from.
     """
 
     metrics: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
@@ -75,6 +87,9 @@ class Evaluation:
     baselines: dict[str, dict[str, object]] = field(default_factory=dict)
     significance: dict[str, dict[str, object]] = field(default_factory=dict)
     cost_sweep: dict[str, dict[str, dict[str, list[float]]]] = field(default_factory=dict)
+    trials: Trials | None = None
+    matched_null: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
+    records: dict[tuple[str, str], StrategyRecord] = field(default_factory=dict)
 
 
 def evaluate(
@@ -98,10 +113,48 @@ def evaluate(
     Evaluation
     """
     result = Evaluation()
-    backtests = run_backtest(predictions, prices, config, seed=seed)
+    backtests = run_backtest(predictions, prices, config, null_draws=config.null_draws, seed=seed)
     frames = [_evaluate_ticker(result, ticker, bt, config, seed) for ticker, bt in backtests.items()]
     result.frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RETURN_COLUMNS)
+    for ticker, bt in backtests.items():
+        for variant in bt.decisions.variants:
+            result.records[(ticker, variant)] = _record(result, ticker, variant, bt, prices[ticker], config)
+    if result.records:
+        result.trials = count_trials({key: r.returns for key, r in result.records.items()}, config.trials)
+        for (ticker, variant), record in result.records.items():
+            result.metrics[ticker][variant].update(deflated_sharpe(record.returns, result.trials))
     return result
+
+
+def _record(
+    result: Evaluation,
+    ticker: str,
+    variant: str,
+    bt: TickerBacktest,
+    prices: pd.DataFrame,
+    config: BacktestConfig,
+) -> StrategyRecord:
+    """What a variant's verdict on one ticker is judged from; its matched-null summary on the way."""
+    from alphacheck.data.validation import stale_open_years
+
+    scores = result.metrics[ticker][variant]
+    net = bt.sim.net_return
+    null = bt.null[variant]
+    result.matched_null.setdefault(ticker, {})[variant] = null.summary(scores["sharpe"], scores["turnover"])
+    sweep = result.cost_sweep[ticker][variant]
+    stale = {}
+    if config.execution == "next_open":  # the fills are at opens: are they real ones?
+        stale = stale_open_years(prices.loc[net.index[0] : net.index[-1]])
+    return StrategyRecord(
+        returns=net[variant].to_numpy(),
+        benchmark_returns=net["buy_and_hold"].to_numpy(),
+        null_sharpes=null.sharpe,
+        cost_sweep=(sweep["cost_bps_per_side"], sweep["sharpe"]),
+        n_predictions=int(scores["n_predictions"]),
+        exposure=float(scores["exposure"]),
+        classification={k: scores[k] for k in ("accuracy", "majority_rate", "binomial_p_value")},
+        stale_opens=tuple(stale.items()),
+    )
 
 
 def _evaluate_ticker(
@@ -169,13 +222,9 @@ def _significance(
     metrics = result.metrics[ticker]
     variants = bt.decisions.variants
     net = bt.sim.net_return
-    per_period = [sharpe_ratio(net[v].to_numpy(), 1) for v in variants]
-    sharpe_variance = float(np.nanvar(per_period, ddof=1)) if len(variants) > 1 else None
-    trials = max(config.trials or 0, len(variants))  # never fewer than the variants run here
     for name in [*variants, "always_long", "buy_and_hold"]:
         low, high = sharpe_bootstrap_interval(net[name].to_numpy(), config.bootstrap_reps, seed=seed)
         metrics[name].update(sharpe_ci_low=low, sharpe_ci_high=high)
-        metrics[name]["dsr"] = deflated_sharpe_ratio(net[name].to_numpy(), trials, sharpe_variance)
     spa = spa_test(net["buy_and_hold"].to_numpy(), net[variants].to_numpy(), config.bootstrap_reps, seed=seed)
     levels = list(config.cost_levels_bps)
     swept = bt.sweep.net_return
@@ -191,7 +240,6 @@ def _significance(
         }
     result.cost_sweep[ticker] = sweep
     result.significance[ticker] = {
-        "trials": trials,
         "spa_vs_buy_and_hold": spa,
         "break_even_cost": break_even,
     }

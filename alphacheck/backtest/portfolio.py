@@ -19,6 +19,7 @@ Strategies:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +27,8 @@ import pandas as pd
 
 from alphacheck.backtest.allocation import allocate, carry_proba, equal_weights, rebalance_mask, select
 from alphacheck.backtest.engine import PortfolioSimulation, simulate_portfolio
-from alphacheck.backtest.positions import trailing_volatility
 from alphacheck.backtest.scoring import CLASSIFICATION_NAMES, Window, score_window
+from alphacheck.backtest.strategies import sizing_volatility
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
 
@@ -78,6 +79,7 @@ def strategy_weights(
     prices: dict[str, pd.DataFrame],
     backtest: BacktestConfig,
     portfolio: PortfolioConfig,
+    volatility: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Target weights of one variant's book on its rebalance dates (``NaN`` on the others).
 
@@ -91,19 +93,24 @@ def strategy_weights(
         Policy and thresholds; ``volatility_days`` for ``inverse_volatility``.
     portfolio
         Selection, allocation, caps and schedule.
+    volatility
+        Per ticker, the trailing volatility to read instead of the prices' (a
+        shock's, read on each fold's own path).
     """
     carried = carry_proba(proba)
     values = carried.to_numpy(dtype="float64")
-    volatility = None
+    known = None
     if portfolio.allocation == "inverse_volatility":
-        volatility = np.column_stack(
-            [_volatility_at(prices[t], carried.index, backtest) for t in carried.columns]
-        )
+        series = {t: (volatility or {}).get(t) for t in carried.columns}
+        series = {
+            t: s if s is not None else sizing_volatility(prices[t], backtest) for t, s in series.items()
+        }
+        known = np.column_stack([_known_at(series[t], carried.index) for t in carried.columns])
     side = select(values, backtest.policy, backtest.upper, backtest.lower, portfolio.selection, portfolio.k)
     weights = allocate(
         side,
         values,
-        volatility,
+        known,
         portfolio.allocation,
         backtest.upper,
         backtest.lower,
@@ -113,10 +120,9 @@ def strategy_weights(
     return _on_schedule(pd.DataFrame(weights, index=carried.index, columns=carried.columns), portfolio)
 
 
-def _volatility_at(prices: pd.DataFrame, dates: pd.DatetimeIndex, backtest: BacktestConfig) -> np.ndarray:
-    """Trailing volatility known at each date: the ticker's latest bar on or before it."""
-    volatility = trailing_volatility(prices["close"], backtest.volatility_days)
-    return volatility.reindex(volatility.index.union(dates)).ffill().reindex(dates).to_numpy()
+def _known_at(series: pd.Series, dates: pd.DatetimeIndex) -> np.ndarray:
+    """The latest value on or before each date (a ticker without a bar that day keeps its last one)."""
+    return series.reindex(series.index.union(dates)).ffill().reindex(dates).to_numpy()
 
 
 def _on_schedule(weights: pd.DataFrame, portfolio: PortfolioConfig) -> pd.DataFrame:
@@ -140,6 +146,7 @@ def backtest_portfolio(
     slippage_bps: float | None = None,
     benchmarks: bool = True,
     keep_weights: bool = True,
+    volatility: Mapping[str, pd.Series] | None = None,
 ) -> PortfolioBacktest:
     """Simulate every variant's book and the benchmarks in one vectorbt call, and score them.
 
@@ -159,6 +166,9 @@ def backtest_portfolio(
         Add ``equal_weight`` and ``equal_weight_hold``.
     keep_weights
         Keep each ticker's weight per bar (``False``: returns and totals only).
+    volatility
+        Per ticker, the trailing volatility ``inverse_volatility`` reads
+        (default: from ``prices``).
 
     Returns
     -------
@@ -168,7 +178,8 @@ def backtest_portfolio(
     panels = {v: proba_panel(predictions, v) for v in variants}
     first = panels[variants[0]]
     weights = {
-        v: strategy_weights(panels[v].reindex_like(first), prices, backtest, portfolio) for v in variants
+        v: strategy_weights(panels[v].reindex_like(first), prices, backtest, portfolio, volatility)
+        for v in variants
     }
     if benchmarks:
         weights.update(_benchmarks(first, portfolio))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from alphacheck.backtest.metrics import (
     PERIODS_PER_YEAR,
@@ -18,11 +17,10 @@ from alphacheck.backtest.metrics import (
     confusion_metrics,
     hit_rate,
     probability_metrics,
-    sharpe_ratio,
     trade_metrics,
     trading_metrics,
 )
-from alphacheck.backtest.significance import MIN_PREDICTIONS, accuracy_test, probabilistic_sharpe_ratio
+from alphacheck.backtest.significance import MIN_PREDICTIONS, accuracy_test
 
 __all__ = ["CLASSIFICATION_NAMES", "Window", "score_window"]
 
@@ -87,7 +85,6 @@ def score_window(
         turnover=float(np.sum(window.traded) / n_bars * periods_per_year) if n_bars else float("nan"),
         exposure=float(np.mean(np.asarray(window.position) != 0)) if n_bars else float("nan"),
         costs_paid=float(np.sum(window.costs_cash) / init_cash),
-        psr=_psr(net),
         n_predictions=0 if window.predicted_up is None else len(window.predicted_up),
         n_bars=n_bars,
     )
@@ -117,12 +114,3 @@ def _classification(window: Window) -> dict[str, float]:
     scores["majority_rate"] = majority
     scores.update(accuracy_test(int(np.sum(up == label)), len(up), majority))
     return scores
-
-
-def _psr(returns: np.ndarray) -> float:
-    if len(returns) < 3 or np.std(returns) == 0:
-        return float("nan")
-    sharpe = sharpe_ratio(returns, periods_per_year=1)
-    return probabilistic_sharpe_ratio(
-        sharpe, len(returns), float(stats.skew(returns)), float(stats.kurtosis(returns, fisher=False))
-    )

@@ -2,8 +2,9 @@
 
 - accuracy: Wilson interval, one-sided binomial test against the majority-class
   rate of the same dates (scipy);
-- Sharpe: stationary-bootstrap interval (arch), probabilistic Sharpe ratio and
-  deflated Sharpe ratio (Bailey and Lopez de Prado, 2012 and 2014);
+- Sharpe: stationary-bootstrap interval (arch), alone or paired with another
+  series, probabilistic Sharpe ratio and deflated Sharpe ratio (Bailey and
+  Lopez de Prado, 2012 and 2014);
 - variants against buy-and-hold: Hansen's SPA test (arch);
 - break-even cost: where the Sharpe ratio of a cost sweep crosses a target.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "percentile_interval",
     "probabilistic_sharpe_ratio",
     "sharpe_bootstrap_interval",
+    "sharpe_difference_interval",
     "spa_test",
 ]
 
@@ -155,6 +157,35 @@ def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, 
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def sharpe_difference_interval(
+    returns_a: np.ndarray,
+    returns_b: np.ndarray,
+    reps: int = 1000,
+    block_days: float = 10.0,
+    level: float = 0.95,
+    seed: int = 0,
+    periods_per_year: int = PERIODS_PER_YEAR,
+) -> dict[str, float]:
+    """Percentile interval of ``Sharpe(B) - Sharpe(A)`` (annualised) from a paired stationary bootstrap.
+
+    Both series are resampled with the same blocks of dates, so their
+    correlation is kept.
+    """
+    from arch.bootstrap import StationaryBootstrap
+
+    a = np.asarray(returns_a, dtype="float64")
+    b = np.asarray(returns_b, dtype="float64")
+    observed = sharpe_ratio(b, periods_per_year) - sharpe_ratio(a, periods_per_year)
+    if len(a) < 3 or not np.isfinite(observed):
+        return {"difference": observed, "ci_low": float("nan"), "ci_high": float("nan")}
+    bootstrap = StationaryBootstrap(block_days, a, b, seed=np.random.default_rng(seed))
+    draws = bootstrap.apply(
+        lambda x, y: np.array([sharpe_ratio(y, periods_per_year) - sharpe_ratio(x, periods_per_year)]), reps
+    )[:, 0]
+    low, high = percentile_interval(draws, level)
+    return {"difference": float(observed), "ci_low": low, "ci_high": high}
 
 
 def spa_test(

@@ -22,12 +22,13 @@ vectorbt call (columns are independent, so the figures do not depend on it).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.backtest.engine import Simulation, simulate_weights
+from alphacheck.backtest.null import NullDraws, simulate_null
 from alphacheck.backtest.positions import direction_from_proba, position_weights, trailing_volatility
 from alphacheck.backtest.scoring import Window, score_window
 from alphacheck.scenarios.schema import BacktestConfig
@@ -104,6 +105,9 @@ class TickerBacktest:
         ``None`` without a cost sweep.
     random_proba
         The random predictor's draws, shape ``(draws, dates)``.
+    null
+        Each variant's matched null (circular shifts of its weights, traded at
+        the same costs); empty without ``null_draws``.
     threshold, init_cash
         From the configuration: "up" above ``threshold``; starting equity.
     """
@@ -114,6 +118,7 @@ class TickerBacktest:
     random_proba: np.ndarray
     threshold: float
     init_cash: float
+    null: dict[str, NullDraws] = field(default_factory=dict)
 
     def signal(self, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """``(predicted_up, proba)`` of a strategy per decision date; ``None`` where it has none."""
@@ -173,6 +178,7 @@ def run_backtest(
     *,
     baselines: bool = True,
     cost_sweep: bool = True,
+    null_draws: int = 0,
     seed: int = 0,
     volatility: Mapping[str, pd.Series] | None = None,
 ) -> dict[str, TickerBacktest]:
@@ -192,8 +198,11 @@ def run_backtest(
         Add ``always_long`` and ``config.random_draws`` random predictors.
     cost_sweep
         Simulate each variant at every ``config.cost_levels_bps`` too.
+    null_draws
+        Trade this many circular shifts of each variant's weights at the same
+        costs (its matched null, :mod:`alphacheck.backtest.null`); 0: none.
     seed
-        Seed of the random predictor's draws.
+        Seed of the random predictor's draws and of the null's shifts.
     volatility
         Per ticker, the trailing volatility that ``sizing: volatility`` reads at
         each decision date; by default computed from ``prices``. The shocks pass
@@ -216,13 +225,34 @@ def run_backtest(
             sizing,
         )
     sims = _simulate_all(prices, main, config)
+    null = {
+        t: _null(prices[t], main[t].weights[d.variants], config, (fees, slippage), null_draws, seed, t)
+        for t, d in by_ticker.items()
+    }
     sweeps = _simulate_all(prices, sweep, config) if cost_sweep else dict.fromkeys(by_ticker)
     return {
         ticker: TickerBacktest(
-            decided, sims[ticker], sweeps[ticker], random_proba[ticker], config.threshold, config.init_cash
+            decided,
+            sims[ticker],
+            sweeps[ticker],
+            random_proba[ticker],
+            config.threshold,
+            config.init_cash,
+            null[ticker],
         )
         for ticker, decided in by_ticker.items()
     }
+
+
+def _null(prices, weights, config, costs, draws, seed, ticker) -> dict[str, NullDraws]:
+    """The variants' matched nulls at the variants' costs, one ticker and variant at a time (memory)."""
+    if not draws:
+        return {}
+
+    def simulate(shifted: pd.DataFrame) -> Simulation:
+        return simulate_weights(prices, shifted, config.execution, *costs, config.fixed_fee, config.init_cash)
+
+    return simulate_null(weights, draws, seed, ticker, simulate)
 
 
 @dataclass

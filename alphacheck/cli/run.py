@@ -119,6 +119,7 @@ def run(
         from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
         from alphacheck.report import format_metrics_table
+        from alphacheck.report.verdicts import format_verdicts, verdict_summary
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
@@ -154,12 +155,17 @@ def run(
         result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
+    verdicts = result.metrics.get("verdict")
+    if verdicts:
+        click.echo(format_verdicts(verdicts) + "\n")
     click.echo(format_metrics_table(result.metrics["metrics"]))
     _echo_portfolio_table(result.metrics)
     _echo_stress_tables(result.metrics)
     if not quiet:
         click.echo(f"\nrun folder: {result.output_dir}", err=True)
         click.echo(f"tracking:   {result.tracking}", err=True)
+    if verdicts:  # the answer is the last line a user sees
+        click.echo(verdict_summary(verdicts))
 
 
 def _refuse_unconfirmed_cluster(config, executor: str | None, ray_address: str | None) -> None:

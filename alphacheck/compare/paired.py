@@ -2,7 +2,8 @@
 
 - McNemar (exact binomial on the discordant pairs) on right/wrong calls;
 - Diebold-Mariano on log loss, with a Newey-West (Bartlett) long-run variance;
-- a stationary-bootstrap interval for the difference in Sharpe ratios;
+- a stationary-bootstrap interval for the difference in Sharpe ratios (from
+  ``alphacheck.backtest.significance``, where the verdict uses it too);
 - Hansen's model confidence set (``arch.bootstrap.MCS``) across variants;
 - the minimum track record length (Bailey and Lopez de Prado, 2012): how many
   days of returns show one Sharpe ratio above another at a given confidence.
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alphacheck.backtest.metrics import PERIODS_PER_YEAR, sharpe_ratio
-from alphacheck.backtest.significance import percentile_interval
+from alphacheck.backtest.metrics import sharpe_ratio
+from alphacheck.backtest.significance import sharpe_difference_interval
 
 __all__ = [
     "diebold_mariano",
@@ -99,35 +100,6 @@ def diebold_mariano(loss_a: np.ndarray, loss_b: np.ndarray, lag: int | None = No
         "p_value": float(p_value),
         "lag": lag,
     }
-
-
-def sharpe_difference_interval(
-    returns_a: np.ndarray,
-    returns_b: np.ndarray,
-    reps: int = 1000,
-    block_days: float = 10.0,
-    level: float = 0.95,
-    seed: int = 0,
-    periods_per_year: int = PERIODS_PER_YEAR,
-) -> dict[str, float]:
-    """Percentile interval of ``Sharpe(B) - Sharpe(A)`` (annualised) from a paired stationary bootstrap.
-
-    Both series are resampled with the same blocks of dates, so their
-    correlation is kept.
-    """
-    from arch.bootstrap import StationaryBootstrap
-
-    a = np.asarray(returns_a, dtype="float64")
-    b = np.asarray(returns_b, dtype="float64")
-    observed = sharpe_ratio(b, periods_per_year) - sharpe_ratio(a, periods_per_year)
-    if len(a) < 3 or not np.isfinite(observed):
-        return {"difference": observed, "ci_low": float("nan"), "ci_high": float("nan")}
-    bootstrap = StationaryBootstrap(block_days, a, b, seed=np.random.default_rng(seed))
-    draws = bootstrap.apply(
-        lambda x, y: np.array([sharpe_ratio(y, periods_per_year) - sharpe_ratio(x, periods_per_year)]), reps
-    )[:, 0]
-    low, high = percentile_interval(draws, level)
-    return {"difference": float(observed), "ci_low": low, "ci_high": high}
 
 
 def model_confidence_set(

@@ -62,6 +62,7 @@ def build_report(
     """
     from alphacheck.report.html import render_index
     from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
+    from alphacheck.report.verdicts import verdict_html, verdict_markdown
 
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
@@ -80,8 +81,10 @@ def build_report(
     books = _write_portfolio(run, drawn if plots else None, tearsheets)
     config = run.scenario.model_dump(mode="json")
     summary = run.path / "summary.md"
+    verdicts = run.metrics.get("verdict") or {}
+    verdict_section = verdict_markdown(verdicts) if verdicts else ""
     with report_stage("summary.md", run.path):
-        summary.write_text(_summary_header(run) + render_markdown(tables))
+        summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
     index = run.path / "index.html"
     links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
@@ -89,8 +92,9 @@ def build_report(
                  for t in run.tickers for v in run.variants
                  if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
     links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
+    block = verdict_html(verdicts) if verdicts else ""
     with report_stage("index.html", run.path):
-        index.write_text(render_index(config, tables, drawn, links, run.path))
+        index.write_text(render_index(config, tables, drawn, links, run.path, block))
     return ReportFiles(index, summary, drawn, written)
 
 

@@ -22,6 +22,9 @@ th { background: #f3f3f3; } td.key { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; margin-bottom: 1em; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dt { font-weight: bold; }
+.verdict h3 { margin: 0.6em 0 0.2em; } .verdict small { font-weight: normal; color: #555; }
+.verdict.edge strong { color: #1a7f37; } .verdict.no_edge strong { color: #b42318; }
+.verdict.inconclusive strong { color: #9a6700; } .verdict.leak_suspected strong { color: #fff; background: #b42318; }
 """
 
 
@@ -31,6 +34,7 @@ def render_index(
     plots: dict[str, Path],
     tearsheets: dict[str, Path],
     run_dir: Path,
+    verdicts: str = "",
 ) -> str:
     """The page's HTML.
 
@@ -46,6 +50,8 @@ def render_index(
         Link text -> tearsheet path.
     run_dir
         The run folder; paths are written relative to it.
+    verdicts
+        The verdicts block (:func:`alphacheck.report.verdicts.verdict_html`), shown first.
     """
     name = html.escape(str(scenario.get("name", "")))
     parts = [
@@ -53,6 +59,7 @@ def render_index(
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>alphacheck: {name}</title><style>{_CSS}</style></head><body>",
         f"<h1>alphacheck report: {name}</h1>",
+        verdicts,
         _scenario_block(scenario),
     ]
     for table in tables:

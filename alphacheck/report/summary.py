@@ -29,6 +29,8 @@ __all__ = [
 
 #: Top-level keys of metrics.json that are run facts, not tables.
 _SCALAR_KEYS = ("scenario", "seed", "device", "periods_per_year", "costs_bps_per_side")
+#: Sections with a rendering of their own (``alphacheck.report.verdicts``), shown before the tables.
+_OWN_RENDERING = ("verdict",)
 #: Names of the nesting levels of known sections, for the table's first columns.
 _LEVELS = {
     "metrics": ("ticker", "strategy"),
@@ -39,6 +41,8 @@ _LEVELS = {
     "per_year": ("ticker", "strategy", "year"),
     "baselines": ("ticker", "baseline", "metric"),
     "significance": ("ticker", "test", "variant", "measure"),
+    "matched_null": ("ticker", "strategy"),
+    "audit": ("check",),
     "reliability": ("strategy", "probability"),
     "portfolio": ("strategy",),
     "portfolio_stress": ("window", "strategy"),
@@ -157,7 +161,7 @@ def run_tables(metrics: dict[str, Any], predictions: pd.DataFrame, threshold: fl
         )
     )
     for key, section in metrics.items():
-        if key in _SCALAR_KEYS or key == "metrics":
+        if key in _SCALAR_KEYS or key in _OWN_RENDERING or key == "metrics":
             continue
         table = section_table(key, section, title="Training folds" if key == "folds" else None)
         if table is not None:

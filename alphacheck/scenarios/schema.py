@@ -263,9 +263,13 @@ class BacktestConfig(_Frozen):
 
     Costs are charged per side: ``fees_bps`` and ``slippage_bps`` of the traded
     value plus ``fixed_fee`` (cash) per order; ``cost_levels_bps`` is the sweep
-    of total cost per side behind the break-even cost. ``trials`` is the number
-    of variants and settings tried for this study (for the deflated Sharpe
-    ratio), never fewer than the variants in the run; unset, it is their number.
+    of total cost per side behind the break-even cost.
+
+    The deflated Sharpe ratio counts every strategy the run reports (each
+    variant on each ticker) as a trial; ``trials`` adds the ones tried before
+    this run (variants, settings, feature sets looked at and dropped).
+    ``null_draws`` circular shifts of each variant's own positions make its
+    matched null, seeded from the scenario's seed.
     """
 
     execution: Literal["next_open", "next_close"] = "next_open"
@@ -292,7 +296,14 @@ class BacktestConfig(_Frozen):
     cost_levels_bps: list[float] = Field(default_factory=lambda: [0.0, 2.0, 5.0, 10.0, 20.0, 50.0])
     random_draws: int = Field(100, ge=2)
     bootstrap_reps: int = Field(1000, ge=100)
-    trials: int | None = Field(None, ge=1)
+    trials: int = Field(0, ge=0)
+    null_draws: int = Field(200, ge=20)
+
+    @field_validator("trials", mode="before")
+    @classmethod
+    def _no_declared_search(cls, value: Any) -> Any:
+        # Run folders written before trials meant "added to the run's strategies" hold `trials: null`.
+        return 0 if value is None else value
 
     @field_validator("fraction", "max_leverage")
     @classmethod

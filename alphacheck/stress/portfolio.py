@@ -1,10 +1,12 @@
 """The portfolio's stress windows and shocks, through the same machinery as the per-ticker ones.
 
 A window trades the books on the predictions that qualify for it
-(:func:`~alphacheck.stress.windows.qualifying_predictions`): the books open on
-the window's first qualifying date and close after its last. A cost shock
+(:func:`~alphacheck.stress.windows.qualifying_predictions`), and again on
+every walk-forward prediction inside it (``whole_window_*`` keys): the books
+open on the first of those dates and close after the last. A cost shock
 trades the run's predictions at the shocked costs; a price shock trades the
-fold models' predictions of the shocked path on that path
+fold models' predictions of their shocked paths on the spliced path, reading
+the trailing volatility each fold saw
 (:func:`~alphacheck.stress.shocked.shocked_predictions`). ``equal_weight`` and
 ``equal_weight_hold`` are traded over the same bars in each case.
 """
@@ -12,15 +14,16 @@ fold models' predictions of the shocked path on that path
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from alphacheck.backtest.portfolio import backtest_portfolio, portfolio_costs
+from alphacheck.backtest.portfolio import PORTFOLIO_BENCHMARKS, backtest_portfolio, portfolio_costs
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.scenarios.stress import CostShock
 from alphacheck.stress.shocked import CHANGED_METRICS, shocked_predictions
-from alphacheck.stress.windows import qualifying_predictions
+from alphacheck.stress.windows import WHOLE_WINDOW, qualifying_predictions, window_predictions
 
 __all__ = [
     "PORTFOLIO_STRESS_METRICS",
@@ -50,6 +53,7 @@ def score_books(
     scenario: Scenario,
     fees_bps: float | None = None,
     slippage_bps: float | None = None,
+    volatility: Mapping[str, pd.Series] | None = None,
 ) -> dict[str, dict[str, object]]:
     """Every book and benchmark traded on ``rows``: ``{strategy: record}``.
 
@@ -57,7 +61,9 @@ def score_books(
     decision dates, and for the variants the excess total return over
     ``equal_weight``.
     """
-    books = backtest_portfolio(rows, prices, scenario.backtest, scenario.portfolio, fees_bps, slippage_bps)
+    books = backtest_portfolio(
+        rows, prices, scenario.backtest, scenario.portfolio, fees_bps, slippage_bps, volatility=volatility
+    )
     dates = pd.DatetimeIndex(sorted(pd.to_datetime(rows["date"].unique())))
     span = {"first_date": str(dates[0].date()), "last_date": str(dates[-1].date())}
     records = {
@@ -71,22 +77,37 @@ def score_books(
 
 
 def portfolio_windows(scenario: Scenario, prices: dict[str, pd.DataFrame], walk: Any) -> dict[str, Any]:
-    """``{window: {strategy: record}}`` over each stress window's qualifying predictions."""
+    """``{window: {strategy: record}}``: the books over each stress window, both ways.
+
+    The plain keys trade the predictions of the folds trained before the
+    window; the :data:`~alphacheck.stress.windows.WHOLE_WINDOW` keys every
+    walk-forward prediction inside it, as the per-ticker records do.
+    """
     folds = pd.DataFrame(walk.folds).rename(columns={"index": "fold"})[["fold", "test_start"]]
     folds = folds.drop_duplicates("fold")
+    names = [*dict.fromkeys(str(v) for v in walk.predictions["variant"]), *PORTFOLIO_BENCHMARKS]
     out: dict[str, Any] = {}
     for window in scenario.stress.windows:
-        rows = qualifying_predictions(walk.predictions, folds, window)
         declared = {"window_start": str(window.start), "window_end": str(window.end)}
-        if rows.empty:
-            # The per-ticker stress records say why (and warn); the books have nothing to trade.
-            out[window.name] = {"note": "no qualifying prediction in the window", **declared}
-            continue
-        used = ",".join(str(f) for f in sorted(rows["fold"].unique()))
-        records = score_books(rows, prices, scenario)
-        out[window.name] = {name: {**declared, **record, "folds": used} for name, record in records.items()}
+        before = _window_books(
+            qualifying_predictions(walk.predictions, folds, window), prices, scenario, names
+        )
+        whole = _window_books(window_predictions(walk.predictions, window), prices, scenario, names)
+        out[window.name] = {
+            name: {**declared, **before[name], **{WHOLE_WINDOW + k: v for k, v in whole[name].items()}}
+            for name in names
+        }
         log.info("portfolio stress window %s scored", window.name)
     return out
+
+
+def _window_books(rows, prices, scenario, names) -> dict[str, dict[str, object]]:
+    """The books over ``rows`` with the folds used; ``n_bars`` 0 and a note without rows."""
+    if rows.empty:
+        # The per-ticker records say why (and warn); the books have nothing to trade.
+        return {name: {"n_bars": 0, "note": "no prediction to trade"} for name in names}
+    used = ",".join(str(f) for f in sorted(rows["fold"].unique()))
+    return {name: {**record, "folds": used} for name, record in score_books(rows, prices, scenario).items()}
 
 
 def portfolio_shocks(
@@ -106,8 +127,8 @@ def portfolio_shocks(
                 slippage * shock.cost_multiplier + shock.extra_slippage_bps,
             )
         else:
-            rows, path = shocked_predictions(scenario, prices, datasets, walk.fold_models, shock)
-            records = score_books(rows, path, scenario)
+            run = shocked_predictions(scenario, prices, datasets, walk.fold_models, shock)
+            records = score_books(run.predictions, run.trade_prices, scenario, volatility=run.volatility)
         out[shock.name] = {
             name: {**record, **_changes(record, base[name])} for name, record in records.items()
         }

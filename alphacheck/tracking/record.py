@@ -48,7 +48,8 @@ _LABEL_KEYS = ("costs_bps", "cost_bps", "cost_bps_per_side", "costs_bps_per_side
 _DESCRIPTIVE_KEYS = ("window_start", "window_end", "first_date", "last_date", "folds", "note")
 # A stress window's whole-window walk-forward record carries the same descriptions under this prefix.
 _DESCRIPTIVE_KEYS += tuple(f"whole_window_{key}" for key in ("first_date", "last_date", "folds", "note"))
-_SKIP_SECTIONS = ("metrics", "folds")
+#: Sections logged their own way: the overall metrics, the training folds, the verdicts (tags and metrics).
+_SKIP_SECTIONS = ("metrics", "folds", "verdict")
 
 
 def run_params(run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> dict[str, Any]:
@@ -75,6 +76,10 @@ def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFram
         Where the models were trained.
     """
     recorder.set_tags({"alphacheck.role": "parent", "alphacheck.run_dir": str(run.path.resolve())})
+    if run.metrics.get("verdict"):
+        from alphacheck.report.verdicts import verdict_summary
+
+        recorder.set_tags({"alphacheck.verdict_summary": verdict_summary(run.metrics["verdict"])})
     recorder.log_params(run_params(run, prices, device))
     recorder.log_metrics(
         {
@@ -134,6 +139,7 @@ def _record_portfolio_child(recorder: Recorder, run: RunFolder, variant: str) ->
 
 def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str, folds: pd.DataFrame) -> None:
     recorder.set_tags({"alphacheck.role": "variant", "alphacheck.variant": variant, "alphacheck.ticker": ticker})
+    _record_verdict(recorder, run.metrics.get("verdict", {}).get(ticker, {}).get(variant))
     spec = next(v for v in run.scenario.variants if v.name == variant)
     recorder.log_params({"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in spec.params.items()}})
     overall = {}
@@ -157,6 +163,15 @@ def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str,
     if tearsheet.is_file():
         recorder.log_artifact(tearsheet, "tearsheets")
     _record_model(recorder, run, variant)
+
+
+def _record_verdict(recorder: Recorder, verdict: dict[str, Any] | None) -> None:
+    """The child's verdict: its label as the ``alphacheck.verdict`` tag, its numeric evidence as metrics."""
+    if not verdict:
+        return
+    recorder.set_tags({"alphacheck.verdict": verdict["label"]})
+    evidence = verdict.get("evidence", {})
+    recorder.log_metrics({f"verdict.{k}": v for k, v in evidence.items() if _is_number(v)})
 
 
 def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ticker: str | None) -> None:

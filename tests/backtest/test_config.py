@@ -61,3 +61,13 @@ def test_weights_beyond_one_are_refused_with_the_reason(key) -> None:
     with pytest.raises(ConfigError, match=rf"backtest.{key} = 1.5: .*cannot borrow cash.*set {key} <= 1"):
         validate_scenario({"name": "t", "backtest": {"sizing": "volatility", key: 1.5}})
     assert getattr(validate_scenario({"name": "t", "backtest": {key: 1.0}}).backtest, key) == 1.0
+
+
+def test_trials_declare_the_search_before_the_run_and_null_draws_are_bounded() -> None:
+    assert (BacktestConfig().trials, BacktestConfig().null_draws) == (0, 200)
+    # a run folder written when `trials` could be null still loads
+    assert validate_scenario({"name": "t", "backtest": {"trials": None}}).backtest.trials == 0
+    with pytest.raises(ConfigError, match="backtest.trials = -1"):
+        validate_scenario({"name": "t", "backtest": {"trials": -1}})
+    with pytest.raises(ConfigError, match="backtest.null_draws = 5"):
+        validate_scenario({"name": "t", "backtest": {"null_draws": 5}})

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alphacheck.backtest.portfolio import backtest_portfolio, proba_panel
+from alphacheck.backtest.portfolio import backtest_portfolio, proba_panel, strategy_weights
 from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
@@ -165,3 +165,18 @@ def test_a_ticker_without_a_prediction_keeps_its_position(universe):
     target = books.simulation.target["m"]["CCC"]
     assert (target.loc[panel.index[20] : panel.index[22]] > 0).all()
     assert books.simulation.net_return.index.equals(full.simulation.net_return.index)
+
+
+def test_inverse_volatility_reads_a_given_volatility_instead_of_the_prices(universe):
+    predictions = predictions_for(universe, 50, seed=7)
+    panel = proba_panel(predictions, "m")
+    config = PortfolioConfig(allocation="inverse_volatility")
+    given = {t: pd.Series(0.1 * (i + 1), index=universe[t].index) for i, t in enumerate(TICKERS)}
+    weights = strategy_weights(panel, universe, BacktestConfig(), config, given)
+    held = weights.to_numpy() > 0
+    rows = held.any(axis=1)
+    inverse = np.where(held, 1.0 / (0.1 * np.arange(1, 6)), 0.0)[rows]
+    expected = inverse / inverse.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(weights.to_numpy()[rows], expected, rtol=1e-12)
+    from_prices = strategy_weights(panel, universe, BacktestConfig(), config)
+    assert not np.allclose(from_prices.to_numpy(), weights.to_numpy())

@@ -81,3 +81,21 @@ def test_mlflow_run_exists_with_params_metrics_and_artifacts(quick_run):
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"metrics.json", "config.yaml", "tearsheets"} <= artifacts
     assert [a.path for a in client.list_artifacts(run.info.run_id, "tearsheets")] == ["tearsheets/SP500-baseline.html"]
+
+
+@pytest.mark.slow
+def test_the_verdict_comes_first_last_and_tags_the_child_run(quick_run):
+    from mlflow.tracking import MlflowClient
+
+    run_dir, uri, proc = quick_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    verdict = metrics["verdict"]["SP500"]["baseline"]
+    assert verdict["label"] in ("edge", "no_edge", "inconclusive", "leak_suspected") and verdict["reasons"]
+    out = proc.stdout
+    assert out.index("Verdict: is there a tradable edge?") < out.index("SP500 baseline") < out.index("ticker  strategy")
+    assert out.rstrip("\n").splitlines()[-1] == f"verdict over 1 strategy: 1 {verdict['label']}"
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("quick")
+    child = client.search_runs([experiment.experiment_id], "tags.`alphacheck.role` = 'variant'")[0]
+    assert child.data.tags["alphacheck.verdict"] == verdict["label"]
+    assert child.data.metrics["verdict.sharpe"] == pytest.approx(verdict["evidence"]["sharpe"])

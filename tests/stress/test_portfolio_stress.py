@@ -56,7 +56,7 @@ def setting():
             "backtest": {"fees_bps": 4, "slippage_bps": 2},
             "portfolio": {"selection": "top_k", "k": 2},
             "stress": {
-                # Inside fold 1's test period: only fold 0 was trained before it (qualifying rows: fold 0's only).
+                # Inside fold 1's test period: only fold 0 was trained before it, so only its rows qualify.
                 "windows": [{"name": "w", "start": str(dates[40].date()), "end": str(dates[70].date())}],
                 "shocks": [{"kind": "costs", "name": "x3", "cost_multiplier": 3, "extra_slippage_bps": 1}],
             },
@@ -78,6 +78,14 @@ def test_a_window_trades_the_qualifying_predictions_only(setting):
     assert set(record) == {"v", "equal_weight", "equal_weight_hold"}
     excess = record["v"]["total_return"] - record["equal_weight"]["total_return"]
     assert record["v"]["excess_return_vs_equal_weight"] == pytest.approx(excess, abs=1e-15)
+    # Whole window, walk-forward: every prediction inside it, fold 1's too.
+    whole = rows[(dates >= dates.unique()[40]) & (dates <= dates.unique()[70])]
+    direct = backtest_portfolio(whole, prices, scenario.backtest, scenario.portfolio)
+    assert record["v"]["whole_window_total_return"] == pytest.approx(
+        direct.scores["v"]["total_return"], abs=1e-15
+    )
+    assert record["v"]["whole_window_folds"] == "0,1"
+    assert record["v"]["whole_window_last_date"] == str(dates.unique()[70].date())
 
 
 def test_a_cost_shock_trades_the_books_at_the_shocked_costs(setting):

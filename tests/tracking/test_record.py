@@ -32,3 +32,58 @@ def test_cost_columns_and_years_name_their_metrics():
     _record_section(recorder, "per_year", {"SPY": {"v": {"2019": {"sharpe": 1.5}}}}, "v", "SPY")
     assert recorder.steps == {"cost_sweep.0.sharpe": [(0, 0.9)], "cost_sweep.5.sharpe": [(0, 0.4)],
                               "per_year.2019.sharpe": [(0, 1.5)]}
+
+
+class TaggingRecorder:
+    """Keeps the tags and metrics each run (parent or child) is given."""
+
+    def __init__(self) -> None:
+        self.current = "parent"
+        self.tags: dict[str, dict[str, str]] = {}
+        self.metrics: dict[str, dict[str, float]] = {}
+
+    def set_tags(self, tags) -> None:
+        self.tags.setdefault(self.current, {}).update(tags)
+
+    def log_metrics(self, metrics) -> None:
+        self.metrics.setdefault(self.current, {}).update(metrics)
+
+    def start_child(self, run_name) -> None:
+        self.current = run_name
+
+    def end_child(self, status="FINISHED") -> None:
+        self.current = "parent"
+
+    def log_params(self, params) -> None:
+        pass
+
+    def log_artifact(self, path, artifact_path=None) -> None:
+        pass
+
+    def log_metric_steps(self, name, values) -> None:
+        pass
+
+
+def test_each_child_is_tagged_with_its_verdict(run_dir):
+    import json
+
+    from alphacheck.report.rundir import read_run_folder
+    from alphacheck.tracking.record import record_run
+
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics["verdict"] = {
+        "SP500": {"baseline": {"label": "no_edge", "reasons": ["it never held a position"],
+                               "evidence": {"sharpe": -0.17, "deflated_kind": "psr", "null_draws": 200}}},
+        "NASDAQ": {"baseline": {"label": "inconclusive", "reasons": ["only 60 predictions"], "evidence": {}}},
+    }
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    recorder = TaggingRecorder()
+    record_run(recorder, read_run_folder(run_dir), {}, "cpu")
+    assert recorder.tags["baseline-SP500"]["alphacheck.verdict"] == "no_edge"
+    assert recorder.tags["baseline-NASDAQ"]["alphacheck.verdict"] == "inconclusive"
+    assert recorder.tags["parent"]["alphacheck.verdict_summary"] == (
+        "verdict over 2 strategies: 1 inconclusive, 1 no_edge"
+    )
+    assert recorder.metrics["baseline-SP500"]["verdict.sharpe"] == -0.17
+    assert recorder.metrics["baseline-SP500"]["verdict.null_draws"] == 200
+    assert "verdict.deflated_kind" not in recorder.metrics["baseline-SP500"]
