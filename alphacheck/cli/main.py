@@ -28,6 +28,7 @@ _COMMANDS = {
     "runs": ("alphacheck.cli.runs", "runs", "List recent runs logged to MLflow, with headline metrics."),
     "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),
     "reproduce": ("alphacheck.cli.reproduce", "reproduce", "Re-run a logged run and check its predictions."),
+    "predict": ("alphacheck.cli.predict", "predict", "The next trading day's signal from a run's last models."),
     "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
 }
 

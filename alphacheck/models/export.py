@@ -41,7 +41,10 @@ _ONNX_OPSET = 17
 
 
 def save_model_file(trained: Any, path: Path) -> Path:
-    """Write ``{"state_dict", "config"}`` for a :class:`~alphacheck.walkforward.TrainedModel`."""
+    """Write ``{"state_dict", "config"}`` for a :class:`~alphacheck.walkforward.TrainedModel`.
+
+    The config is also written beside it as ``<stem>.json`` (plain JSON, no weights).
+    """
     import torch
 
     from alphacheck.models.registry import get_variant
@@ -58,6 +61,7 @@ def save_model_file(trained: Any, path: Path) -> Path:
         "scaler_mean": trained.scaler_mean,
         "scaler_scale": trained.scaler_scale,
         "fold": trained.fold,
+        "fold_dates": dict(getattr(trained, "fold_dates", {}) or {}),
         "calibration": trained.calibration,
     }
     state = {k: v.detach().cpu() for k, v in trained.module.state_dict().items()}
@@ -65,6 +69,8 @@ def save_model_file(trained: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # The config travels as JSON text: plain data that weights_only loading accepts as is.
     torch.save({"state_dict": state, "config": json.dumps(config)}, path)
+    # The same config beside it, so that serving through ONNX Runtime needs no torch to read it.
+    path.with_suffix(".json").write_text(json.dumps(config, indent=2))
     return path
 
 

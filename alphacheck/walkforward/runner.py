@@ -54,6 +54,8 @@ class TrainedModel:
     fold: int
     # The fold's fitted calibrator (ProbabilityCalibrator.to_dict()): module -> calibrated P(up).
     calibration: dict[str, Any] = field(default_factory=dict)
+    # The fold's date ranges (Fold.as_dict(): fit_start .. val_end trained on, test_start .. test_end predicted).
+    fold_dates: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -173,4 +175,5 @@ def _last_model(
         [float(v) for v in scale],
         fold.index,
         outcome.proba.calibrator.to_dict(),
+        fold.as_dict(),
     )
