@@ -20,6 +20,7 @@ __all__ = [
     "DeviceError",
     "ExportWarning",
     "LeakageError",
+    "PredictionsError",
     "ReportError",
     "TrackingError",
     "did_you_mean",
@@ -36,6 +37,10 @@ class ConfigError(AlphacheckError):
 
 class DataError(AlphacheckError):
     """Price data is unavailable or structurally wrong."""
+
+
+class PredictionsError(DataError):
+    """A file of predictions given to ``alphacheck evaluate`` is malformed or does not fit the prices."""
 
 
 class DeviceError(AlphacheckError):
