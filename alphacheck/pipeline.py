@@ -8,61 +8,29 @@ one run folder.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from alphacheck.rundir import RunResult
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 if TYPE_CHECKING:
     import pandas as pd
+    import torch
+
+    from alphacheck.backtest.evaluate import Evaluation
+    from alphacheck.backtest.portfolio_evaluate import PortfolioEvaluation
+    from alphacheck.walkforward import WalkForwardResult
+    from alphacheck.walkforward.progress import NullProgress
 
 __all__ = ["RunResult", "default_output_dir", "run"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RunResult:
-    """What a run produced, as its folder holds it.
-
-    Attributes
-    ----------
-    output_dir
-        The run folder.
-    scenario
-        The resolved configuration (``config.yaml``).
-    predictions
-        One row per out-of-sample (date, ticker, variant), as ``predictions.parquet``.
-    returns
-        One row per (date, ticker, strategy), as ``returns.parquet``.
-    metrics
-        Everything ``metrics.json`` holds (undefined values are ``None``).
-    tracking
-        Where the run was logged (``"not tracked"`` without a store); ``None``
-        for a run read back from its folder.
-    """
-
-    output_dir: Path
-    scenario: Scenario
-    predictions: pd.DataFrame
-    returns: pd.DataFrame
-    metrics: dict[str, Any]
-    tracking: str | None = None
-
-    def summary(self) -> pd.DataFrame:
-        """The headline metrics, one row per (ticker, strategy), with the verdict when the run has one."""
-        from alphacheck.report.tables import summary_frame
-
-        return summary_frame(self.metrics)
 
 
 def default_output_dir(scenario: Scenario, root: Path = Path("runs")) -> Path:
@@ -75,7 +43,7 @@ def run(
     output_dir: Path | None = None,
     recorder: Recorder | None = None,
     on_progress: Callable[[str], None] | None = None,
-    progress: Any = None,
+    progress: NullProgress | None = None,
     report: bool = True,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
@@ -106,7 +74,7 @@ def run(
     """
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
-    from alphacheck.models import resolve_device, seed_everything, set_cpu_threads
+    from alphacheck.models import resolve_device, set_cpu_threads
 
     if not isinstance(scenario, Scenario):
         from alphacheck.scenarios.loader import load_scenario
@@ -122,13 +90,10 @@ def run(
         ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
         for ticker, frame in prices.items()
     }
-    output_dir.mkdir(parents=True, exist_ok=True)
-    config = scenario.model_dump(mode="json")
-    (output_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     recorder.start(experiment=scenario.name, run_name=output_dir.name)
     try:
         result = _train_and_report(
-            scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress, report=report
+            scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
         )
     except BaseException:
         recorder.end("FAILED")
@@ -138,13 +103,22 @@ def run(
 
 
 def _train_and_report(
-    scenario, prices, datasets, device, output_dir, recorder, say, seed_everything, progress=None, report=True
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    datasets: dict[str, pd.DataFrame],
+    device: torch.device,
+    output_dir: Path,
+    recorder: Recorder,
+    say: Callable[[str], None],
+    progress: NullProgress | None = None,
+    report: bool = True,
 ) -> RunResult:
+    """Train, backtest and stress the scenario, write the run folder, its report and the tracking."""
     from alphacheck.backtest import evaluate
     from alphacheck.backtest.reliability import reliability_section
-    from alphacheck.models.export import write_model_files
+    from alphacheck.models import seed_everything
     from alphacheck.report.builder import build_report
-    from alphacheck.report.rundir import RunFolder
+    from alphacheck.rundir import write_run
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
@@ -162,12 +136,9 @@ def _train_and_report(
         ),
         progress=progress,
     )
-    walk.predictions.to_parquet(output_dir / "predictions.parquet", index=False)
-    write_model_files(walk.models, output_dir / "models")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
 
     evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
-    evaluation.frame.to_parquet(output_dir / "returns.parquet", index=False)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -186,22 +157,29 @@ def _train_and_report(
         "reliability": reliability_section(walk.predictions),
     }
     metrics.update(stress_sections(scenario, prices, datasets, walk, say))
-    book = _portfolio(scenario, prices, walk, output_dir, say)
+    book = _portfolio(scenario, prices, walk, say)
     if book is not None:
         metrics.update(book.sections())
-    metrics_path = output_dir / "metrics.json"
-    metrics = _json_safe(metrics)
-    metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False))
+    run = write_run(
+        output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+        portfolio=None if book is None else book.frame,
+        portfolio_weights=None if book is None else book.weights,
+    )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    books = (book.frame, book.weights) if book is not None else (None, None)
-    folder = RunFolder(output_dir, scenario, walk.predictions, metrics, evaluation.returns, *books)
-    build_report(folder, tearsheets=report, plots=report, on_progress=say)
-    record_run(recorder, folder, prices, str(device))
-    return RunResult(output_dir, scenario, walk.predictions, evaluation.frame, metrics, recorder.location)
+    build_report(run, tearsheets=report, plots=report, on_progress=say)
+    record_run(recorder, run, prices, str(device))
+    run.tracking = recorder.location
+    return run
 
 
-def _verdict_sections(scenario, prices, predictions, evaluation, say) -> dict[str, Any]:
+def _verdict_sections(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    predictions: pd.DataFrame,
+    evaluation: Evaluation,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
     """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
 
     The audit is the part that needs no training; its run-wide checks and
@@ -226,30 +204,13 @@ def _verdict_sections(scenario, prices, predictions, evaluation, say) -> dict[st
     }
 
 
-def _portfolio(scenario, prices, walk, output_dir, say):
-    """The books across the tickers, written to the run folder; ``None`` without a portfolio block."""
+def _portfolio(
+    scenario: Scenario, prices: dict[str, pd.DataFrame], walk: WalkForwardResult, say: Callable[[str], None]
+) -> PortfolioEvaluation | None:
+    """The books across the tickers; ``None`` without a portfolio block."""
     if scenario.portfolio is None:
         return None
     from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
-    from alphacheck.report.rundir import PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE
 
     say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
-    book = evaluate_portfolio(
-        walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed
-    )
-    book.frame.to_parquet(output_dir / PORTFOLIO_FILE, index=False)
-    book.weights.to_parquet(output_dir / PORTFOLIO_WEIGHTS_FILE, index=False)
-    return book
-
-
-def _json_safe(value: Any) -> Any:
-    """Replace NaN and infinities (undefined metrics) by ``None``."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_safe(value.item())
-    return value
+    return evaluate_portfolio(walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed)

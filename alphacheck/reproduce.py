@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from alphacheck.exceptions import DataError
 
@@ -76,7 +75,7 @@ def reproduce_run(
     """
     from alphacheck import pipeline
     from alphacheck.data import load_prices
-    from alphacheck.scenarios.loader import validate_scenario
+    from alphacheck.rundir import PREDICTIONS_FILE, read_scenario
     from alphacheck.scenarios.overrides import apply_overrides
     from alphacheck.tracking.base import NullRecorder
     from alphacheck.tracking.mlflow_recorder import fetch_run
@@ -84,15 +83,14 @@ def reproduce_run(
 
     say = on_progress or (lambda message: None)
     logged = fetch_run(run_id, scratch, tracking_uri)
-    tree = yaml.safe_load((scratch / "config.yaml").read_text())
-    compute = tree.get("compute") if isinstance(tree, dict) else None
-    address = compute.get("ray_address") if isinstance(compute, dict) else None
+    scenario = read_scenario(scratch, source=f"run {run_id}")
+    address = scenario.compute.ray_address
     if address:
         # A logged config must not send work to a cluster by itself; predictions do not depend on where
         # the folds train, so the re-run trains here.
         say(f"run {run_id} trained on the Ray cluster {address}; re-running it here")
-        tree["compute"]["ray_address"] = None
-    scenario = validate_scenario(tree, source=f"run {run_id}")
+        compute = scenario.compute.model_copy(update={"ray_address": None})
+        scenario = scenario.model_copy(update={"compute": compute})
     # The logged config is resolved already, so the environment is not read again (EPOCHS set in
     # today's shell must not change the re-run); the device is pinned to the kind the run used,
     # so that `auto` on a machine with a GPU does not re-run a CPU run on the GPU.
@@ -107,7 +105,7 @@ def reproduce_run(
         )
     say(f"re-running {scenario.name} (run {run_id}, data fingerprint {found[:12]} matches)")
     result = pipeline.run(scenario, output_dir, NullRecorder(), on_progress=say)
-    same_rows, n_different, largest = compare_predictions(pd.read_parquet(scratch / "predictions.parquet"),
+    same_rows, n_different, largest = compare_predictions(pd.read_parquet(scratch / PREDICTIONS_FILE),
                                                           result.predictions)
     return Reproduction(run_id, result.output_dir, len(result.predictions), n_different, largest, same_rows)
 

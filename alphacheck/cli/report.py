@@ -14,13 +14,18 @@ __all__ = ["report"]
 @click.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--no-tearsheets", is_flag=True, help="Skip the quantstats tearsheets (about 8 s each).")
+@click.option(
+    "--backtest", is_flag=True,
+    help="For a folder without returns.parquet: reload the prices (may download) and re-run the "
+    "backtest from the predictions.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of index.html.")
-def report(run_dir: Path, no_tearsheets: bool, quiet: bool) -> None:
+def report(run_dir: Path, no_tearsheets: bool, backtest: bool, quiet: bool) -> None:
     """Rebuild RUN_DIR's plots, tearsheets, summary.md and index.html.
 
-    Reads config.yaml, predictions.parquet, metrics.json and returns.parquet
-    (re-running the backtest from the predictions when it is missing); no
-    model is retrained.
+    Reads config.yaml, predictions.parquet, metrics.json and returns.parquet;
+    no model is retrained, and no price is loaded unless --backtest asks to
+    rebuild a missing returns.parquet.
     """
     from alphacheck.cli.main import headless_matplotlib
     from alphacheck.report.builder import build_report
@@ -29,7 +34,7 @@ def report(run_dir: Path, no_tearsheets: bool, quiet: bool) -> None:
 
     say = None if quiet else (lambda message: click.echo(message, err=True))
     try:
-        files = build_report(run_dir, tearsheets=not no_tearsheets, on_progress=say)
+        files = build_report(run_dir, tearsheets=not no_tearsheets, on_progress=say, backtest=backtest)
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     if not quiet:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from alphacheck.backtest.metrics import PERIODS_PER_YEAR, sharpe_ratio, trading_metrics
 from alphacheck.compare.blend import blended_metrics
@@ -21,7 +20,9 @@ from alphacheck.compare.paired import (
     model_confidence_set,
     sharpe_difference_interval,
 )
-from alphacheck.exceptions import ConfigError, DataError, did_you_mean
+from alphacheck.exceptions import ConfigError, did_you_mean
+from alphacheck.rundir import comparison_file, json_safe, read_run
+from alphacheck.tracking.base import flatten
 
 __all__ = ["Comparison", "compare_run", "format_comparison", "write_comparison"]
 
@@ -39,7 +40,7 @@ class Comparison:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, undefined figures as ``None``."""
-        return _json_safe(
+        return json_safe(
             {
                 "scenario": self.scenario,
                 "variant_a": self.variant_a,
@@ -55,7 +56,7 @@ class Comparison:
         """Numeric figures as ``ticker.name`` keys, for experiment tracking."""
         flat = {}
         for ticker, figures in self.tickers.items():
-            for key, value in _flatten(figures).items():
+            for key, value in flatten(figures).items():
                 if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                     flat[f"{_clean(ticker)}.{key}"] = float(value)
         return flat
@@ -73,7 +74,7 @@ def compare_run(
     Parameters
     ----------
     run_dir
-        A run folder (``config.yaml``, ``predictions.parquet``, ``returns.parquet``).
+        A run folder (read with :func:`alphacheck.rundir.read_run`).
     variants
         ``(A, B)``; by default the first two variants of the run. A is the
         incumbent (the larger share of a split), B the challenger.
@@ -84,18 +85,19 @@ def compare_run(
 
     Raises
     ------
-    DataError
-        When the folder lacks the run's files.
     ConfigError
-        For an unknown variant, or a run with fewer than two variants.
+        When the folder lacks the run's files, for an unknown variant, or a
+        run with fewer than two variants.
     """
-    config, predictions, returns = _read_run(Path(run_dir))
+    run = read_run(Path(run_dir))
+    predictions, returns = run.predictions.copy(), run.returns.copy()
+    for frame in (predictions, returns):
+        frame["date"] = pd.to_datetime(frame["date"])
     names = list(dict.fromkeys(predictions["variant"]))
     a, b = _pick_variants(variants, names)
-    backtest = config.get("backtest", {})
-    threshold = float(backtest.get("threshold", 0.5))
-    reps = reps or int(backtest.get("bootstrap_reps", 1000))
-    seed = int(config.get("seed", 0)) if seed is None else seed
+    threshold = run.scenario.backtest.threshold
+    reps = reps or run.scenario.backtest.bootstrap_reps
+    seed = run.scenario.seed if seed is None else seed
     tickers, confidence = {}, {}
     for ticker, rows in predictions.groupby("ticker", sort=True):
         proba = rows.pivot(index="date", columns="variant", values="proba").dropna()
@@ -104,7 +106,7 @@ def compare_run(
         tickers[str(ticker)] = _pair(proba, label, net[[a, b]].dropna(), a, b, threshold, split, reps, seed)
         losses = pd.DataFrame({v: log_loss_per_row(proba[v], label) for v in names}, index=proba.index)
         confidence[str(ticker)] = model_confidence_set(losses, reps=reps, seed=seed)
-    return Comparison(str(config.get("name", Path(run_dir).name)), a, b, split, tickers, confidence)
+    return Comparison(run.scenario.name, a, b, split, tickers, confidence)
 
 
 def _pair(proba, label, net, a, b, threshold, split, reps, seed) -> dict[str, Any]:
@@ -138,23 +140,6 @@ def _pair(proba, label, net, a, b, threshold, split, reps, seed) -> dict[str, An
             "blend": blended_metrics(ra, rb, split[0]),
         },
     }
-
-
-def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    missing = [
-        n for n in ("config.yaml", "predictions.parquet", "returns.parquet") if not (run_dir / n).is_file()
-    ]
-    if missing:
-        raise DataError(
-            f"{run_dir} is not a run folder: {', '.join(missing)} missing; give the folder `alphacheck run` wrote "
-            "(runs/<scenario>-<timestamp>)"
-        )
-    config = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
-    predictions = pd.read_parquet(run_dir / "predictions.parquet")
-    returns = pd.read_parquet(run_dir / "returns.parquet")
-    for frame in (predictions, returns):
-        frame["date"] = pd.to_datetime(frame["date"])
-    return config, predictions, returns
 
 
 def _pick_variants(variants: tuple[str, str] | None, names: list[str]) -> tuple[str, str]:
@@ -231,32 +216,13 @@ def _years(years: float) -> str:
 
 def write_comparison(comparison: Comparison, run_dir: Path) -> Path:
     """Write ``compare-A-vs-B.json`` and the table as ``.txt`` into the run folder; return the JSON path."""
-    stem = f"compare-{comparison.variant_a}-vs-{comparison.variant_b}"
-    path = Path(run_dir) / f"{stem}.json"
+    a, b = comparison.variant_a, comparison.variant_b
+    path = comparison_file(run_dir, a, b)
     path.write_text(json.dumps(comparison.as_dict(), indent=2, allow_nan=False))
-    (Path(run_dir) / f"{stem}.txt").write_text(format_comparison(comparison) + "\n")
+    comparison_file(run_dir, a, b, ".txt").write_text(format_comparison(comparison) + "\n")
     return path
-
-
-def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
-    flat = {}
-    for key, value in tree.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        flat.update(_flatten(value, name) if isinstance(value, dict) else {name: value})
-    return flat
 
 
 def _clean(name: str) -> str:
     return "".join(c if c.isalnum() or c in "_-." else "_" for c in str(name))
 
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return _json_safe(value.item())
-    return value

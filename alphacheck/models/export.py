@@ -28,14 +28,7 @@ from typing import Any
 
 from alphacheck.exceptions import ConfigError, ExportWarning
 
-__all__ = [
-    "export_onnx",
-    "load_calibrated_model",
-    "load_model_file",
-    "save_model_file",
-    "write_model_files",
-    "write_variant_files",
-]
+__all__ = ["export_onnx", "load_calibrated_model", "load_model_file", "save_model_file", "write_variant_files"]
 
 _ONNX_OPSET = 17
 
@@ -168,7 +161,3 @@ def write_variant_files(trained: Any, folder: Path) -> list[Path]:
         )
     return written
 
-
-def write_model_files(models: dict[str, Any], folder: Path) -> list[Path]:
-    """Each variant's last-fold model files (:func:`write_variant_files`) under ``folder``."""
-    return [path for trained in models.values() for path in write_variant_files(trained, folder)]

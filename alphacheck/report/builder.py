@@ -14,9 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
-from alphacheck.report.rundir import RunFolder, read_run_folder
+from alphacheck.rundir import (
+    INDEX_FILE,
+    METRICS_FILE,
+    PLOTS_DIR,
+    PREDICTIONS_FILE,
+    RETURNS_FILE,
+    SUMMARY_FILE,
+    RunResult,
+    portfolio_tearsheet_file,
+    read_run,
+    tearsheet_file,
+)
 
-__all__ = ["ReportFiles", "build_report", "report_stage", "tearsheet_name"]
+__all__ = ["ReportFiles", "build_report", "report_stage"]
 
 
 @dataclass
@@ -29,34 +40,34 @@ class ReportFiles:
     tearsheets: dict[tuple[str, str], Path] = field(default_factory=dict)
 
 
-def tearsheet_name(ticker: str, variant: str) -> str:
-    """File name of the tearsheet of ``variant`` on ``ticker``."""
-    return f"{ticker}-{variant}.html"
-
-
 def build_report(
-    run_dir: Path | RunFolder,
+    run_dir: Path | RunResult,
     tearsheets: bool = True,
     on_progress: Callable[[str], None] | None = None,
     plots: bool = True,
+    backtest: bool = False,
 ) -> ReportFiles:
     """Write every report file of a run folder and return their paths.
 
     Parameters
     ----------
     run_dir
-        A run folder (or one already read with :func:`read_run_folder`).
+        A run folder (or one already read with :func:`alphacheck.rundir.read_run`).
     tearsheets
         Also write the quantstats tearsheets (about 8 s each).
     on_progress
         Receives one line per step.
     plots
         Also draw the PNG plots (``plots/``); ``summary.md`` and ``index.html`` are always written.
+    backtest
+        For a folder without ``returns.parquet``: reload the prices (may
+        download) and re-run the backtest from the predictions. Without it the
+        report never does either.
 
     Raises
     ------
     ConfigError
-        When the run folder lacks its config, predictions or metrics.
+        When the run folder lacks its config, predictions, metrics or returns.
     ReportError
         When drawing a part fails, naming the part; the run's results stay as they are.
     """
@@ -65,9 +76,9 @@ def build_report(
     from alphacheck.report.verdicts import verdict_html, verdict_markdown
 
     say = on_progress or (lambda message: None)
-    run = run_dir if isinstance(run_dir, RunFolder) else read_run_folder(Path(run_dir))
+    run = run_dir if isinstance(run_dir, RunResult) else read_run(Path(run_dir), backtest=backtest)
     threshold = run.scenario.backtest.threshold
-    with report_stage("the tables", run.path):
+    with report_stage("the tables", run.output_dir):
         tables = run_tables(run.metrics, run.predictions, threshold)
         folds = fold_accuracy(run.predictions, threshold)
     drawn = {}
@@ -80,55 +91,51 @@ def build_report(
         written = _write_tearsheets(run)
     books = _write_portfolio(run, drawn if plots else None, tearsheets)
     config = run.scenario.model_dump(mode="json")
-    summary = run.path / "summary.md"
+    summary = run.output_dir / SUMMARY_FILE
     verdicts = run.metrics.get("verdict") or {}
     verdict_section = verdict_markdown(verdicts) if verdicts else ""
-    with report_stage("summary.md", run.path):
+    with report_stage("summary.md", run.output_dir):
         summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
-    index = run.path / "index.html"
+    index = run.output_dir / INDEX_FILE
     links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
-        links = {f"{v} on {t}": run.path / "tearsheets" / tearsheet_name(t, v)
+        links = {f"{v} on {t}": tearsheet_file(run.output_dir, t, v)
                  for t in run.tickers for v in run.variants
-                 if (run.path / "tearsheets" / tearsheet_name(t, v)).is_file()}
+                 if tearsheet_file(run.output_dir, t, v).is_file()}
     links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
     block = verdict_html(verdicts) if verdicts else ""
-    with report_stage("index.html", run.path):
-        index.write_text(render_index(config, tables, drawn, links, run.path, block))
+    with report_stage("index.html", run.output_dir):
+        index.write_text(render_index(config, tables, drawn, links, run.output_dir, block))
     return ReportFiles(index, summary, drawn, written)
 
 
-def _write_portfolio(run: RunFolder, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
+def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
     """The books' plots (added to ``plots``, unless None) and tearsheets (or those an earlier build wrote)."""
     if run.portfolio is None or run.portfolio_weights is None:
         return {}
-    from alphacheck.report.portfolio import (
-        portfolio_tearsheet_name,
-        write_portfolio_plots,
-        write_portfolio_tearsheets,
-    )
+    from alphacheck.report.portfolio import write_portfolio_plots, write_portfolio_tearsheets
 
     if plots is not None:
         books, weights = run.portfolio, run.portfolio_weights
-        with report_stage("the portfolio plots", run.path):
-            plots.update(write_portfolio_plots(books, weights, run.variants, run.path / "plots"))
-    folder = run.path / "tearsheets"
+        with report_stage("the portfolio plots", run.output_dir):
+            plots.update(write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR))
     if tearsheets:
         title = f"{run.scenario.name}, {len(run.tickers)} tickers"
-        with report_stage("the portfolio tearsheets", run.path):
-            return write_portfolio_tearsheets(run.portfolio, run.variants, folder, title)
-    existing = {v: folder / portfolio_tearsheet_name(v) for v in run.variants}
+        with report_stage("the portfolio tearsheets", run.output_dir):
+            return write_portfolio_tearsheets(run.portfolio, run.variants, run.output_dir, title)
+    existing = {v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants}
     return {v: path for v, path in existing.items() if path.is_file()}
 
 
-def _write_plots(run: RunFolder, folds) -> dict[str, Path]:
+def _write_plots(run: RunResult, folds) -> dict[str, Path]:
     from alphacheck.report import plots as p
     from alphacheck.report.summary import section_frame
 
-    folder = run.path / "plots"
+    folder = run.output_dir / PLOTS_DIR
+    returns = run.strategy_returns()
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("Equity curves", lambda: p.equity_plot(run.returns, run.tickers, folder / "equity.png")),
-        ("Drawdowns", lambda: p.drawdown_plot(run.returns, run.tickers, folder / "drawdowns.png")),
+        ("Equity curves", lambda: p.equity_plot(returns, run.tickers, folder / "equity.png")),
+        ("Drawdowns", lambda: p.drawdown_plot(returns, run.tickers, folder / "drawdowns.png")),
         ("Accuracy per fold", lambda: p.fold_accuracy_plot(folds, folder / "fold_accuracy.png")),
     ]
     if "cost_sweep" in run.metrics:
@@ -140,7 +147,7 @@ def _write_plots(run: RunFolder, folds) -> dict[str, Path]:
         steps.append(("Stress windows", lambda: p.stress_plot(stress, folder / "stress.png")))
     written: dict[str, Path] = {}
     for title, draw in steps:
-        with report_stage(f"the plot {title!r}", run.path):
+        with report_stage(f"the plot {title!r}", run.output_dir):
             drawn = draw()
         if isinstance(drawn, dict):
             written.update(drawn)
@@ -163,12 +170,12 @@ def report_stage(stage: str, run_path: Path) -> Iterator[None]:
     except Exception as exc:
         raise ReportError(
             f"drawing the report failed at {stage} ({type(exc).__name__}: {exc}); the results are kept in "
-            f"{run_path} (predictions.parquet, returns.parquet, metrics.json): draw the report again with "
+            f"{run_path} ({PREDICTIONS_FILE}, {RETURNS_FILE}, {METRICS_FILE}): draw the report again with "
             f"`alphacheck report {run_path}`"
         ) from exc
 
 
-def _reliability_plots(run: RunFolder, folder: Path) -> dict[str, Path]:
+def _reliability_plots(run: RunResult, folder: Path) -> dict[str, Path]:
     """``plots/reliability-<variant>.png`` for each variant, from the saved predictions."""
     from alphacheck.backtest.reliability import reliability_section
     from alphacheck.report.plots import reliability_plot
@@ -181,18 +188,19 @@ def _reliability_plots(run: RunFolder, folder: Path) -> dict[str, Path]:
     return written
 
 
-def _write_tearsheets(run: RunFolder) -> dict[tuple[str, str], Path]:
+def _write_tearsheets(run: RunResult) -> dict[tuple[str, str], Path]:
     from alphacheck.report.tearsheet import write_tearsheet
 
+    returns = run.strategy_returns()
     written = {}
     for ticker in run.tickers:
-        benchmark = run.returns[(ticker, "buy_and_hold")]
+        benchmark = returns[(ticker, "buy_and_hold")]
         for variant in run.variants:
-            with report_stage(f"the tearsheet of {variant} on {ticker}", run.path):
+            with report_stage(f"the tearsheet of {variant} on {ticker}", run.output_dir):
                 written[(ticker, variant)] = write_tearsheet(
-                    run.returns[(ticker, variant)],
+                    returns[(ticker, variant)],
                     benchmark,
-                    run.path / "tearsheets" / tearsheet_name(ticker, variant),
+                    tearsheet_file(run.output_dir, ticker, variant),
                     title=f"{run.scenario.name}: {variant} on {ticker}, {run.costs_bps:g} bps per side",
                     strategy_name=f"{variant} strategy",
                     benchmark_name=f"{ticker} buy-and-hold",
@@ -200,7 +208,7 @@ def _write_tearsheets(run: RunFolder) -> dict[tuple[str, str], Path]:
     return written
 
 
-def _summary_header(run: RunFolder) -> str:
+def _summary_header(run: RunResult) -> str:
     backtest = run.scenario.backtest
     return (
         f"# alphacheck report: {run.scenario.name}\n\n"

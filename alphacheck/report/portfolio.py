@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 from alphacheck.report.plots import _figure, _percent
+from alphacheck.rundir import portfolio_tearsheet_file
 
 __all__ = [
     "BENCHMARK_STYLES",
     "exposure_plot",
     "format_portfolio_table",
     "portfolio_equity_plot",
-    "portfolio_tearsheet_name",
     "weights_heatmap",
     "write_portfolio_plots",
     "write_portfolio_tearsheets",
@@ -166,15 +166,10 @@ def write_portfolio_plots(
     return written
 
 
-def portfolio_tearsheet_name(variant: str) -> str:
-    """File name of the tearsheet of ``variant``'s book."""
-    return f"portfolio-{variant}.html"
-
-
 def write_portfolio_tearsheets(
-    frame: pd.DataFrame, variants: list[str], folder: Path, title: str
+    frame: pd.DataFrame, variants: list[str], run_dir: Path, title: str
 ) -> dict[str, Path]:
-    """One quantstats tearsheet per book, against ``equal_weight`` on the same bars."""
+    """One quantstats tearsheet per book in the run folder, against ``equal_weight`` on the same bars."""
     from alphacheck.report.tearsheet import write_tearsheet
 
     net = _net(frame)
@@ -182,7 +177,7 @@ def write_portfolio_tearsheets(
         variant: write_tearsheet(
             net[variant],
             net["equal_weight"],
-            folder / portfolio_tearsheet_name(variant),
+            portfolio_tearsheet_file(run_dir, variant),
             title=f"{title}: portfolio of {variant}",
             strategy_name=f"{variant} portfolio",
             benchmark_name="equal weight",

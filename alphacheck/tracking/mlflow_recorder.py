@@ -267,7 +267,9 @@ def fetch_run(run_id: str, destination: Path, tracking_uri: str | None = None) -
             "list runs with `alphacheck runs list`"
         ) from None
     destination.mkdir(parents=True, exist_ok=True)
-    for name in ("config.yaml", "predictions.parquet"):
+    from alphacheck.rundir import CONFIG_FILE, PREDICTIONS_FILE
+
+    for name in (CONFIG_FILE, PREDICTIONS_FILE):
         try:
             client.download_artifacts(run_id, name, str(destination))
         except Exception:

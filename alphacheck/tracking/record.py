@@ -21,23 +21,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alphacheck.report.portfolio import portfolio_tearsheet_name
-from alphacheck.report.rundir import RunFolder
 from alphacheck.report.summary import fold_accuracy, section_frame
+from alphacheck.rundir import (
+    CONFIG_FILE,
+    INDEX_FILE,
+    METRICS_FILE,
+    PLOTS_DIR,
+    PORTFOLIO_FILE,
+    PORTFOLIO_WEIGHTS_FILE,
+    PREDICTIONS_FILE,
+    RETURNS_FILE,
+    SUMMARY_FILE,
+    TEARSHEETS_DIR,
+    RunResult,
+    model_file,
+    portfolio_tearsheet_file,
+    tearsheet_file,
+)
 from alphacheck.tracking.base import Recorder, flatten
 from alphacheck.tracking.provenance import git_commit, library_versions, prices_fingerprint
 
 __all__ = ["record_run", "run_params"]
 
 _ARTIFACTS = (
-    "config.yaml",
-    "metrics.json",
-    "predictions.parquet",
-    "returns.parquet",
-    "portfolio.parquet",
-    "portfolio_weights.parquet",
-    "summary.md",
-    "index.html",
+    CONFIG_FILE,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    RETURNS_FILE,
+    PORTFOLIO_FILE,
+    PORTFOLIO_WEIGHTS_FILE,
+    SUMMARY_FILE,
+    INDEX_FILE,
 )
 _IDENTITY = ("ticker", "strategy", "variant")
 # Row positions that become MLflow steps: a fold, a record's index, a reliability bin.
@@ -52,7 +66,7 @@ _DESCRIPTIVE_KEYS += tuple(f"whole_window_{key}" for key in ("first_date", "last
 _SKIP_SECTIONS = ("metrics", "folds", "verdict")
 
 
-def run_params(run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> dict[str, Any]:
+def run_params(run: RunResult, prices: dict[str, pd.DataFrame], device: str) -> dict[str, Any]:
     """The parent run's params: flattened config, data fingerprint, device, versions, git commit."""
     params = flatten(run.scenario.model_dump(mode="json"))
     params.update({"data.fingerprint": prices_fingerprint(prices), "device": device})
@@ -61,7 +75,7 @@ def run_params(run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> 
     return params
 
 
-def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFrame], device: str) -> None:
+def record_run(recorder: Recorder, run: RunResult, prices: dict[str, pd.DataFrame], device: str) -> None:
     """Log params, metrics and artifacts of a run folder to an already started recorder.
 
     Parameters
@@ -69,13 +83,13 @@ def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFram
     recorder
         Started (its parent run is open).
     run
-        The run folder, read back with :func:`~alphacheck.report.rundir.read_run_folder`.
+        The run folder, read back with :func:`~alphacheck.rundir.read_run`.
     prices
         The prices the run used, for the data fingerprint.
     device
         Where the models were trained.
     """
-    recorder.set_tags({"alphacheck.role": "parent", "alphacheck.run_dir": str(run.path.resolve())})
+    recorder.set_tags({"alphacheck.role": "parent", "alphacheck.run_dir": str(run.output_dir.resolve())})
     if run.metrics.get("verdict"):
         from alphacheck.report.verdicts import verdict_summary
 
@@ -91,11 +105,11 @@ def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFram
         }
     )
     for name in _ARTIFACTS:
-        if (run.path / name).is_file():
-            recorder.log_artifact(run.path / name)
-    for folder in ("plots", "tearsheets"):
-        if (run.path / folder).is_dir():
-            recorder.log_artifact(run.path / folder, folder)
+        if (run.output_dir / name).is_file():
+            recorder.log_artifact(run.output_dir / name)
+    for folder in (PLOTS_DIR, TEARSHEETS_DIR):
+        if (run.output_dir / folder).is_dir():
+            recorder.log_artifact(run.output_dir / folder, folder)
     folds = fold_accuracy(run.predictions, run.scenario.backtest.threshold)
     several = len(run.tickers) > 1
     for variant in run.variants:
@@ -118,7 +132,7 @@ def record_run(recorder: Recorder, run: RunFolder, prices: dict[str, pd.DataFram
             recorder.end_child()
 
 
-def _record_portfolio_child(recorder: Recorder, run: RunFolder, variant: str) -> None:
+def _record_portfolio_child(recorder: Recorder, run: RunResult, variant: str) -> None:
     recorder.set_tags({"alphacheck.role": "portfolio", "alphacheck.variant": variant})
     portfolio = run.scenario.portfolio.model_dump(mode="json") if run.scenario.portfolio else {}
     params = {"variant": variant, "tickers": ",".join(run.tickers), **flatten({"portfolio": portfolio})}
@@ -132,12 +146,12 @@ def _record_portfolio_child(recorder: Recorder, run: RunFolder, variant: str) ->
     for key in ("portfolio_stress", "portfolio_shocks", "portfolio_cost_sweep"):
         if isinstance(run.metrics.get(key), dict):
             _record_section(recorder, key, run.metrics[key], variant, None)
-    tearsheet = run.path / "tearsheets" / portfolio_tearsheet_name(variant)
+    tearsheet = portfolio_tearsheet_file(run.output_dir, variant)
     if tearsheet.is_file():
-        recorder.log_artifact(tearsheet, "tearsheets")
+        recorder.log_artifact(tearsheet, TEARSHEETS_DIR)
 
 
-def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str, folds: pd.DataFrame) -> None:
+def _record_child(recorder: Recorder, run: RunResult, variant: str, ticker: str, folds: pd.DataFrame) -> None:
     recorder.set_tags({"alphacheck.role": "variant", "alphacheck.variant": variant, "alphacheck.ticker": ticker})
     _record_verdict(recorder, run.metrics.get("verdict", {}).get(ticker, {}).get(variant))
     spec = next(v for v in run.scenario.variants if v.name == variant)
@@ -159,9 +173,9 @@ def _record_child(recorder: Recorder, run: RunFolder, variant: str, ticker: str,
         # The books' sections belong to the portfolio children, not to one ticker's.
         if key not in _SKIP_SECTIONS and not key.startswith("portfolio") and isinstance(section, dict | list):
             _record_section(recorder, key, section, variant, ticker)
-    tearsheet = run.path / "tearsheets" / f"{ticker}-{variant}.html"
+    tearsheet = tearsheet_file(run.output_dir, ticker, variant)
     if tearsheet.is_file():
-        recorder.log_artifact(tearsheet, "tearsheets")
+        recorder.log_artifact(tearsheet, TEARSHEETS_DIR)
     _record_model(recorder, run, variant)
 
 
@@ -199,8 +213,8 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
         recorder.log_metric_steps(name, steps)
 
 
-def _record_model(recorder: Recorder, run: RunFolder, variant: str) -> None:
-    checkpoint = run.path / "models" / f"{variant}.pt"
+def _record_model(recorder: Recorder, run: RunResult, variant: str) -> None:
+    checkpoint = model_file(run.output_dir, variant)
     if not checkpoint.is_file():
         return
     skops_file = checkpoint.with_suffix(".skops")
@@ -215,7 +229,7 @@ def _record_model(recorder: Recorder, run: RunFolder, variant: str) -> None:
     rng = np.random.default_rng(run.scenario.seed)
     # Features are standardised before they reach the model, so a standard-normal window is a faithful example.
     example = rng.standard_normal((1, config["sequence_length"], config["n_features"])).astype("float32")
-    onnx = checkpoint.with_suffix(".onnx")
+    onnx = model_file(run.output_dir, variant, ".onnx")
     recorder.log_model(model, example, onnx if onnx.is_file() else None)
 
 

@@ -64,6 +64,16 @@ def test_report_on_a_folder_that_is_no_run_says_so_in_one_line(tmp_path):
     ]
 
 
+def test_report_without_returns_names_the_backtest_flag_in_one_line(tmp_path):
+    run_dir = runfolder.write_run_folder(tmp_path / "run")
+    (run_dir / "returns.parquet").unlink()
+    result = CliRunner().invoke(cli, ["report", str(run_dir), "--no-tearsheets"])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "lacks returns.parquet" in result.output and "alphacheck report RUN_DIR --backtest" in result.output
+    assert "--backtest" in CliRunner().invoke(cli, ["report", "--help"]).output
+
+
 def test_runs_list_on_an_empty_store(tracking_uri):
     result = CliRunner().invoke(cli, ["runs", "list", "--tracking-uri", tracking_uri])
     assert result.exit_code == 0, result.output

@@ -54,6 +54,7 @@ def _run_folder(path: Path, variants=("baseline", "enhanced"), n: int = 300) -> 
     path.mkdir()
     config = {"name": "ab", "seed": 1, "backtest": {"threshold": 0.5, "bootstrap_reps": 200}}
     (path / "config.yaml").write_text(yaml.safe_dump(config))
+    (path / "metrics.json").write_text("{}")
     pd.concat(predictions).to_parquet(path / "predictions.parquet", index=False)
     pd.concat(returns).to_parquet(path / "returns.parquet", index=False)
     return path
@@ -135,7 +136,7 @@ def test_compare_needs_two_variants_and_a_run_folder(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     result = CliRunner().invoke(cli, ["compare", str(empty), "--no-tracking"])
-    assert result.exit_code == 1 and "is not a run folder: config.yaml, predictions.parquet" in result.output
+    assert result.exit_code == 1 and "lacks config.yaml, predictions.parquet, metrics.json" in result.output
 
 
 def test_compare_with_a_variant_that_never_trades(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 from alphacheck.exceptions import ConfigError
 from alphacheck.report.builder import build_report
-from alphacheck.report.rundir import read_run_folder
+from alphacheck.rundir import read_run
 
 _spec = importlib.util.spec_from_file_location("report_browser", Path(__file__).with_name("browser.py"))
 browser = importlib.util.module_from_spec(_spec)
@@ -22,12 +22,13 @@ _spec.loader.exec_module(browser)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_read_run_folder_round_trips_returns(run_dir):
-    run = read_run_folder(run_dir)
+def test_read_run_round_trips_returns(run_dir):
+    run = read_run(run_dir)
     assert run.variants == ["baseline"] and run.tickers == ["SP500", "NASDAQ"]
     frame = pd.read_parquet(run_dir / "returns.parquet")
-    assert set(run.returns) == set(zip(frame["ticker"], frame["variant"]))
-    for (ticker, strategy), series in run.returns.items():
+    pd.testing.assert_frame_equal(run.returns, frame)
+    assert set(run.strategy_returns()) == set(zip(frame["ticker"], frame["variant"]))
+    for (ticker, strategy), series in run.strategy_returns().items():
         rows = frame[(frame["ticker"] == ticker) & (frame["variant"] == strategy)].sort_values("date")
         assert series.index.equals(pd.DatetimeIndex(rows["date"]))
         np.testing.assert_array_equal(series.to_numpy(), rows["net_return"].to_numpy())
@@ -35,7 +36,7 @@ def test_read_run_folder_round_trips_returns(run_dir):
 
 def test_missing_files_name_the_folder_and_the_fix(tmp_path):
     with pytest.raises(ConfigError, match=r"lacks config.yaml, predictions.parquet, metrics.json; give a folder"):
-        read_run_folder(tmp_path)
+        read_run(tmp_path)
 
 
 def test_build_without_tearsheets_writes_summary_plots_and_index(run_dir):

@@ -10,10 +10,9 @@ import pytest
 import yaml
 
 from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
-from alphacheck.pipeline import _json_safe
 from alphacheck.report.builder import build_report
 from alphacheck.report.portfolio import format_portfolio_table
-from alphacheck.report.rundir import PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE, read_run_folder
+from alphacheck.rundir import PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE, json_safe, read_run
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
 from alphacheck.tracking.record import record_run
@@ -31,7 +30,7 @@ def _prices(n: int, seed: int) -> pd.DataFrame:
 @pytest.fixture
 def run_with_books(run_dir):
     """The hand-made run folder plus the books of its predictions (files and metrics sections)."""
-    run = read_run_folder(run_dir)
+    run = read_run(run_dir)
     prices = {t: _prices(260, i) for i, t in enumerate(run.tickers)}
     config = BacktestConfig(bootstrap_reps=100, cost_levels_bps=[0.0, 10.0])
     portfolio = PortfolioConfig(selection="top_k", k=1)
@@ -40,7 +39,7 @@ def run_with_books(run_dir):
     book = evaluate_portfolio(run.predictions, prices, config, portfolio, seed=1)
     book.frame.to_parquet(run_dir / PORTFOLIO_FILE, index=False)
     book.weights.to_parquet(run_dir / PORTFOLIO_WEIGHTS_FILE, index=False)
-    metrics = {**run.metrics, **_json_safe(book.sections())}
+    metrics = {**run.metrics, **json_safe(book.sections())}
     metrics["portfolio_stress"] = {"w": {"baseline": {"total_return": -0.05, "sharpe": -1.0, "folds": "0"}}}
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
     return run_dir, book
@@ -48,16 +47,16 @@ def run_with_books(run_dir):
 
 def test_the_run_folder_reads_the_books_back(run_with_books):
     folder, book = run_with_books
-    run = read_run_folder(folder)
+    run = read_run(folder)
     pd.testing.assert_frame_equal(run.portfolio, book.frame)
     pd.testing.assert_frame_equal(run.portfolio_weights, book.weights)
-    assert read_run_folder(folder).metrics["portfolio"]["baseline"]["total_return"] == pytest.approx(
+    assert read_run(folder).metrics["portfolio"]["baseline"]["total_return"] == pytest.approx(
         book.metrics["baseline"]["total_return"], abs=1e-15
     )
 
 
 def test_a_folder_without_books_has_none(run_dir):
-    run = read_run_folder(run_dir)
+    run = read_run(run_dir)
     assert run.portfolio is None and run.portfolio_weights is None
 
 
@@ -81,7 +80,7 @@ def test_the_report_draws_the_books_and_tabulates_their_sections(run_with_books)
 
 def test_the_terminal_table_lists_the_books_and_both_benchmarks(run_with_books):
     _, book = run_with_books
-    lines = format_portfolio_table(_json_safe(book.metrics)).splitlines()
+    lines = format_portfolio_table(json_safe(book.metrics)).splitlines()
     assert lines[0].split()[:4] == ["strategy", "return", "vs_eq_w", "sharpe"]
     assert [line.split()[0] for line in lines[2:]] == ["baseline", "equal_weight", "equal_weight_hold"]
     record = book.metrics["baseline"]
@@ -124,7 +123,7 @@ class Recorder:
 
 def test_each_book_gets_its_own_child_run(run_with_books):
     folder, book = run_with_books
-    run = read_run_folder(folder)
+    run = read_run(folder)
     recorder = Recorder()
     record_run(recorder, run, {}, "cpu")
     child = recorder.runs["portfolio-baseline"]

@@ -13,10 +13,9 @@ import pytest
 import torch
 
 from alphacheck.exceptions import TrackingError
-from alphacheck.models.export import write_model_files
 from alphacheck.models.lstm import LSTMClassifier
 from alphacheck.report.builder import build_report
-from alphacheck.report.rundir import read_run_folder
+from alphacheck.rundir import read_run, write_models
 from alphacheck.tracking.mlflow_recorder import MlflowRecorder, recent_runs
 from alphacheck.tracking.record import record_run
 from alphacheck.walkforward.runner import TrainedModel
@@ -39,7 +38,7 @@ def _write_models(run_dir):
         feature_columns=[f"f{i}" for i in range(N_FEATURES)], scaler_mean=[0.0] * N_FEATURES,
         scaler_scale=[1.0] * N_FEATURES, fold=0,
     )
-    write_model_files({"baseline": trained}, run_dir / "models")
+    write_models(run_dir, {"baseline": trained})
     return model
 
 
@@ -62,7 +61,7 @@ def logged(mlflow_server, run_dir):
     recorder = MlflowRecorder(mlflow_server)
     experiment = f"fabricated-{uuid.uuid4().hex[:8]}"
     recorder.start(experiment, "run-1")
-    record_run(recorder, read_run_folder(run_dir), {"SP500": prices, "NASDAQ": prices.iloc[:20]}, "cpu")
+    record_run(recorder, read_run(run_dir), {"SP500": prices, "NASDAQ": prices.iloc[:20]}, "cpu")
     recorder.end()
     utils._tracking_uri = before
     return MlflowClient(mlflow_server), recorder, model, experiment

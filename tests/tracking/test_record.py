@@ -67,7 +67,7 @@ class TaggingRecorder:
 def test_each_child_is_tagged_with_its_verdict(run_dir):
     import json
 
-    from alphacheck.report.rundir import read_run_folder
+    from alphacheck.rundir import read_run
     from alphacheck.tracking.record import record_run
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -78,7 +78,7 @@ def test_each_child_is_tagged_with_its_verdict(run_dir):
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
     recorder = TaggingRecorder()
-    record_run(recorder, read_run_folder(run_dir), {}, "cpu")
+    record_run(recorder, read_run(run_dir), {}, "cpu")
     assert recorder.tags["baseline-SP500"]["alphacheck.verdict"] == "no_edge"
     assert recorder.tags["baseline-NASDAQ"]["alphacheck.verdict"] == "inconclusive"
     assert recorder.tags["parent"]["alphacheck.verdict_summary"] == (

@@ -1,0 +1,319 @@
+"""The run folder: what a run writes, where, and how it is read back.
+
+This module is the one owner of the folder's layout. The pipeline writes it
+with :func:`write_run`; the report, ``compare``, tracking, ``reproduce`` and
+``alphacheck.load_run`` read it with :func:`read_run` (or the file names
+below), and every one of them gets the same :class:`RunResult`.
+
+=======================  ==========================================================
+``config.yaml``          the fully resolved scenario (read back with its schema)
+``predictions.parquet``  one row per out-of-sample (date, ticker, variant)
+``returns.parquet``      one row per (date, ticker, strategy), see ``backtest.evaluate``
+``metrics.json``         every figure; undefined values (NaN, infinities) as ``null``
+``portfolio.parquet``    with a ``portfolio`` block: one row per (date, book), and
+``portfolio_weights.parquet``  the weights each book held
+``models/``              ``<variant>.pt`` (+ ``.json``, ``.onnx`` or ``.skops``), the last fold's model
+``plots/``, ``tearsheets/``, ``summary.md``, ``index.html``: the report
+=======================  ==========================================================
+
+Reading never reloads prices nor re-runs a backtest unless asked
+(``backtest=True``): a folder without ``returns.parquet`` is refused otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from alphacheck.exceptions import ConfigError
+from alphacheck.scenarios.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alphacheck.walkforward import TrainedModel
+
+__all__ = [
+    "CONFIG_FILE",
+    "INDEX_FILE",
+    "METRICS_FILE",
+    "MODELS_DIR",
+    "PLOTS_DIR",
+    "PORTFOLIO_FILE",
+    "PORTFOLIO_WEIGHTS_FILE",
+    "PREDICTIONS_FILE",
+    "RETURNS_FILE",
+    "SUMMARY_FILE",
+    "TEARSHEETS_DIR",
+    "RunResult",
+    "comparison_file",
+    "json_safe",
+    "model_file",
+    "portfolio_tearsheet_file",
+    "read_run",
+    "read_scenario",
+    "tearsheet_file",
+    "write_config",
+    "write_models",
+    "write_run",
+]
+
+CONFIG_FILE = "config.yaml"
+PREDICTIONS_FILE = "predictions.parquet"
+RETURNS_FILE = "returns.parquet"
+METRICS_FILE = "metrics.json"
+PORTFOLIO_FILE = "portfolio.parquet"
+PORTFOLIO_WEIGHTS_FILE = "portfolio_weights.parquet"
+SUMMARY_FILE = "summary.md"
+INDEX_FILE = "index.html"
+MODELS_DIR = "models"
+PLOTS_DIR = "plots"
+TEARSHEETS_DIR = "tearsheets"
+
+_REQUIRED = (CONFIG_FILE, PREDICTIONS_FILE, METRICS_FILE)
+
+
+@dataclass
+class RunResult:
+    """What a run produced, as its folder holds it.
+
+    Attributes
+    ----------
+    output_dir
+        The run folder.
+    scenario
+        The resolved configuration (``config.yaml``).
+    predictions
+        One row per out-of-sample (date, ticker, variant), as ``predictions.parquet``.
+    returns
+        One row per (date, ticker, strategy), as ``returns.parquet``.
+    metrics
+        Everything ``metrics.json`` holds (undefined values are ``None``).
+    tracking
+        Where the run was logged (``"not tracked"`` without a store); ``None``
+        for a run read back from its folder.
+    portfolio, portfolio_weights
+        The books and the weights they held (see
+        :mod:`alphacheck.backtest.portfolio_evaluate`); ``None`` without a
+        ``portfolio`` block.
+    """
+
+    output_dir: Path
+    scenario: Scenario
+    predictions: pd.DataFrame
+    returns: pd.DataFrame
+    metrics: dict[str, Any]
+    tracking: str | None = None
+    portfolio: pd.DataFrame | None = None
+    portfolio_weights: pd.DataFrame | None = None
+    _by_strategy: dict[tuple[str, str], pd.Series] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names in the order the scenario lists them."""
+        return [v.name for v in self.scenario.variants]
+
+    @property
+    def tickers(self) -> list[str]:
+        """Tickers in the order the scenario lists them."""
+        return list(self.scenario.data.tickers)
+
+    @property
+    def costs_bps(self) -> float:
+        """Fees plus slippage per side, in basis points."""
+        return self.scenario.backtest.fees_bps + self.scenario.backtest.slippage_bps
+
+    def strategy_returns(self) -> dict[tuple[str, str], pd.Series]:
+        """Net per-bar returns by ``(ticker, strategy)``, a variant or a baseline, indexed by date."""
+        import pandas as pd
+
+        if self._by_strategy is None:
+            self._by_strategy = {}
+            for (ticker, strategy), rows in self.returns.groupby(["ticker", "variant"], sort=False):
+                index = pd.DatetimeIndex(rows["date"], name="date")
+                series = pd.Series(rows["net_return"].to_numpy(), index=index, name="return")
+                self._by_strategy[(str(ticker), str(strategy))] = series.sort_index()
+        return self._by_strategy
+
+    def summary(self) -> pd.DataFrame:
+        """The headline metrics, one row per (ticker, strategy), with the verdict when the run has one."""
+        from alphacheck.report.tables import summary_frame
+
+        return summary_frame(self.metrics)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON data: NaN and infinities (undefined figures) become ``None``.
+
+    Mapping keys become strings, tuples lists, and numpy scalars Python numbers.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return json_safe(value.item())
+    return value
+
+
+def model_file(folder: Path, variant: str, suffix: str = ".pt") -> Path:
+    """``<folder>/models/<variant>.pt`` (or ``.onnx``): a variant's last-fold model."""
+    return Path(folder) / MODELS_DIR / f"{variant}{suffix}"
+
+
+def comparison_file(folder: Path, variant_a: str, variant_b: str, suffix: str = ".json") -> Path:
+    """``<folder>/compare-<A>-vs-<B>.json`` (or ``.txt``): what ``alphacheck compare`` wrote."""
+    return Path(folder) / f"compare-{variant_a}-vs-{variant_b}{suffix}"
+
+
+def tearsheet_file(folder: Path, ticker: str, variant: str) -> Path:
+    """``<folder>/tearsheets/<ticker>-<variant>.html``: the tearsheet of ``variant`` on ``ticker``."""
+    return Path(folder) / TEARSHEETS_DIR / f"{ticker}-{variant}.html"
+
+
+def portfolio_tearsheet_file(folder: Path, variant: str) -> Path:
+    """``<folder>/tearsheets/portfolio-<variant>.html``: the tearsheet of ``variant``'s book."""
+    return Path(folder) / TEARSHEETS_DIR / f"portfolio-{variant}.html"
+
+
+def write_config(folder: Path, scenario: Scenario) -> Path:
+    """Write the resolved scenario as ``config.yaml`` into ``folder`` (created)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CONFIG_FILE
+    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
+    return path
+
+
+def write_models(folder: Path, models: Mapping[str, TrainedModel]) -> list[Path]:
+    """Each variant's last-fold model under ``models/``: ``<variant>.pt`` and its ``.json`` config,
+    with ``.onnx`` for a torch module or ``.skops`` for an estimator (``alphacheck.models.export``)."""
+    from alphacheck.models.export import write_variant_files
+
+    folder = Path(folder) / MODELS_DIR
+    return [path for trained in models.values() for path in write_variant_files(trained, folder)]
+
+
+def write_run(
+    folder: Path,
+    scenario: Scenario,
+    predictions: pd.DataFrame,
+    returns: pd.DataFrame,
+    metrics: Mapping[str, Any],
+    models: Mapping[str, TrainedModel] | None = None,
+    portfolio: pd.DataFrame | None = None,
+    portfolio_weights: pd.DataFrame | None = None,
+) -> RunResult:
+    """Write a run's results into ``folder`` and return them as its :class:`RunResult`.
+
+    Parameters
+    ----------
+    folder
+        The run folder (created).
+    scenario
+        The resolved configuration, written as ``config.yaml``.
+    predictions, returns
+        Written as ``predictions.parquet`` and ``returns.parquet``, without their index.
+    metrics
+        Written as ``metrics.json`` after :func:`json_safe`; the result holds the same safe copy.
+    models
+        The last model of each variant, written under ``models/`` (:func:`write_models`).
+    portfolio, portfolio_weights
+        The books and their weights, with a ``portfolio`` block.
+    """
+    folder = Path(folder)
+    write_config(folder, scenario)
+    predictions.to_parquet(folder / PREDICTIONS_FILE, index=False)
+    if models:
+        write_models(folder, models)
+    returns.to_parquet(folder / RETURNS_FILE, index=False)
+    for frame, name in ((portfolio, PORTFOLIO_FILE), (portfolio_weights, PORTFOLIO_WEIGHTS_FILE)):
+        if frame is not None:
+            frame.to_parquet(folder / name, index=False)
+    safe = json_safe(metrics)
+    (folder / METRICS_FILE).write_text(json.dumps(safe, indent=2, allow_nan=False))
+    return RunResult(
+        folder, scenario, predictions, returns, safe, portfolio=portfolio, portfolio_weights=portfolio_weights
+    )
+
+
+def read_scenario(folder: Path, source: str | None = None) -> Scenario:
+    """The scenario of ``folder/config.yaml``, validated by the schema (its defaults fill what it omits).
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, or not a valid scenario (naming the key and the fix).
+    """
+    from alphacheck.scenarios.loader import validate_scenario
+
+    path = Path(folder) / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(f"{path} is missing; give a folder written by `alphacheck run`")
+    return validate_scenario(yaml.safe_load(path.read_text()), source=source or str(path))
+
+
+def read_run(folder: Path, backtest: bool = False) -> RunResult:
+    """Read back a run folder written by :func:`write_run`.
+
+    Parameters
+    ----------
+    folder
+        The run folder.
+    backtest
+        For a folder without ``returns.parquet`` (written before it existed):
+        reload the configured prices (which may download them) and re-run the
+        backtest from the saved predictions. Otherwise such a folder is refused.
+
+    Raises
+    ------
+    ConfigError
+        When the folder lacks one of its files or holds one that cannot be read.
+    """
+    folder = Path(folder)
+    missing = [name for name in _REQUIRED if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError(
+            f"run folder {str(folder)!r} lacks {', '.join(missing)}; "
+            "give a folder written by `alphacheck run` (runs/<scenario>-<timestamp>/)"
+        )
+    import pandas as pd
+
+    scenario = read_scenario(folder)
+    predictions = pd.read_parquet(folder / PREDICTIONS_FILE)
+    try:
+        metrics = json.loads((folder / METRICS_FILE).read_text())
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{folder / METRICS_FILE}: not valid JSON ({exc}); re-run the scenario") from None
+    if (folder / RETURNS_FILE).is_file():
+        returns = pd.read_parquet(folder / RETURNS_FILE)
+    elif backtest:
+        returns = _backtest_again(scenario, predictions)
+    else:
+        raise ConfigError(
+            f"run folder {str(folder)!r} lacks {RETURNS_FILE}; re-run the scenario, or rebuild the "
+            "returns from its predictions with `alphacheck report RUN_DIR --backtest` (reloads the "
+            "prices, which may download them)"
+        )
+    books = [folder / name for name in (PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)]
+    portfolio, weights = (pd.read_parquet(path) if path.is_file() else None for path in books)
+    return RunResult(
+        folder, scenario, predictions, returns, metrics, portfolio=portfolio, portfolio_weights=weights
+    )
+
+
+def _backtest_again(scenario: Scenario, predictions: pd.DataFrame) -> pd.DataFrame:
+    from alphacheck.backtest import evaluate
+    from alphacheck.data import load_prices
+
+    return evaluate(predictions, load_prices(scenario.data), scenario.backtest, seed=scenario.seed).frame
