@@ -33,6 +33,7 @@ __all__ = [
     "FILE_COLUMNS",
     "PredictionsWarning",
     "attach_outcomes",
+    "check_predictions",
     "decision_convention",
     "file_folds",
     "file_sha256",
@@ -68,56 +69,88 @@ def file_sha256(path: Path) -> str:
 
 
 def read_predictions(path: Path) -> pd.DataFrame:
-    """Read and check a predictions file.
+    """Read a parquet or CSV file of predictions and check it (:func:`check_predictions`).
+
+    Raises
+    ------
+    PredictionsError
+        For a missing or unreadable file, and as :func:`check_predictions`.
+    """
+    path = Path(path)
+    first_row = 2 if path.suffix.lower() == ".csv" else 1  # a CSV's header is line 1
+    return check_predictions(_read_file(path), str(path), path.stem, rows_from=first_row)
+
+
+def check_predictions(raw: pd.DataFrame, where: str, stem: str | None = None, rows_from: int = 1) -> pd.DataFrame:
+    """Check predictions and bring them to alphacheck's form.
+
+    Parameters
+    ----------
+    raw
+        Columns ``date, ticker, proba``, optionally ``variant``, ``fold``, ``proba_raw``.
+    where
+        The file (or ``"predictions"``), for messages.
+    stem
+        The variant's name when there is no ``variant`` column (the file's stem).
+    rows_from
+        The number of the first row in messages (a CSV's first data row is line 2).
 
     Returns
     -------
     DataFrame
         ``date`` (tz-naive days), ``ticker`` (upper case), ``variant``,
         ``fold`` (int64; 0 when the file has none), ``proba`` and, when given,
-        ``proba_raw``; ``frame.attrs["folds_given"]`` says whether the file
-        had folds. File-level attributes a run wrote (its walk-forward
-        signature) are kept in ``attrs``.
+        ``proba_raw``, sorted by variant, ticker and date;
+        ``attrs["folds_given"]`` says whether folds were given, and a run's
+        walk-forward signature stored with its file is kept in ``attrs``.
 
     Raises
     ------
     PredictionsError
-        For a missing or unreadable file, a missing column, unreadable dates,
-        probabilities that are not numbers in [0, 1] (NaN included), a fold
-        that is not a whole number, a bad variant name, or a (date, ticker,
-        variant) given twice.
+        For a missing column, unreadable dates, probabilities that are not
+        numbers in [0, 1] (NaN included), a fold that is not a whole number,
+        a bad or missing variant name, or a (date, ticker, variant) given twice.
 
     Warns
     -----
     PredictionsWarning
         When ``proba`` holds only 0 and 1: labels or hard calls, not probabilities.
     """
-    path = Path(path)
-    raw = _read_file(path)
     missing = [c for c in FILE_COLUMNS if c not in raw.columns]
     if missing:
         raise PredictionsError(
-            f"{path}: no column {', '.join(map(repr, missing))}; a predictions file has columns "
-            f"date, ticker, proba (and optionally variant, fold); it has {', '.join(map(str, raw.columns))}"
+            f"{where}: no column {', '.join(map(repr, missing))}; predictions have columns date, ticker, "
+            f"proba (and optionally variant, fold); found {', '.join(map(str, raw.columns))}"
         )
     from alphacheck.data.dates import parse_dates
 
+    rows = _Rows(where, rows_from)
     frame = pd.DataFrame(
         {
-            "date": pd.DatetimeIndex(parse_dates(pd.Index(raw["date"]), str(path))),
+            "date": pd.DatetimeIndex(parse_dates(pd.Index(raw["date"]), where)),
             "ticker": raw["ticker"].astype(str).str.strip().str.upper().to_numpy(),
-            "variant": _variants(raw, path),
-            "fold": _folds(raw, path),
-            "proba": _probabilities(raw, "proba", path),
+            "variant": _variants(raw, where, stem),
+            "fold": _folds(raw, rows),
+            "proba": _probabilities(raw, "proba", rows),
         }
     )
     if "proba_raw" in raw.columns:
-        frame["proba_raw"] = _probabilities(raw, "proba_raw", path)
-    _refuse_duplicates(frame, path)
-    _warn_hard_calls(frame, path)
+        frame["proba_raw"] = _probabilities(raw, "proba_raw", rows)
+    _refuse_duplicates(frame, rows)
+    _warn_hard_calls(frame, where)
     frame = frame.sort_values(["variant", "ticker", "date"], ignore_index=True)
     frame.attrs = {**raw.attrs, "folds_given": "fold" in raw.columns}
     return frame
+
+
+class _Rows:
+    """Names rows in messages: ``line 7`` of a CSV (after its header), ``row 6`` of anything else."""
+
+    def __init__(self, where: str, first: int) -> None:
+        self.where, self.first = where, first
+
+    def __call__(self, position: int) -> str:
+        return f"{'line' if self.first == 2 else 'row'} {position + self.first}"
 
 
 def _read_file(path: Path) -> pd.DataFrame:
@@ -134,66 +167,64 @@ def _read_file(path: Path) -> pd.DataFrame:
     raise PredictionsError(f"{path}: unknown file type {suffix!r}; give a .parquet or .csv file")
 
 
-def _row(path: Path, position: int) -> str:
-    # A CSV's first data row is line 2 (after the header); a parquet file has rows only.
-    return f"line {position + 2}" if path.suffix.lower() == ".csv" else f"row {position + 1}"
-
-
-def _variants(raw: pd.DataFrame, path: Path) -> np.ndarray:
-    names = raw["variant"].astype(str).str.strip() if "variant" in raw.columns else pd.Series([path.stem] * len(raw))
+def _variants(raw: pd.DataFrame, where: str, stem: str | None) -> np.ndarray:
+    if "variant" not in raw.columns and stem is None:
+        raise PredictionsError(f"{where}: no variant column; name the model in a column 'variant'")
+    given = "variant" in raw.columns
+    names = raw["variant"].astype(str).str.strip() if given else pd.Series([stem] * len(raw), dtype=object)
     for name in dict.fromkeys(names):
         if not _NAME.match(name) or name in _RESERVED:
-            where = "the file's stem (no variant column)" if "variant" not in raw.columns else "column variant"
+            what = "column variant" if given else "the file's stem (no variant column)"
             raise PredictionsError(
-                f"{path}: variant {name!r} ({where}) cannot name a strategy: use letters, digits, _ . - "
+                f"{where}: variant {name!r} ({what}) cannot name a strategy: use letters, digits, _ . - "
                 f"(at most 64), and none of {', '.join(_RESERVED)}; add or fix a variant column"
             )
     return names.to_numpy()
 
 
-def _folds(raw: pd.DataFrame, path: Path) -> np.ndarray:
+def _folds(raw: pd.DataFrame, rows: _Rows) -> np.ndarray:
     if "fold" not in raw.columns:
         return np.zeros(len(raw), dtype="int64")
     fold = pd.to_numeric(raw["fold"], errors="coerce").to_numpy(dtype="float64")
     bad = np.flatnonzero(~np.isfinite(fold) | (fold != np.round(fold)) | (fold < 0))
     if len(bad):
         raise PredictionsError(
-            f"{path}: fold must be a whole number >= 0; {_row(path, bad[0])} has {raw['fold'].iloc[bad[0]]!r}"
+            f"{rows.where}: fold must be a whole number >= 0; {rows(bad[0])} has {raw['fold'].iloc[bad[0]]!r}"
         )
     return fold.astype("int64")
 
 
-def _probabilities(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+def _probabilities(raw: pd.DataFrame, column: str, rows: _Rows) -> np.ndarray:
     values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype="float64")
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > 1))
     if len(bad):
-        shown = ", ".join(f"{_row(path, i)}: {raw[column].iloc[i]!r}" for i in bad[:_SHOWN])
+        shown = ", ".join(f"{rows(i)}: {raw[column].iloc[i]!r}" for i in bad[:_SHOWN])
         raise PredictionsError(
-            f"{path}: {column} must be a probability in [0, 1] on every row (no NaN); {len(bad)} row(s) are "
-            f"not ({shown}); a score or logit must be mapped to P(up) first"
+            f"{rows.where}: {column} must be a probability in [0, 1] on every row (no NaN); {len(bad)} row(s) "
+            f"are not ({shown}); map a score or logit to P(up) first"
         )
     return values
 
 
-def _refuse_duplicates(frame: pd.DataFrame, path: Path) -> None:
+def _refuse_duplicates(frame: pd.DataFrame, rows: _Rows) -> None:
     twice = frame.duplicated(["date", "ticker", "variant"], keep=False)
     if twice.any():
         first = frame[twice].iloc[0]
-        rows = ", ".join(_row(path, i) for i in np.flatnonzero(twice)[:_SHOWN])
+        shown = ", ".join(rows(i) for i in np.flatnonzero(twice)[:_SHOWN])
         raise PredictionsError(
-            f"{path}: {first['variant']} on {first['ticker']} is predicted more than once on "
-            f"{first['date'].date()} ({rows}); keep one row per (date, ticker, variant)"
+            f"{rows.where}: {first['variant']} on {first['ticker']} is predicted more than once on "
+            f"{first['date'].date()} ({shown}); keep one row per (date, ticker, variant)"
         )
 
 
-def _warn_hard_calls(frame: pd.DataFrame, path: Path) -> None:
+def _warn_hard_calls(frame: pd.DataFrame, where: str) -> None:
     for variant, rows in frame.groupby("variant", sort=False):
         if np.isin(rows["proba"].to_numpy(), (0.0, 1.0)).all():
             warnings.warn(
-                f"{path}: proba of {variant} holds only 0 and 1: labels or hard calls, not probabilities; "
+                f"{where}: proba of {variant} holds only 0 and 1: labels or hard calls, not probabilities; "
                 "trading figures stand, but log loss, Brier and the reliability bins read them as certainties",
                 PredictionsWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
 

@@ -2,7 +2,9 @@
 
 Stages: prices -> features and labels -> walk-forward predictions -> backtest
 and metrics -> report (plots, tearsheets) -> tracking. Every output lands in
-one run folder.
+one run folder. Two halves: :func:`train` (the walk-forward) and
+:func:`report_run` (everything after training), which ``alphacheck evaluate``
+calls on a file of predictions, so both commands share one path.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from alphacheck.walkforward import WalkForwardResult
     from alphacheck.walkforward.progress import NullProgress
 
-__all__ = ["RunResult", "default_output_dir", "run"]
+__all__ = ["RunResult", "default_output_dir", "report_run", "run", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +115,32 @@ def _train_and_report(
     progress: NullProgress | None = None,
     report: bool = True,
 ) -> RunResult:
-    """Train, backtest and stress the scenario, write the run folder, its report and the tracking."""
-    from alphacheck.backtest import evaluate
-    from alphacheck.backtest.reliability import reliability_section
+    """Train (:func:`train`), then everything after training (:func:`report_run`)."""
+    from alphacheck.tracking.provenance import walkforward_signature
+
+    walk = train(scenario, datasets, device, say, progress)
+    signature = walkforward_signature(scenario, prices)
+    return report_run(
+        scenario, prices, walk, output_dir, recorder, say,
+        datasets=datasets, device=str(device), report=report, signature=signature,
+    )  # fmt: skip
+
+
+def train(
+    scenario: Scenario,
+    datasets: dict[str, pd.DataFrame],
+    device: torch.device,
+    say: Callable[[str], None],
+    progress: NullProgress | None = None,
+) -> WalkForwardResult:
+    """The training half of a run: the walk-forward of every variant, seeded.
+
+    Returns
+    -------
+    WalkForwardResult
+        Predictions, fold records, the last model of each variant and every fold's model.
+    """
     from alphacheck.models import seed_everything
-    from alphacheck.report.builder import build_report
-    from alphacheck.rundir import write_run
-    from alphacheck.stress import stress_sections
-    from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
@@ -137,15 +157,68 @@ def _train_and_report(
         progress=progress,
     )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
+    return walk
+
+
+def report_run(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    walk: WalkForwardResult,
+    output_dir: Path,
+    recorder: Recorder,
+    say: Callable[[str], None],
+    *,
+    datasets: dict[str, pd.DataFrame] | None = None,
+    device: str = "none",
+    report: bool = True,
+    signature: str | None = None,
+    evaluated: dict[str, Any] | None = None,
+) -> RunResult:
+    """Everything after training: backtest, verdicts, stress, portfolio, run folder, report, tracking.
+
+    ``alphacheck run`` calls it with its walk-forward; ``alphacheck evaluate``
+    with the predictions of a file (:mod:`alphacheck.evaluate_predictions`), so
+    both write their folder through the same functions.
+
+    Parameters
+    ----------
+    scenario, prices
+        The resolved configuration and the prices per ticker.
+    walk
+        Predictions (with ``label`` and ``fwd_return``), fold records, and the
+        models; without fold models the shocks (which predict again) are skipped.
+    output_dir, recorder, say
+        The run folder, the tracker and the progress lines.
+    datasets
+        The features the walk-forward read, for the shocks; ``None`` when nothing was trained.
+    device
+        Where the models trained, for ``metrics.json``.
+    report
+        Also draw the plots and tearsheets.
+    signature
+        The walk-forward's signature (:func:`~alphacheck.tracking.provenance.walkforward_signature`),
+        stored with ``predictions.parquet``; when given, the audit includes the run-wide checks of
+        this scenario's features and folds, which made the predictions.
+    evaluated
+        What ``evaluate`` read (the file, its hash, the decision convention, notes): the ``evaluated``
+        section of ``metrics.json``.
+    """
+    from alphacheck.backtest import evaluate
+    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.report.builder import build_report
+    from alphacheck.rundir import write_run
+    from alphacheck.stress import stress_sections
+    from alphacheck.tracking.record import record_run
 
     evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "device": str(device),
+        "device": device,
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
-        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say),
+        **({"evaluated": evaluated} if evaluated is not None else {}),
+        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say, run_wide=signature is not None),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -156,7 +229,7 @@ def _train_and_report(
         # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
         "reliability": reliability_section(walk.predictions),
     }
-    metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+    metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
     book = _portfolio(scenario, prices, walk, say)
     if book is not None:
         metrics.update(book.sections())
@@ -164,11 +237,12 @@ def _train_and_report(
         output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
         portfolio=None if book is None else book.frame,
         portfolio_weights=None if book is None else book.weights,
+        signature=signature,
     )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     build_report(run, tearsheets=report, plots=report, on_progress=say)
-    record_run(recorder, run, prices, str(device))
+    record_run(recorder, run, prices, device)
     run.tracking = recorder.location
     return run
 
@@ -179,18 +253,21 @@ def _verdict_sections(
     predictions: pd.DataFrame,
     evaluation: Evaluation,
     say: Callable[[str], None],
+    run_wide: bool = True,
 ) -> dict[str, Any]:
     """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
 
     The audit is the part that needs no training; its run-wide checks and
     each strategy's too-good-to-be-true check go into that strategy's verdict.
+    Without ``run_wide`` (predictions the scenario's walk-forward did not
+    make) only the checks on the predictions themselves run.
     """
     from alphacheck.audit.per_strategy import strategy_findings
     from alphacheck.backtest.evidence import judge_run
 
     say("judging: audit without training, matched nulls, verdicts")
     sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes)
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, run_wide=run_wide)
     records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
     backtest = scenario.backtest
     trials, verdicts = judge_run(

@@ -49,6 +49,7 @@ __all__ = [
     "PORTFOLIO_WEIGHTS_FILE",
     "PREDICTIONS_FILE",
     "RETURNS_FILE",
+    "SIGNATURE_ATTR",
     "SUMMARY_FILE",
     "TEARSHEETS_DIR",
     "RunResult",
@@ -64,6 +65,8 @@ __all__ = [
     "write_run",
 ]
 
+#: Key of ``predictions.parquet``'s pandas attrs holding the walk-forward's signature.
+SIGNATURE_ATTR = "alphacheck.walkforward_signature"
 CONFIG_FILE = "config.yaml"
 PREDICTIONS_FILE = "predictions.parquet"
 RETURNS_FILE = "returns.parquet"
@@ -118,8 +121,14 @@ class RunResult:
 
     @property
     def variants(self) -> list[str]:
-        """Variant names in the order the scenario lists them."""
-        return [v.name for v in self.scenario.variants]
+        """Variant names of the predictions, in the order the scenario lists them.
+
+        A folder written by ``alphacheck evaluate`` holds a file's variants,
+        which the scenario (its data and backtest) need not list: those follow in file order.
+        """
+        listed = [v.name for v in self.scenario.variants]
+        present = list(dict.fromkeys(str(v) for v in self.predictions["variant"]))
+        return [v for v in listed if v in present] + [v for v in present if v not in listed]
 
     @property
     def tickers(self) -> list[str]:
@@ -213,6 +222,7 @@ def write_run(
     models: Mapping[str, TrainedModel] | None = None,
     portfolio: pd.DataFrame | None = None,
     portfolio_weights: pd.DataFrame | None = None,
+    signature: str | None = None,
 ) -> RunResult:
     """Write a run's results into ``folder`` and return them as its :class:`RunResult`.
 
@@ -230,10 +240,15 @@ def write_run(
         The last model of each variant, written under ``models/`` (:func:`write_models`).
     portfolio, portfolio_weights
         The books and their weights, with a ``portfolio`` block.
+    signature
+        The walk-forward's signature, stored in ``predictions.parquet``'s metadata
+        (``attrs[SIGNATURE_ATTR]`` once read back with pandas).
     """
     folder = Path(folder)
     write_config(folder, scenario)
-    predictions.to_parquet(folder / PREDICTIONS_FILE, index=False)
+    stored = predictions.copy(deep=False)
+    stored.attrs = {SIGNATURE_ATTR: signature} if signature else {}
+    stored.to_parquet(folder / PREDICTIONS_FILE, index=False)
     if models:
         write_models(folder, models)
     returns.to_parquet(folder / RETURNS_FILE, index=False)

@@ -25,6 +25,7 @@ def strategy_findings(
     prices: dict[str, pd.DataFrame],
     predictions: pd.DataFrame,
     sharpe_after_costs: dict[tuple[str, str], float],
+    run_wide: bool = True,
 ) -> tuple[AuditReport, dict[tuple[str, str], tuple[Check, ...]]]:
     """The run's audit without training, and the findings that concern each (ticker, variant).
 
@@ -38,6 +39,10 @@ def strategy_findings(
         The run's out-of-sample predictions.
     sharpe_after_costs
         ``{(ticker, variant): Sharpe ratio}`` from the run's backtest.
+    run_wide
+        Run the checks of the scenario's features and folds. ``False`` for
+        predictions they did not make (a file given to ``alphacheck evaluate``):
+        only too good to be true, which reads the predictions themselves.
 
     Returns
     -------
@@ -47,7 +52,10 @@ def strategy_findings(
         ``too_good_to_be_true``.
     """
     named = {f"{variant} on {ticker}": sharpe for (ticker, variant), sharpe in sharpe_after_costs.items()}
-    report = audit_without_training(scenario, prices, predictions, named)
+    if run_wide:
+        report = audit_without_training(scenario, prices, predictions, named)
+    else:
+        report = AuditReport(scenario.name, [too_good_to_be_true(predictions, named, scenario.backtest.threshold)])
     run_wide = tuple(c for c in report.checks if c.name != "too_good_to_be_true")
     findings = {}
     for (variant, ticker), rows in predictions.groupby(["variant", "ticker"], sort=False):

@@ -12,7 +12,7 @@ import click
 from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.exceptions import AlphacheckError
 
-__all__ = ["run"]
+__all__ = ["echo_results", "names", "run"]
 
 
 @click.command()
@@ -118,8 +118,6 @@ def run(
         from alphacheck import pipeline
         from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
-        from alphacheck.report import format_metrics_table
-        from alphacheck.report.verdicts import format_verdicts, verdict_summary
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
@@ -133,7 +131,7 @@ def run(
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
-            "data.source": source, "data.tickers": _names(tickers) or None,
+            "data.source": source, "data.tickers": names(tickers) or None,
             "data.start": start and start.date(), "data.end": end and end.date(),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
@@ -155,6 +153,14 @@ def run(
         result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
+    echo_results(result, quiet)
+
+
+def echo_results(result, quiet: bool = False) -> None:
+    """The verdicts, the results tables, the folder and the verdict line, as ``run`` and ``evaluate`` end."""
+    from alphacheck.report import format_metrics_table
+    from alphacheck.report.verdicts import format_verdicts, verdict_summary
+
     verdicts = result.metrics.get("verdict")
     if verdicts:
         click.echo(format_verdicts(verdicts) + "\n")
@@ -189,7 +195,7 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _names(values: tuple[str, ...]) -> list[str]:
+def names(values: tuple[str, ...]) -> list[str]:
     """``("SPY,AAPL", "MSFT")`` -> ``["SPY", "AAPL", "MSFT"]``."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 

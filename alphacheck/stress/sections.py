@@ -18,6 +18,7 @@ def stress_sections(
     datasets: dict[str, pd.DataFrame],
     walk: Any,
     on_progress: Callable[[str], None] | None = None,
+    shocks: bool = True,
 ) -> dict[str, Any]:
     """``{"stress": {window: ...}, "shocks": {shock: ...}}`` for the windows and shocks declared.
 
@@ -29,11 +30,14 @@ def stress_sections(
     scenario
         The run's configuration.
     prices, datasets
-        Per ticker, the prices and the dataset the run trained on.
+        Per ticker, the prices and the dataset the run trained on (``None``: nothing was trained).
     walk
         The walk-forward result: predictions, fold records and fold models.
     on_progress
         Receives one line per stage.
+    shocks
+        Run the shocks; ``False`` without fold models (predictions read from a
+        file): the shocks predict again on shocked prices, which needs the models.
 
     Returns
     -------
@@ -55,7 +59,9 @@ def stress_sections(
             scenario.backtest,
             scenario.stress.windows,
         )
-    if scenario.stress.shocks:
+    if scenario.stress.shocks and not shocks:
+        say(f"shocks skipped ({', '.join(s.name for s in scenario.stress.shocks)}): they need the fold models")
+    elif scenario.stress.shocks:
         say(f"shocks: {', '.join(s.name for s in scenario.stress.shocks)} (fold models predict again)")
         sections["shocks"] = run_shocks(scenario, prices, datasets, walk.predictions, walk.fold_models)
     if scenario.portfolio is not None:
@@ -64,7 +70,7 @@ def stress_sections(
         if scenario.stress.windows:
             say("stress windows of the portfolio")
             sections["portfolio_stress"] = portfolio_windows(scenario, prices, walk)
-        if scenario.stress.shocks:
+        if scenario.stress.shocks and shocks:
             say("shocks of the portfolio")
             sections["portfolio_shocks"] = portfolio_shocks(scenario, prices, datasets, walk)
     return sections
