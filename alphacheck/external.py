@@ -189,7 +189,7 @@ def _folds(raw: pd.DataFrame, rows: _Rows) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(fold) | (fold != np.round(fold)) | (fold < 0))
     if len(bad):
         raise PredictionsError(
-            f"{rows.where}: fold must be a whole number >= 0; {rows(bad[0])} has {raw['fold'].iloc[bad[0]]!r}"
+            f"{rows.where}: fold must be a whole number >= 0; {rows(bad[0])} has {_shown(raw['fold'].iloc[bad[0]])}"
         )
     return fold.astype("int64")
 
@@ -198,12 +198,17 @@ def _probabilities(raw: pd.DataFrame, column: str, rows: _Rows) -> np.ndarray:
     values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype="float64")
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > 1))
     if len(bad):
-        shown = ", ".join(f"{rows(i)}: {raw[column].iloc[i]!r}" for i in bad[:_SHOWN])
+        shown = ", ".join(f"{rows(i)}: {_shown(raw[column].iloc[i])}" for i in bad[:_SHOWN])
         raise PredictionsError(
             f"{rows.where}: {column} must be a probability in [0, 1] on every row (no NaN); {len(bad)} row(s) "
             f"are not ({shown}); map a score or logit to P(up) first"
         )
     return values
+
+
+def _shown(value: object) -> str:
+    """A cell as a user wrote it: text quoted, numbers plain (not ``np.float64(1.2)``)."""
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _refuse_duplicates(frame: pd.DataFrame, rows: _Rows) -> None:
