@@ -1,4 +1,4 @@
-"""The Python API: ``alphacheck.run``, ``evaluate``, ``predict``, ``load_scenario``, ``list_scenarios`` and ``load_run``.
+"""The Python API of ``import alphacheck``: run, evaluate, predict, load_scenario, list_scenarios, load_run.
 
 ``import alphacheck`` exposes these lazily (see ``alphacheck/__init__.py``), so
 importing the package stays cheap; this module is loaded on first use.
@@ -126,11 +126,12 @@ def evaluate(
     from alphacheck.external import check_predictions, read_predictions
 
     if isinstance(predictions, pd.DataFrame):
-        frame, source, name = check_predictions(predictions, "predictions"), "predictions (a DataFrame)", "evaluate"
+        frame, source, name = check_predictions(predictions, "predictions"), "a DataFrame", "evaluate"
     elif isinstance(predictions, str | Path):
         frame, source, name = read_predictions(Path(predictions)), str(predictions), Path(predictions).stem
     else:
-        raise ConfigError(f"predictions={type(predictions).__name__}: give a parquet or CSV path, or a DataFrame")
+        kind = type(predictions).__name__
+        raise ConfigError(f"predictions={kind}: give a parquet or CSV path, or a DataFrame")
     base = None if scenario is None else resolve_scenario(scenario)
     config, notes = scenario_for_file(frame, base, overrides, name=name)
     stamp = f"evaluate-{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"

@@ -143,7 +143,9 @@ def evaluate_predictions(
         raise PredictionsError(f"{source}: no prediction has a known return yet (the prices end too early)")
     own = predictions.attrs.get(SIGNATURE_ATTR)
     signature = own if own and own == walkforward_signature(scenario, prices) else None
-    evaluated = _evaluated_section(predictions, labelled, unlabelled, source, execution, signature, notes or [])
+    evaluated = _evaluated_section(
+        predictions, labelled, unlabelled, source, execution, signature, notes or []
+    )
     for note in evaluated["notes"]:
         say(f"note: {note}")
     say(f"evaluating {len(labelled)} predictions: {decision_convention(execution)}")
@@ -161,14 +163,18 @@ def evaluate_predictions(
     return result
 
 
-def _evaluated_section(predictions, labelled, unlabelled, source, execution, signature, notes) -> dict[str, Any]:
+def _evaluated_section(
+    predictions, labelled, unlabelled, source, execution, signature, notes
+) -> dict[str, Any]:
     """What was evaluated and how, for ``metrics.json``'s ``evaluated`` section."""
     from alphacheck.external import decision_convention, file_sha256
 
     notes = list(notes)
     if len(unlabelled):
         dates = sorted({str(pd.Timestamp(d).date()) for d in unlabelled["date"]})
-        notes.append(f"{len(unlabelled)} prediction(s) without a known return yet left out ({', '.join(dates)})")
+        notes.append(
+            f"{len(unlabelled)} prediction(s) without a known return yet left out ({', '.join(dates)})"
+        )
     if not predictions.attrs.get("folds_given", True):
         notes.append(
             "no fold column: every row is taken as one model's, trained before the first date "
@@ -185,8 +191,8 @@ def _evaluated_section(predictions, labelled, unlabelled, source, execution, sig
     return {
         "source": source,
         "sha256": file_sha256(path) if path.is_file() else None,
-        "rows": int(len(predictions)),
-        "evaluated_rows": int(len(labelled)),
+        "rows": len(predictions),
+        "evaluated_rows": len(labelled),
         "variants": list(dict.fromkeys(labelled["variant"])),
         "tickers": list(dict.fromkeys(labelled["ticker"])),
         "first_date": str(pd.Timestamp(labelled["date"].min()).date()),

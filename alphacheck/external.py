@@ -81,7 +81,9 @@ def read_predictions(path: Path) -> pd.DataFrame:
     return check_predictions(_read_file(path), str(path), path.stem, rows_from=first_row)
 
 
-def check_predictions(raw: pd.DataFrame, where: str, stem: str | None = None, rows_from: int = 1) -> pd.DataFrame:
+def check_predictions(
+    raw: pd.DataFrame, where: str, stem: str | None = None, rows_from: int = 1
+) -> pd.DataFrame:
     """Check predictions and bring them to alphacheck's form.
 
     Parameters
@@ -163,7 +165,9 @@ def _read_file(path: Path) -> pd.DataFrame:
         if suffix == ".csv":
             return pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise PredictionsError(f"{path}: cannot be read as {suffix[1:]} ({type(exc).__name__}: {exc})") from None
+        raise PredictionsError(
+            f"{path}: cannot be read as {suffix[1:]} ({type(exc).__name__}: {exc})"
+        ) from None
     raise PredictionsError(f"{path}: unknown file type {suffix!r}; give a .parquet or .csv file")
 
 
@@ -189,7 +193,8 @@ def _folds(raw: pd.DataFrame, rows: _Rows) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(fold) | (fold != np.round(fold)) | (fold < 0))
     if len(bad):
         raise PredictionsError(
-            f"{rows.where}: fold must be a whole number >= 0; {rows(bad[0])} has {_shown(raw['fold'].iloc[bad[0]])}"
+            f"{rows.where}: fold must be a whole number >= 0; "
+            f"{rows(bad[0])} has {_shown(raw['fold'].iloc[bad[0]])}"
         )
     return fold.astype("int64")
 
@@ -200,7 +205,8 @@ def _probabilities(raw: pd.DataFrame, column: str, rows: _Rows) -> np.ndarray:
     if len(bad):
         shown = ", ".join(f"{rows(i)}: {_shown(raw[column].iloc[i])}" for i in bad[:_SHOWN])
         raise PredictionsError(
-            f"{rows.where}: {column} must be a probability in [0, 1] on every row (no NaN); {len(bad)} row(s) "
+            f"{rows.where}: {column} must be a probability in [0, 1] on every row (no NaN); "
+            f"{len(bad)} row(s) "
             f"are not ({shown}); map a score or logit to P(up) first"
         )
     return values
@@ -227,7 +233,7 @@ def _warn_hard_calls(frame: pd.DataFrame, where: str) -> None:
         if np.isin(rows["proba"].to_numpy(), (0.0, 1.0)).all():
             warnings.warn(
                 f"{where}: proba of {variant} holds only 0 and 1: labels or hard calls, not probabilities; "
-                "trading figures stand, but log loss, Brier and the reliability bins read them as certainties",
+                "trading figures stand, but log loss, Brier and the reliability bins read them as certain",
                 PredictionsWarning,
                 stacklevel=4,
             )
@@ -268,12 +274,14 @@ def attach_outcomes(
             raise PredictionsError(
                 f"{ticker}: {int(outside.sum())} prediction(s) on dates not in its price calendar ({shown}); "
                 f"its prices cover {calendar[0].date()}..{calendar[-1].date()} on trading days only"
-                " (data.align: common keeps the days every ticker traded); widen --start/--end or fix the dates"
+                " (data.align: common keeps the days every ticker traded); widen --start/--end or fix them"
             )
         forward[rows.index] = forward_return(prices[ticker], execution).reindex(dates).to_numpy()
     known = forward.notna().to_numpy()
     labelled = predictions[known].assign(fwd_return=forward[known].to_numpy())
-    labelled.insert(labelled.columns.get_loc("fwd_return"), "label", (labelled["fwd_return"] > 0).astype("int8"))
+    labelled.insert(
+        labelled.columns.get_loc("fwd_return"), "label", (labelled["fwd_return"] > 0).astype("int8")
+    )
     return labelled.reset_index(drop=True), predictions[~known].reset_index(drop=True)
 
 

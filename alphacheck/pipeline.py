@@ -218,7 +218,9 @@ def report_run(
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
         **({"evaluated": evaluated} if evaluated is not None else {}),
-        **_verdict_sections(scenario, prices, walk.predictions, evaluation, say, run_wide=signature is not None),
+        **_verdict_sections(
+            scenario, prices, walk.predictions, evaluation, say, run_wide=signature is not None
+        ),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,

@@ -148,7 +148,7 @@ def _chosen_tickers(scenario: Scenario, tickers: list[str] | None) -> list[str]:
 
 
 def latest_prices(scenario: Scenario, update: bool = False) -> dict[str, pd.DataFrame]:
-    """The run's tickers from ``data.start`` to the latest day available (cached, or fetched with ``update``)."""
+    """The run's tickers from ``data.start`` to the latest day (cached, or first fetched with ``update``)."""
     from alphacheck.data import load_prices
 
     data = scenario.data
@@ -181,7 +181,7 @@ def _feature_frames(prices: dict[str, pd.DataFrame], scenario: Scenario) -> dict
 
 
 def _complete_calendar(features: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
-    """Dates on which every ticker's features are complete (the walk-forward's calendar, unlabelled days too)."""
+    """Dates on which every ticker's features are complete (the walk-forward's calendar, unlabelled too)."""
     calendar = None
     for frame in features.values():
         complete = frame.index[np.isfinite(frame.to_numpy(dtype="float64")).all(axis=1)]
@@ -192,7 +192,9 @@ def _complete_calendar(features: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
 def _decision_date(date, calendar: pd.DatetimeIndex, prices: dict[str, pd.DataFrame]) -> pd.Timestamp:
     last_price = min(frame.index[-1] for frame in prices.values())
     if len(calendar) == 0:
-        raise ConfigError("no date has complete features for every ticker: the prices do not cover the warm-up")
+        raise ConfigError(
+            "no date has complete features for every ticker: the prices do not cover the warm-up"
+        )
     if date is None:
         return calendar[-1]
     day = pd.Timestamp(date)
@@ -226,18 +228,21 @@ def _fold_dates(run_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
     if config.get("fold_dates"):
         return config["fold_dates"]
     # Model files written before they carried their dates: the fold's record in metrics.json.
-    metrics = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
+    metrics = (
+        json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
+    )
     for record in metrics.get("folds", []):
         if record.get("variant") == config["variant"] and record.get("index") == config["fold"]:
             return record
     raise ConfigError(
-        f"{run_dir}: the model of {config['variant']} does not say which dates it trained on, and metrics.json "
+        f"{run_dir}: the model of {config['variant']} does not say which dates it trained on, and "
+        "metrics.json "
         "has no record of its fold; run the scenario again"
     )
 
 
 def _predict(model, features, calendar, dates) -> dict[str, np.ndarray]:
-    """The model's own P(up) at ``dates`` per ticker, predicted in one batch in the walk-forward's row order."""
+    """The model's own P(up) at ``dates`` per ticker, in one batch, rows in the walk-forward's order."""
     columns = list(model.config["feature_columns"])
     length = int(model.config["sequence_length"])
     batches, sizes = [], {}
@@ -245,7 +250,8 @@ def _predict(model, features, calendar, dates) -> dict[str, np.ndarray]:
         if list(frame.columns) != columns:
             missing = [c for c in columns if c not in frame.columns]
             raise ConfigError(
-                f"{model.config['variant']}: the model reads features {missing or columns} that the scenario's "
+                f"{model.config['variant']}: the model reads features {missing or columns} that the "
+                "scenario's "
                 "feature set does not give here; load the plugin that defines them (--plugin)"
             )
         rows = frame.loc[frame.index.isin(calendar)]
@@ -254,7 +260,8 @@ def _predict(model, features, calendar, dates) -> dict[str, np.ndarray]:
         if (ends < length - 1).any():
             first = dates[ends < length - 1][0]
             raise ConfigError(
-                f"{ticker} on {first.date()}: a sequence of {length} dates needs {length - 1 - ends.min()} more "
+                f"{ticker} on {first.date()}: a sequence of {length} dates needs "
+                f"{length - 1 - ends.min()} more "
                 f"dates of complete features before it; the warm-up is not covered (load prices from earlier)"
             )
         batches.append(np.stack([scaled[end - length + 1 : end + 1] for end in ends]))
@@ -303,7 +310,9 @@ def _signal(scenario, model, fold, ticker, dates, calendar, series) -> Signal:
     )  # fmt: skip
 
 
-def _staleness(scenario: Scenario, calendar, first_test: pd.Timestamp, decision: pd.Timestamp) -> tuple[str, bool]:
+def _staleness(
+    scenario: Scenario, calendar, first_test: pd.Timestamp, decision: pd.Timestamp
+) -> tuple[str, bool]:
     """The retraining interval in words, and whether ``decision`` lies past it for this model."""
     walk = scenario.walkforward
     if walk.retrain_frequency is not None:

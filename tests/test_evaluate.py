@@ -23,7 +23,9 @@ def outside_predictions(tmp_path):
     """A year of seeded P(up) on the embedded S&P 500, as a notebook would write them (no fold)."""
     dates = load_prices(load_scenario("quick").data)["SP500"].loc["2017-01-03":"2018-06-29"].index
     rng = np.random.default_rng(7)
-    frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "ticker": "SP500", "proba": rng.uniform(0.3, 0.8, len(dates))})
+    frame = pd.DataFrame(
+        {"date": dates.strftime("%Y-%m-%d"), "ticker": "SP500", "proba": rng.uniform(0.3, 0.8, len(dates))}
+    )
     path = tmp_path / "notebook_model.csv"
     frame.to_csv(path, index=False)
     return path, frame
@@ -32,7 +34,12 @@ def outside_predictions(tmp_path):
 def test_evaluate_help_states_the_convention_and_what_is_skipped():
     result = CliRunner().invoke(cli, ["evaluate", "--help"])
     assert result.exit_code == 0
-    for phrase in ("proba at date t is known at the close of t", "never read from", "Shocks need the", "models"):
+    for phrase in (
+        "proba at date t is known at the close of t",
+        "never read from",
+        "Shocks need the",
+        "models",
+    ):
         assert phrase in result.output
 
 
@@ -53,7 +60,10 @@ def test_a_file_from_outside_is_backtested_judged_and_reported(tmp_path, outside
     # Only the check about the predictions themselves: this scenario's features and folds did not make them.
     assert set(metrics["audit"]) == {"too_good_to_be_true"}
     assert metrics["verdict"]["SP500"]["notebook_model"]["label"] in ("edge", "no_edge", "inconclusive")
-    assert "shocks" not in metrics and metrics["stress"]["february_2018"]["SP500"]["notebook_model"]["n_predictions"] > 0
+    assert (
+        "shocks" not in metrics
+        and metrics["stress"]["february_2018"]["SP500"]["notebook_model"]["n_predictions"] > 0
+    )
     assert metrics["folds"] == [{"variant": "notebook_model", "index": 0, "test_start": "2017-01-03",
                                  "test_end": "2018-06-29", "n_test": len(frame)}]  # fmt: skip
     # Labels from the prices (next_open: open t+1 -> open t+2), never from the file.
@@ -61,7 +71,9 @@ def test_a_file_from_outside_is_backtested_judged_and_reported(tmp_path, outside
     opens = load_prices(load_scenario("quick").data)["SP500"]["open"]
     day = written["date"].iloc[10]
     at = opens.index.get_loc(day)
-    assert written["fwd_return"].iloc[10] == pytest.approx(opens.iloc[at + 2] / opens.iloc[at + 1] - 1, rel=1e-12)
+    assert written["fwd_return"].iloc[10] == pytest.approx(
+        opens.iloc[at + 2] / opens.iloc[at + 1] - 1, rel=1e-12
+    )
     assert written["proba"].tolist() == pytest.approx(frame["proba"].tolist(), abs=0)
     assert (out / "returns.parquet").is_file() and (out / "summary.md").is_file()
 
@@ -77,7 +89,9 @@ def test_the_python_api_takes_a_frame_and_defaults_to_the_files_tickers(tmp_path
     assert result.variants == ["mine"] and set(result.metrics["metrics"]["SP500"]) >= {"mine", "buy_and_hold"}
 
 
-def test_tickers_the_scenario_names_without_predictions_are_left_out_with_a_note(tmp_path, outside_predictions):
+def test_tickers_the_scenario_names_without_predictions_are_left_out_with_a_note(
+    tmp_path, outside_predictions
+):
     path, _ = outside_predictions
     result = alphacheck.evaluate(
         path, "quick", {"data.tickers": ["SP500", "NASDAQ"]}, output_dir=tmp_path / "two", tracking=False,
@@ -108,13 +122,17 @@ def test_audit_predictions_reports_every_prediction_before_the_cut_that_differs(
     short = _write(tmp_path / "short.csv", [0.5, 0.6], dates[:2])
     ok = CliRunner().invoke(cli, ["audit-predictions", str(full), str(same), "--cut-date", "2020-03-05"])
     assert ok.exit_code == 0 and ok.output.startswith("PASS  3 predictions unchanged"), ok.output
-    bad = CliRunner().invoke(cli, ["audit-predictions", str(full), str(changed), "--cut-date", "2020-03-05", "--json"])
+    bad = CliRunner().invoke(
+        cli, ["audit-predictions", str(full), str(changed), "--cut-date", "2020-03-05", "--json"]
+    )
     assert bad.exit_code == 1
     check = json.loads(bad.output)
     assert check["verdict"] == "fail" and check["details"]["differences"] == [
         {"date": "2020-03-03", "ticker": "SPY", "variant": "m", "proba_full": 0.6, "proba_cut": 0.61}
     ]
-    missing = CliRunner().invoke(cli, ["audit-predictions", str(full), str(short), "--cut-date", "2020-03-05"])
+    missing = CliRunner().invoke(
+        cli, ["audit-predictions", str(full), str(short), "--cut-date", "2020-03-05"]
+    )
     assert missing.exit_code == 1
     assert "1 prediction(s) before 2020-03-05 cannot be made" in missing.output
     assert "m on SPY 2020-03-04: the file made on the cut prices lacks it" in missing.output

@@ -33,7 +33,9 @@ def _file(tmp_path, rows, name="mymodel.csv"):
 
 
 def test_a_csv_without_variant_takes_its_stem_and_without_fold_is_fold_0(tmp_path):
-    path = _file(tmp_path, {"date": ["2020-01-07", "2020-01-06"], "ticker": ["spy", "spy"], "proba": [0.6, 0.4]})
+    path = _file(
+        tmp_path, {"date": ["2020-01-07", "2020-01-06"], "ticker": ["spy", "spy"], "proba": [0.6, 0.4]}
+    )
     frame = read_predictions(path)
     assert frame["variant"].tolist() == ["mymodel", "mymodel"]
     assert frame["ticker"].tolist() == ["SPY", "SPY"]
@@ -45,12 +47,20 @@ def test_a_csv_without_variant_takes_its_stem_and_without_fold_is_fold_0(tmp_pat
 @pytest.mark.parametrize(
     ("column", "values", "message"),
     [
-        ("proba", [0.5, 1.2], r"proba must be a probability in \[0, 1\] on every row \(no NaN\); 1 row\(s\) "
-                              r"are not \(line 3: 1\.2\)"),
+        (
+            "proba",
+            [0.5, 1.2],
+            r"proba must be a probability in \[0, 1\] on every row \(no NaN\); 1 row\(s\) "
+            r"are not \(line 3: 1\.2\)",
+        ),
         ("proba", [np.nan, 0.3], r"1 row\(s\) are not \(line 2: nan\)"),
         ("proba", ["high", 0.3], r"line 2: 'high'"),
         ("fold", [0, 1.5], r"fold must be a whole number >= 0; line 3 has 1\.5"),
-        ("variant", ["ok", "buy_and_hold"], r"variant 'buy_and_hold' \(column variant\) cannot name a strategy"),
+        (
+            "variant",
+            ["ok", "buy_and_hold"],
+            r"variant 'buy_and_hold' \(column variant\) cannot name a strategy",
+        ),
         ("date", ["2020-01-06", "not a day"], r"1 row without a readable date \(row 2 'not a day'\)"),
     ],
 )
@@ -62,11 +72,20 @@ def test_bad_rows_are_refused_with_the_line_and_the_fix(tmp_path, column, values
 
 
 def test_missing_columns_duplicates_and_file_types_are_refused(tmp_path):
-    with pytest.raises(PredictionsError, match=r"no column 'proba'; predictions have columns date, ticker, proba"):
+    with pytest.raises(
+        PredictionsError, match=r"no column 'proba'; predictions have columns date, ticker, proba"
+    ):
         read_predictions(_file(tmp_path, {"date": ["2020-01-06"], "ticker": ["SPY"], "p": [0.5]}))
-    twice = {"date": ["2020-01-06", "2020-01-07", "2020-01-06"], "ticker": ["SPY"] * 3, "proba": [0.5, 0.4, 0.6]}
-    with pytest.raises(PredictionsError, match=r"mymodel on SPY is predicted more than once on 2020-01-06 "
-                                               r"\(line 2, line 4\); keep one row per \(date, ticker, variant\)"):
+    twice = {
+        "date": ["2020-01-06", "2020-01-07", "2020-01-06"],
+        "ticker": ["SPY"] * 3,
+        "proba": [0.5, 0.4, 0.6],
+    }
+    with pytest.raises(
+        PredictionsError,
+        match=r"mymodel on SPY is predicted more than once on 2020-01-06 "
+        r"\(line 2, line 4\); keep one row per \(date, ticker, variant\)",
+    ):
         read_predictions(_file(tmp_path, twice))
     with pytest.raises(PredictionsError, match=r"unknown file type '\.txt'"):
         read_predictions(_file(tmp_path, twice, "mine.txt"))
@@ -87,7 +106,13 @@ def test_labels_and_returns_come_from_the_prices_by_hand():
     prices = {"SPY": _prices()}
     # The file's own label column is not read: it says the opposite.
     raw = pd.DataFrame(
-        {"date": prices["SPY"].index[[0, 2, 6, 7]], "ticker": "SPY", "variant": "m", "proba": 0.6, "label": [0, 1, 1, 1]}
+        {
+            "date": prices["SPY"].index[[0, 2, 6, 7]],
+            "ticker": "SPY",
+            "variant": "m",
+            "proba": 0.6,
+            "label": [0, 1, 1, 1],
+        }
     )
     labelled, unlabelled = attach_outcomes(check_predictions(raw, "p"), prices, "next_open")
     # next_open: decided at t, filled at the open of t+1, held to the open of t+2
@@ -100,9 +125,14 @@ def test_labels_and_returns_come_from_the_prices_by_hand():
 
 def test_dates_off_the_calendar_and_tickers_without_prices_are_refused():
     prices = {"SPY": _prices()}
-    weekend = pd.DataFrame({"date": ["2020-01-06", "2020-01-11"], "ticker": "SPY", "variant": "m", "proba": 0.5})
-    with pytest.raises(PredictionsError, match=r"SPY: 1 prediction\(s\) on dates not in its price calendar "
-                                               r"\(2020-01-11\); its prices cover 2020-01-06\.\.2020-01-15"):
+    weekend = pd.DataFrame(
+        {"date": ["2020-01-06", "2020-01-11"], "ticker": "SPY", "variant": "m", "proba": 0.5}
+    )
+    with pytest.raises(
+        PredictionsError,
+        match=r"SPY: 1 prediction\(s\) on dates not in its price calendar "
+        r"\(2020-01-11\); its prices cover 2020-01-06\.\.2020-01-15",
+    ):
         attach_outcomes(check_predictions(weekend, "p"), prices, "next_open")
     other = pd.DataFrame({"date": ["2020-01-06"], "ticker": "QQQ", "variant": "m", "proba": 0.5})
     with pytest.raises(PredictionsError, match=r"tickers without prices: QQQ \(prices are loaded for SPY\)"):
@@ -111,8 +141,13 @@ def test_dates_off_the_calendar_and_tickers_without_prices_are_refused():
 
 def test_file_folds_start_where_each_fold_first_predicts():
     raw = pd.DataFrame(
-        {"date": pd.bdate_range("2020-01-06", periods=4), "ticker": "SPY", "variant": "m", "fold": [3, 3, 4, 4],
-         "proba": 0.5}
+        {
+            "date": pd.bdate_range("2020-01-06", periods=4),
+            "ticker": "SPY",
+            "variant": "m",
+            "fold": [3, 3, 4, 4],
+            "proba": 0.5,
+        }
     )
     assert file_folds(check_predictions(raw, "p")) == [
         {"variant": "m", "index": 3, "test_start": "2020-01-06", "test_end": "2020-01-07", "n_test": 2},

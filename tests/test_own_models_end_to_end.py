@@ -26,7 +26,7 @@ VARIANTS = "baseline,gru_small,hgb"
 FLAGS = ["--epochs", "1", "--variants", VARIANTS, "--param", "hgb.max_iter=20"]
 # Sections of metrics.json that evaluate cannot reproduce, and why (see the README's "evaluate" section).
 NOT_REPRODUCED = {
-    "folds",  # a run's training records (epochs, losses, seconds, calibration fits); evaluate has the file's dates
+    "folds",  # a run's training records (epochs, losses, seconds, calibration); evaluate: the file's dates
     "device",  # where the models trained; evaluate trains nothing
     "shocks",  # the fold models predict again on shocked prices; evaluate has no models
     "portfolio_shocks",  # the same, for the books
@@ -46,7 +46,8 @@ def plugin_run(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ALPHACHECK_HOME", str(tmp / "home"))
         result = CliRunner().invoke(
-            cli, ["run", "quick", "--no-tracking", "-q", "--plugin", str(plugin), *FLAGS, "-o", str(tmp / "run")]
+            cli,
+            ["run", "quick", "--no-tracking", "-q", "--plugin", str(plugin), *FLAGS, "-o", str(tmp / "run")],
         )
         assert result.exit_code == 0, result.output
         yield tmp / "run", plugin, tmp
@@ -75,7 +76,9 @@ def test_plugin_variants_are_trained_calibrated_and_saved_like_the_shipped_ones(
     estimator = skops.io.load(models / "hgb.skops", trusted=[TREES])
     assert estimator.max_iter == 20 and estimator.n_iter_ == 20  # the --param reached the estimator
     last = predictions[(predictions["variant"] == "hgb") & (predictions["fold"] == predictions["fold"].max())]
-    assert json.loads((models / "hgb.json").read_text())["fold_dates"]["test_start"] == str(last["date"].min().date())
+    assert json.loads((models / "hgb.json").read_text())["fold_dates"]["test_start"] == str(
+        last["date"].min().date()
+    )
 
 
 @pytest.mark.slow
@@ -86,7 +89,9 @@ def test_plugin_variants_resume_from_checkpoints_and_retrain_identically(plugin_
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ALPHACHECK_HOME", str(tmp / "home"))
         resumed = CliRunner().invoke(cli, [*common, "-o", str(tmp / "resumed")])
-        fresh = CliRunner().invoke(cli, [*common, "--param", "training.checkpoint=false", "-o", str(tmp / "fresh")])
+        fresh = CliRunner().invoke(
+            cli, [*common, "--param", "training.checkpoint=false", "-o", str(tmp / "fresh")]
+        )
     assert resumed.exit_code == 0 and fresh.exit_code == 0, resumed.output + fresh.output
     records = json.loads((tmp / "resumed" / "metrics.json").read_text())["folds"]
     assert all(r["resumed"] for r in records)
@@ -99,7 +104,8 @@ def test_audit_trains_the_plugin_variants(plugin_run):
     _, plugin, tmp = plugin_run
     result = CliRunner().invoke(
         cli,
-        ["audit", "quick", "--plugin", str(plugin), "--variants", "gru_small,hgb", "--param", "hgb.max_iter=20",
+        ["audit", "quick", "--plugin", str(plugin), "--variants", "gru_small,hgb",
+         "--param", "hgb.max_iter=20",
          "--epochs", "1", "--folds", "1", "-q", "-o", str(tmp / "audit.json")],
     )  # fmt: skip
     report = json.loads((tmp / "audit.json").read_text())

@@ -11,7 +11,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
@@ -92,7 +91,8 @@ def test_the_policy_sets_the_position_and_its_size(tmp_path):
     constant = {"method": "platt", "method_": "platt", "note_": None, "slope_": 0.0,
                 "intercept_": float(np.log(0.3 / 0.7)), "x_thresholds_": None, "y_thresholds_": None,
                 "n_rows_": 100, "up_rate_": 0.3}  # fmt: skip
-    changes = {"backtest.policy": "long_short", "backtest.upper_threshold": 0.55, "backtest.lower_threshold": 0.45,
+    changes = {"backtest.policy": "long_short", "backtest.upper_threshold": 0.55,
+               "backtest.lower_threshold": 0.45,
                "backtest.fraction": 0.5}  # fmt: skip
     run, _ = _fake_run(tmp_path / "run", changes=changes, calibration=constant)
     signal = json.loads(_predict(run, "--json", "--backend", "torch").stdout)
@@ -107,16 +107,25 @@ def test_a_model_past_its_retraining_interval_warns_and_still_exits_0(tmp_path):
     assert result.exit_code == 0
     signal = json.loads(result.stdout)
     assert signal["stale"] is True and signal["retrain_every"] == "every 125 trading days"
-    assert "warning: baseline on SP500: the model is older than the scenario's retraining interval" in result.stderr
+    assert (
+        "warning: baseline on SP500: the model is older than the scenario's retraining interval"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--date", "2019-01-02"], r"--date 2019-01-02 is beyond the data: the prices end on 2018-12-31"),
-        (["--date", "2018-12-29"], r"2018-12-29: not a date on which every ticker traded .*latest one before "
-                                   r"it is 2018-12-28"),
-        (["--date", "2018-11-30"], r"before the first out-of-sample day of baseline's last model \(2018-12-03\)"),
+        (
+            ["--date", "2018-12-29"],
+            r"2018-12-29: not a date on which every ticker traded .*latest one before "
+            r"it is 2018-12-28",
+        ),
+        (
+            ["--date", "2018-11-30"],
+            r"before the first out-of-sample day of baseline's last model \(2018-12-03\)",
+        ),
         (["--tickers", "SPY"], r"--tickers SPY: the run's models were trained on SP500 only"),
     ],
 )
@@ -129,7 +138,9 @@ def test_refusals_name_the_date_or_ticker_and_the_fix(tmp_path, args, message):
 
 def test_a_warm_up_the_prices_do_not_cover_is_refused(tmp_path):
     # The model's first test day is the first date with complete features: no 9 earlier dates for a sequence.
-    first = compute_features(load_prices(load_scenario("quick").data)["SP500"], load_scenario("quick").features)
+    first = compute_features(
+        load_prices(load_scenario("quick").data)["SP500"], load_scenario("quick").features
+    )
     first_complete = str(first.dropna().index[0].date())
     run, _ = _fake_run(tmp_path / "run", test_start=first_complete, val_end=first_complete)
     result = _predict(run, "--date", first_complete)
@@ -143,12 +154,19 @@ def test_a_folder_without_a_run_is_refused(tmp_path):
     assert result.exit_code == 1 and "config.yaml is missing; give a run folder" in result.output
 
 
-def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(tmp_path, monkeypatch, shared_yahoo_dir):
+def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(
+    tmp_path, monkeypatch, shared_yahoo_dir
+):
     monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
     imported = CliRunner().invoke(cli, ["data", "import", str(shared_yahoo_dir / "SPY.csv")])
     assert imported.exit_code == 0, imported.output
-    changes = {"data.source": "yahoo", "data.tickers": ["SPY"], "data.start": "2018-01-02", "data.end": "2019-12-31"}
+    changes = {
+        "data.source": "yahoo",
+        "data.tickers": ["SPY"],
+        "data.start": "2018-01-02",
+        "data.end": "2019-12-31",
+    }
     scenario = apply_overrides(load_scenario("quick"), changes)
     run = tmp_path / "run"
     write_config(run, scenario)
@@ -156,7 +174,8 @@ def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(tmp_path
     spec = get_variant("baseline")
     trained = TrainedModel(
         spec.build_model(features.shape[1], spec.resolve({})).eval(), "baseline", spec.resolve({}),
-        features.shape[1], 10, list(features.columns), [0.0] * features.shape[1], [1.0] * features.shape[1], 0,
+        features.shape[1], 10, list(features.columns),
+        [0.0] * features.shape[1], [1.0] * features.shape[1], 0,
         fold_dates={"val_end": "2019-06-28", "test_start": "2019-07-03", "test_end": "2019-12-31"},
     )  # fmt: skip
     write_models(run, {"baseline": trained})

@@ -55,7 +55,8 @@ def strategy_findings(
     if run_wide:
         report = audit_without_training(scenario, prices, predictions, named)
     else:
-        report = AuditReport(scenario.name, [too_good_to_be_true(predictions, named, scenario.backtest.threshold)])
+        own = too_good_to_be_true(predictions, named, scenario.backtest.threshold)
+        report = AuditReport(scenario.name, [own])
     run_wide = tuple(c for c in report.checks if c.name != "too_good_to_be_true")
     findings = {}
     for (variant, ticker), rows in predictions.groupby(["variant", "ticker"], sort=False):

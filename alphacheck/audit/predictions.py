@@ -69,11 +69,12 @@ def prediction_causality(
     missing = merged[merged["_merge"] == "left_only"]
     if len(missing):
         first = missing.sort_values("date").iloc[0]
-        why = "the file made on the cut prices lacks it" if before else "a feature is missing without the bars"
+        why = "the file made on the cut prices lacks it" if before else "a feature is missing without bars"
         return Check(
             "prediction_causality",
             FAIL,
-            f"{len(missing)} prediction(s) {upto} {cut_date.date()} cannot be made from the prices up to then",
+            f"{len(missing)} prediction(s) {upto} {cut_date.date()} cannot be made from the prices "
+            "up to then",
             (
                 f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: {why} "
                 f"after {cut_date.date()}; it reads the future",

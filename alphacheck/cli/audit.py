@@ -41,7 +41,7 @@ __all__ = ["audit"]
     envvar="ALPHACHECK_AUDIT_STRICT",
     help="Warnings fail too: exit 1 when any check warns or fails.",
 )
-@click.option("--variants", metavar="A,B", help="Variants to audit (built-in or from a --plugin), e.g. baseline,hgb.")
+@click.option("--variants", metavar="A,B", help="Variants to audit (shipped or a plugin's): baseline,hgb.")
 @click.option(
     "--param", "params", multiple=True, metavar="KEY=VALUE",
     help="A variant hyperparameter (hgb.max_iter=50) or any scenario field, as for `run`; repeatable.",

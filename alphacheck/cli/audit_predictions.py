@@ -1,4 +1,4 @@
-"""``alphacheck audit-predictions FULL CUT --cut-date D``: the prediction causality audit on your own files."""
+"""``alphacheck audit-predictions FULL CUT --cut-date D``: the prediction causality audit on your files."""
 
 from __future__ import annotations
 
@@ -17,11 +17,16 @@ __all__ = ["audit_predictions"]
 @click.argument("full", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("cut", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--cut-date", type=click.DateTime(["%Y-%m-%d"]), required=True,
+    "--cut-date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
     help="The date the CUT file's prices end at, YYYY-MM-DD.",
 )
 @click.option(
-    "--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
     help="Largest |P(up) difference| taken as the same prediction (float rounding).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the check, every difference included, as JSON.")
@@ -47,14 +52,27 @@ def audit_predictions(full: Path, cut: Path, cut_date: dt.datetime, tolerance: f
         cut_rows = read_predictions(cut)
         if "variant" not in _columns(full) or "variant" not in _columns(cut):
             # Each file would take its own stem as the variant: compare them as one model.
-            full_rows, cut_rows = full_rows.assign(variant="predictions"), cut_rows.assign(variant="predictions")
+            full_rows, cut_rows = (
+                full_rows.assign(variant="predictions"),
+                cut_rows.assign(variant="predictions"),
+            )
         before = full_rows[full_rows["date"] < day]
         check = prediction_causality(before, cut_rows, day, atol=tolerance, before=True)
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"name": check.name, "verdict": check.verdict, "summary": check.summary,
-                               "evidence": list(check.evidence), "details": check.details}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "name": check.name,
+                    "verdict": check.verdict,
+                    "summary": check.summary,
+                    "evidence": list(check.evidence),
+                    "details": check.details,
+                },
+                indent=2,
+            )
+        )
     else:
         click.echo(f"{check.verdict.upper()}  {check.summary}")
         for line in check.evidence:

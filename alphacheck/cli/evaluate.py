@@ -19,26 +19,37 @@ __all__ = ["evaluate"]
 @click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("scenario", required=False, metavar="[SCENARIO.yaml]")
 @click.option(
-    "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Run folder (default: runs/evaluate-<file stem>-<timestamp>/).",
 )
 @click.option("--source", type=click.Choice(["sample", "yahoo", "csv"]), help="Price source (data.source).")
 @click.option(
-    "--ticker", "--tickers", "tickers", multiple=True,
+    "--ticker",
+    "--tickers",
+    "tickers",
+    multiple=True,
     help="Tickers to price: repeat, or comma-separate (default: the scenario's, else the file's).",
 )
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First price date, YYYY-MM-DD (data.start).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last price date, YYYY-MM-DD (data.end).")
 @click.option(
-    "--param", "params", multiple=True, metavar="KEY=VALUE",
-    help="Any scenario field, e.g. backtest.fees_bps=2 or backtest.execution=next_close; repeatable, VALUE is YAML.",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Any scenario field, e.g. backtest.fees_bps=2 or backtest.execution=next_close; repeatable; YAML.",
 )
 @click.option(
-    "--tracking-uri", metavar="URI",
+    "--tracking-uri",
+    metavar="URI",
     help="MLflow tracking store or server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
-@click.option("--no-report", is_flag=True, help="Skip the plots and tearsheets (summary.md and index.html stay).")
+@click.option(
+    "--no-report", is_flag=True, help="Skip the plots and tearsheets (summary.md and index.html stay)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -80,7 +91,9 @@ def evaluate(
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         from alphacheck import api
         from alphacheck.cli.main import headless_matplotlib
@@ -100,10 +113,18 @@ def evaluate(
         tracking = False if no_tracking else (tracking_uri or None)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = api.evaluate(
-            predictions, scenario, flags, output_dir=output, tracking=tracking, report=not no_report, on_progress=say
+            predictions,
+            scenario,
+            flags,
+            output_dir=output,
+            tracking=tracking,
+            report=not no_report,
+            on_progress=say,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     if not quiet:
-        click.echo(f"decision convention: {decision_convention(result.scenario.backtest.execution)}", err=True)
+        click.echo(
+            f"decision convention: {decision_convention(result.scenario.backtest.execution)}", err=True
+        )
     echo_results(result, quiet)

@@ -15,19 +15,31 @@ __all__ = ["predict"]
 
 @click.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), help="Decision date, YYYY-MM-DD (default: the latest).")
 @click.option(
-    "--ticker", "--tickers", "tickers", multiple=True,
+    "--date", type=click.DateTime(["%Y-%m-%d"]), help="Decision date, YYYY-MM-DD (default: the latest)."
+)
+@click.option(
+    "--ticker",
+    "--tickers",
+    "tickers",
+    multiple=True,
     help="Only these of the run's tickers: repeat, or comma-separate (default: all of them).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (ticker and variant).")
 @click.option("--update", is_flag=True, help="Download the days the price cache lacks first (Yahoo).")
 @click.option(
-    "--backend", type=click.Choice(["auto", "onnx", "torch"]), default="auto", show_default=True,
+    "--backend",
+    type=click.Choice(["auto", "onnx", "torch"]),
+    default="auto",
+    show_default=True,
     help="auto: ONNX Runtime when installed and the variant has an .onnx file, else torch.",
 )
 @click.option(
-    "--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS",
+    "--plugin",
+    "plugins",
+    metavar="MODULE",
+    multiple=True,
+    envvar="ALPHACHECK_PLUGINS",
     help="Import MODULE (installed, else MODULE.py here) or a .py file first: the plugin the run's "
     "variants or features come from; repeatable.",
 )
@@ -68,7 +80,8 @@ def predict(
             continue
         click.echo(
             f"{signal.decision_date}  {signal.ticker}  {signal.variant}  P(up) {signal.proba:.4f} "
-            f"(model's own {signal.proba_raw:.4f})  {signal.position} {abs(signal.weight):.2f} {signal.fill}  "
+            f"(model's own {signal.proba_raw:.4f})  {signal.position} {abs(signal.weight):.2f} "
+            f"{signal.fill}  "
             f"model fold {signal.fold}, trained through {signal.trained_through} "
             f"({signal.trading_days_since_training} trading days ago; retrained {signal.retrain_every})"
         )

@@ -180,7 +180,9 @@ def _declarations(name: str, params: Mapping[str, Any] | None) -> tuple[dict[str
             "only (at most 64): it names the model files"
         )
     if params is not None and not isinstance(params, Mapping):
-        raise ConfigError(f"register({name!r}): params={params!r}; give a mapping of name -> default or Param")
+        raise ConfigError(
+            f"register({name!r}): params={params!r}; give a mapping of name -> default or Param"
+        )
     defaults: dict[str, Any] = {}
     declared: dict[str, Param] = {}
     for key, value in (params or {}).items():
@@ -209,7 +211,8 @@ def _check_signature(name: str, factory: Callable[..., Any], arguments: dict[str
         inspect.signature(factory).bind(**arguments)
     except TypeError as exc:
         raise ConfigError(
-            f"register({name!r}): {factory.__qualname__} cannot be called with {', '.join(arguments) or 'no'} "
+            f"register({name!r}): {factory.__qualname__} cannot be called with "
+            f"{', '.join(arguments) or 'no'} "
             f"argument(s) ({exc}); its parameters must match the declared params"
         ) from None
     except ValueError:  # no signature to read (a builtin): let the first fold tell
@@ -220,7 +223,9 @@ def _add(spec: VariantSpec, factory: Callable[..., Any]) -> None:
     """Add ``spec``; the same factory registered again (its module re-imported) replaces itself."""
     taken = VARIANTS.get(spec.name)
     if taken is not None:
-        same = taken.plugin == spec.plugin and getattr(taken.build, "__qualname__", None) == factory.__qualname__
+        same = (
+            taken.plugin == spec.plugin and getattr(taken.build, "__qualname__", None) == factory.__qualname__
+        )
         if not same:
             owner = f"plugin {taken.plugin}" if taken.plugin else "alphacheck"
             raise ConfigError(

@@ -26,6 +26,7 @@ from alphacheck.exceptions import ConfigError
 
 __all__ = ["EstimatorModule", "estimator_inputs", "load_estimator", "save_estimator"]
 
+
 class _LoadedKeys(NamedTuple):
     """What ``torch.nn.Module.load_state_dict`` returns."""
 
@@ -150,7 +151,9 @@ class EstimatorModule(torch.nn.Module):
         """Load the estimator from a state dict's ``skops`` bytes (trusted types only)."""
         data = state_dict["skops"]
         if not isinstance(data, torch.Tensor) or data.dtype != torch.uint8 or data.ndim != 1 or not len(data):
-            raise ValueError(f"estimator variant {self.variant!r}: the state's skops entry is not a saved estimator")
+            raise ValueError(
+                f"estimator variant {self.variant!r}: the state's skops entry is not a saved estimator"
+            )
         extra = sorted(set(state_dict) - {"skops"})
         if strict and extra:
             raise KeyError(f"unexpected key(s) in the state of estimator variant {self.variant!r}: {extra}")
@@ -164,7 +167,8 @@ class EstimatorModule(torch.nn.Module):
         where = np.flatnonzero(classes == 1)
         if len(where) != 1:
             raise ConfigError(
-                f"estimator variant {self.variant!r}: fitted classes {classes.tolist()} hold no class 1 (up); "
+                f"estimator variant {self.variant!r}: fitted classes {classes.tolist()} hold no class 1 "
+                "(up); "
                 "the estimator must learn the 0/1 labels it is given"
             )
         return int(where[0])

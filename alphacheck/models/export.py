@@ -28,7 +28,13 @@ from typing import Any
 
 from alphacheck.exceptions import ConfigError, ExportWarning
 
-__all__ = ["export_onnx", "load_calibrated_model", "load_model_file", "save_model_file", "write_variant_files"]
+__all__ = [
+    "export_onnx",
+    "load_calibrated_model",
+    "load_model_file",
+    "save_model_file",
+    "write_variant_files",
+]
 
 _ONNX_OPSET = 17
 

@@ -92,7 +92,9 @@ def load_served_model(path: Path, backend: str = "auto") -> ServedModel:
     if backend not in BACKENDS:
         raise ConfigError(f"backend {backend!r} is unknown; choose one of {', '.join(BACKENDS)}")
     if not path.is_file():
-        raise ConfigError(f"{path} is missing; give a run folder written by `alphacheck run` (models/<variant>.pt)")
+        raise ConfigError(
+            f"{path} is missing; give a run folder written by `alphacheck run` (models/<variant>.pt)"
+        )
     from alphacheck.models.export import load_model_file
 
     config = _read_config(path)
@@ -102,9 +104,13 @@ def load_served_model(path: Path, backend: str = "auto") -> ServedModel:
     onnx = path.with_suffix(".onnx")
     has_runtime = importlib.util.find_spec("onnxruntime") is not None
     if backend == "onnx" and not onnx.is_file():
-        raise ConfigError(f"--backend onnx: {onnx} does not exist (the export failed when the run wrote it); use torch")
+        raise ConfigError(
+            f"--backend onnx: {onnx} does not exist (the export failed when the run wrote it); use torch"
+        )
     if backend == "onnx" and not has_runtime:
-        raise ConfigError("--backend onnx: onnxruntime is not installed; pip install onnxruntime, or use torch")
+        raise ConfigError(
+            "--backend onnx: onnxruntime is not installed; pip install onnxruntime, or use torch"
+        )
     if backend in ("auto", "onnx") and onnx.is_file() and has_runtime:
         return ServedModel(config, "onnx", _onnx_runner(onnx))
     module, config = load_model_file(path)

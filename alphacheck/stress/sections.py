@@ -60,7 +60,8 @@ def stress_sections(
             scenario.stress.windows,
         )
     if scenario.stress.shocks and not shocks:
-        say(f"shocks skipped ({', '.join(s.name for s in scenario.stress.shocks)}): they need the fold models")
+        names = ", ".join(s.name for s in scenario.stress.shocks)
+        say(f"shocks skipped ({names}): they need the fold models")
     elif scenario.stress.shocks:
         say(f"shocks: {', '.join(s.name for s in scenario.stress.shocks)} (fold models predict again)")
         sections["shocks"] = run_shocks(scenario, prices, datasets, walk.predictions, walk.fold_models)

@@ -41,9 +41,8 @@ def walkforward_signature(scenario, prices: dict[str, pd.DataFrame]) -> str:
     """
     import json
 
-    parts = {
-        key: scenario.model_dump(mode="json")[key] for key in ("features", "walkforward", "training", "variants")
-    }
+    config = scenario.model_dump(mode="json")
+    parts = {key: config[key] for key in ("features", "walkforward", "training", "variants")}
     parts.update(seed=scenario.seed, execution=scenario.backtest.execution, prices=prices_fingerprint(prices))
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -31,7 +31,14 @@ import pandas as pd
 
 from alphacheck.exceptions import CheckpointWarning
 
-__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "plugin_code_fingerprint", "run_key"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "FoldStore",
+    "cache_root",
+    "data_fingerprint",
+    "plugin_code_fingerprint",
+    "run_key",
+]
 
 #: Version of what a checkpoint holds; part of the key. 2: raw P(up) plus the fold's calibrator.
 CHECKPOINT_FORMAT = 2

@@ -54,7 +54,7 @@ class TrainedModel:
     fold: int
     # The fold's fitted calibrator (ProbabilityCalibrator.to_dict()): module -> calibrated P(up).
     calibration: dict[str, Any] = field(default_factory=dict)
-    # The fold's date ranges (Fold.as_dict(): fit_start .. val_end trained on, test_start .. test_end predicted).
+    # The fold's dates (Fold.as_dict()): trained on fit_start .. val_end, predicted test_start .. test_end.
     fold_dates: dict[str, Any] = field(default_factory=dict)
 
 

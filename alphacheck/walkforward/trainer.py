@@ -183,7 +183,8 @@ def _check_output(name: str, model: torch.nn.Module, x: torch.Tensor) -> None:
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(x),):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ConfigError(
-            f"variant {name!r}: its module returned {shape} for a batch of {len(x)} sequences; it must return "
+            f"variant {name!r}: its module returned {shape} for a batch of {len(x)} sequences; "
+            "it must return "
             f"one logit per sequence, shape ({len(x)},) (e.g. .squeeze(-1) a (batch, 1) output)"
         )
 

@@ -33,7 +33,10 @@ class SmallGRU(torch.nn.Module):
 
 @register(
     "gru_small",
-    params={"hidden_size": Param(int, low=1, default=16), "dropout": Param(float, low=0, high=1, high_open=True, default=0.1)},
+    params={
+        "hidden_size": Param(int, low=1, default=16),
+        "dropout": Param(float, low=0, high=1, high_open=True, default=0.1),
+    },
     learning_rate=2e-3,
 )
 def gru_small(n_features, hidden_size, dropout):

@@ -1,4 +1,4 @@
-"""Your own variants: register / register_estimator, their declarations, the estimator module and its files."""
+"""Your own variants: register / register_estimator, their declarations, the estimator module, its files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import alphacheck.models
 from alphacheck.cli.main import cli
 from alphacheck.exceptions import ConfigError
 from alphacheck.models import VARIANTS, Param, get_variant, parameter_count
-from alphacheck.models.estimator import EstimatorModule, estimator_inputs
+from alphacheck.models.estimator import estimator_inputs
 from alphacheck.scenarios.loader import validate_scenario
 from alphacheck.scenarios.overrides import apply_overrides
 from alphacheck.walkforward.checkpoint import run_key
@@ -42,7 +42,9 @@ def _register_pair():
         """A linear layer on the last step."""
         return _LastStepLinear(n_features, width)
 
-    @alphacheck.models.register_estimator("logit", params={"C": Param(float, low=0, low_open=True, default=1.0)})
+    @alphacheck.models.register_estimator(
+        "logit", params={"C": Param(float, low=0, low_open=True, default=1.0)}
+    )
     def logit(C):
         return LogisticRegression(C=C)
 
@@ -75,7 +77,9 @@ def test_param_overrides_are_range_checked_through_the_declarations(clean_regist
     scenario = validate_scenario({"name": "t", "variants": ["last_linear", "logit"]})
     changed = apply_overrides(scenario, {"last_linear.width": 8, "logit.inputs": "flatten"})
     assert changed.variants[0].params == {"width": 8} and changed.variants[1].params == {"inputs": "flatten"}
-    with pytest.raises(ConfigError, match=r"variant 'last_linear': width = 65: must be an integer in \[1, 64\]"):
+    with pytest.raises(
+        ConfigError, match=r"variant 'last_linear': width = 65: must be an integer in \[1, 64\]"
+    ):
         apply_overrides(scenario, {"last_linear.width": 65})
     with pytest.raises(ConfigError, match=r"logit.*inputs = 'all': must be one of 'last', 'flatten'"):
         apply_overrides(scenario, {"logit.inputs": "all"})
@@ -100,7 +104,9 @@ def test_register_refuses_declarations_the_factory_cannot_take(clean_registry, p
 def test_register_refuses_bad_and_taken_names(clean_registry):
     with pytest.raises(ConfigError, match=r"register\('my model'\): a variant's name starts with a letter"):
         alphacheck.models.register("my model")(lambda n_features: None)
-    with pytest.raises(ConfigError, match=r"register\('baseline'\): the name is taken by alphacheck's variant"):
+    with pytest.raises(
+        ConfigError, match=r"register\('baseline'\): the name is taken by alphacheck's variant"
+    ):
         alphacheck.models.register("baseline")(lambda n_features: None)
     with pytest.raises(ConfigError, match=r"'inputs' is alphacheck's own hyperparameter"):
         alphacheck.models.register_estimator("e", params={"inputs": 1})(lambda inputs: None)
@@ -136,7 +142,9 @@ def test_estimator_fits_like_sklearn_and_its_state_round_trips_through_weights_o
     np.testing.assert_array_equal(rebuilt.predict_proba(x), fitted.predict_proba(x))
     # forward() is the logit of the same probability, for code that treats every variant as a module
     logits = rebuilt(torch.as_tensor(x, dtype=torch.float32)).numpy()
-    np.testing.assert_allclose(1 / (1 + np.exp(-logits.astype("float64"))), fitted.predict_proba(x), atol=1e-6)
+    np.testing.assert_allclose(
+        1 / (1 + np.exp(-logits.astype("float64"))), fitted.predict_proba(x), atol=1e-6
+    )
 
 
 def test_weighted_log_loss_by_hand():
@@ -166,7 +174,9 @@ def test_saved_estimator_loads_only_trusted_types(clean_registry):
         return HistGradientBoostingClassifier(max_iter=max_iter)
 
     module = get_variant("untrusting").build_model(3, get_variant("untrusting").resolve({}))
-    with pytest.raises(ConfigError, match=rf"skops does not load by default: {TREES}; .*trusted=\['{TREES}'\]"):
+    with pytest.raises(
+        ConfigError, match=rf"skops does not load by default: {TREES}; .*trusted=\['{TREES}'\]"
+    ):
         module.load_state_dict(state)
     with pytest.raises(ValueError, match="not a skops file"):
         module.load_state_dict({"skops": torch.arange(10, dtype=torch.uint8)})
@@ -200,9 +210,14 @@ def test_a_module_returning_the_wrong_shape_is_refused_before_training(clean_reg
 
 def test_estimators_cannot_warm_start_nor_join_an_ensemble(clean_registry):
     _register_pair()
-    with pytest.raises(ConfigError, match=r"'logit' is an estimator, fitted afresh on each fold: training.warm_start"):
+    with pytest.raises(
+        ConfigError, match=r"'logit' is an estimator, fitted afresh on each fold: training.warm_start"
+    ):
         validate_scenario({"name": "t", "variants": ["logit"], "training": {"warm_start": True}})
-    with pytest.raises(ConfigError, match=r"members must be one or more non-ensemble variants built by torch \(an estimator cannot join\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"members must be one or more non-ensemble variants built by torch \(an estimator cannot",
+    ):
         validate_scenario({"name": "t", "variants": [{"name": "ensemble", "params": {"members": ["logit"]}}]})
 
 
@@ -230,7 +245,8 @@ def test_models_list_shows_plugin_variants(clean_registry):
         "from alphacheck.models import Param, register_estimator\n"
         "@register_estimator('listed_est', params={'depth': Param(int, low=1, default=3)})\n"
         "def listed_est(depth):\n    '''Trees of a given depth.'''\n"
-        "    from sklearn.tree import DecisionTreeClassifier\n    return DecisionTreeClassifier(max_depth=depth)\n"
+        "    from sklearn.tree import DecisionTreeClassifier\n"
+        "    return DecisionTreeClassifier(max_depth=depth)\n"
     )
     result = CliRunner().invoke(cli, ["models", "list", "--features", "4", "--plugin", str(plugin)])
     assert result.exit_code == 0, result.output
