@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import ConfigError
-from alphacheck.pipeline import RunResult
+from alphacheck.rundir import RunResult, read_run
 from alphacheck.scenarios.loader import load_scenario, shipped_scenarios
 from alphacheck.scenarios.overrides import apply_overrides, tracking_uri
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
 
-__all__ = ["evaluate", "list_scenarios", "load_scenario", "predict", "resolve_scenario", "run"]
+__all__ = ["evaluate", "list_scenarios", "load_run", "load_scenario", "predict", "resolve_scenario", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,22 @@ def resolve_scenario(scenario: str | Path | Scenario, overrides: Mapping[str, An
         )
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return apply_overrides(loaded, overrides, environ=os.environ, source="overrides")
+
+
+def load_run(folder: str | Path) -> RunResult:
+    """Read a run folder back into the :class:`RunResult` that :func:`run` returned.
+
+    Reads ``config.yaml``, ``predictions.parquet``, ``returns.parquet`` and
+    ``metrics.json`` only: no price is loaded and nothing is recomputed.
+    ``tracking`` is ``None`` (the folder does not say where the run was logged).
+
+    Raises
+    ------
+    ConfigError
+        When the folder lacks one of those files or one cannot be read; an older
+        folder without ``returns.parquet`` is rebuilt with ``alphacheck report RUN_DIR --backtest``.
+    """
+    return read_run(Path(folder))
 
 
 def list_scenarios() -> list[str]:

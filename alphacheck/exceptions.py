@@ -19,6 +19,7 @@ __all__ = [
     "DataWarning",
     "DeviceError",
     "ExportWarning",
+    "Interrupted",
     "LeakageError",
     "PredictionsError",
     "ReportError",
@@ -45,6 +46,12 @@ class PredictionsError(DataError):
 
 class DeviceError(AlphacheckError):
     """The requested compute device does not exist on this machine."""
+
+
+class Interrupted(AlphacheckError):
+    """The user stopped a command (Ctrl-C); the message says what was kept. Exit status 130."""
+
+    exit_code = 130
 
 
 class LeakageError(AlphacheckError):

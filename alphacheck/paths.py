@@ -31,7 +31,26 @@ def alphacheck_home() -> Path:
 
 
 def cache_subdir(name: str) -> Path:
-    """A named folder under :func:`alphacheck_home`, created if missing."""
-    folder = alphacheck_home() / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """A named folder under :func:`alphacheck_home`, created if missing.
+
+    Raises
+    ------
+    ConfigError
+        When the folder cannot be created or written, naming it and ``ALPHACHECK_HOME``.
+    """
+    from alphacheck.exceptions import ConfigError
+
+    home = alphacheck_home()
+    folder = home / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    else:
+        if os.access(folder, os.W_OK | os.X_OK):
+            return folder
+        reason = "not writable"
+    raise ConfigError(
+        f"alphacheck's cache folder {folder} cannot be used ({reason}); set ALPHACHECK_HOME to a writable "
+        f"folder (now {home})"
+    )

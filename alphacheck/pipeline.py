@@ -86,6 +86,10 @@ def run(
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
     device = resolve_device(scenario.device)
+    if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
+        from alphacheck.paths import cache_subdir
+
+        cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
     prices = load_prices(scenario.data)
     datasets = {
@@ -97,6 +101,9 @@ def run(
         result = _train_and_report(
             scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
         )
+    except KeyboardInterrupt:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise
     except BaseException:
         recorder.end("FAILED")
         raise
@@ -211,6 +218,7 @@ def report_run(
     from alphacheck.tracking.record import record_run
 
     evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+    book = _portfolio(scenario, prices, walk, say)
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -219,7 +227,7 @@ def report_run(
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
         **({"evaluated": evaluated} if evaluated is not None else {}),
         **_verdict_sections(
-            scenario, prices, walk.predictions, evaluation, say, run_wide=signature is not None
+            scenario, prices, walk.predictions, evaluation, say, book, run_wide=signature is not None
         ),
         "metrics": evaluation.metrics,
         "folds": walk.folds,
@@ -231,10 +239,9 @@ def report_run(
         # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
         "reliability": reliability_section(walk.predictions),
     }
-    metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
-    book = _portfolio(scenario, prices, walk, say)
     if book is not None:
         metrics.update(book.sections())
+    metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
     run = write_run(
         output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
         portfolio=None if book is None else book.frame,
@@ -255,14 +262,18 @@ def _verdict_sections(
     predictions: pd.DataFrame,
     evaluation: Evaluation,
     say: Callable[[str], None],
+    book: PortfolioEvaluation | None = None,
     run_wide: bool = True,
 ) -> dict[str, Any]:
     """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
 
     The audit is the part that needs no training; its run-wide checks and
     each strategy's too-good-to-be-true check go into that strategy's verdict.
-    Without ``run_wide`` (predictions the scenario's walk-forward did not
-    make) only the checks on the predictions themselves run.
+    A portfolio's books are judged with the rest (under ``verdict.portfolio``,
+    against ``equal_weight``) and counted as trials, so every reported
+    strategy's PSR/DSR is deflated by the same trials. Without ``run_wide``
+    (predictions the scenario's walk-forward did not make) only the checks on
+    the predictions themselves run.
     """
     from alphacheck.audit.per_strategy import strategy_findings
     from alphacheck.backtest.evidence import judge_run
@@ -271,10 +282,19 @@ def _verdict_sections(
     sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
     report, findings = strategy_findings(scenario, prices, predictions, sharpes, run_wide=run_wide)
     records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    if book is not None:
+        records.update({("portfolio", variant): record for variant, record in book.records.items()})
     backtest = scenario.backtest
     trials, verdicts = judge_run(
         records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
     )
+    if book is not None:  # more trials than evaluate counted: deflate every strategy by all of them
+        from alphacheck.backtest.trials import deflated_sharpe
+
+        for (ticker, variant), record in records.items():
+            figures = book.metrics if ticker == "portfolio" else evaluation.metrics[ticker]
+            figures[variant].update(deflated_sharpe(record.returns, trials))
+        book.significance["trials"] = trials.as_dict()
     return {
         "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
         "trials": trials.as_dict(),

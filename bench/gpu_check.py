@@ -22,6 +22,18 @@ the largest difference: CUDA kernels, cuDNN's LSTM included, round differently
 from the CPU's, and training compounds those differences over epochs, so
 bit-identity across devices is not expected; within one device it is).
 Without CUDA it says so, runs the CPU only and exits 0.
+
+Fold-concurrent training on the GPU, one command (no step 1: the workload is
+synthetic; see bench/fold_concurrency.py), from the repository root::
+
+    python bench/gpu_check.py --fold-concurrency [--json fold_concurrency_cuda.json]
+
+It times sequential training (one fold at a time), K worker processes
+(K = 2, 4, 8, each its own CUDA context) and batched training (all folds
+stacked, ``compute.fold_concurrency: batched``) at 33 and 264 folds, for the
+base LSTM (64 x 2) and the light one (32 x 1), prints the table (seconds,
+speed-up over sequential, largest P(up) gap from the sequential run) and
+writes it as JSON. Without CUDA it prints the rows as not measured and exits 0.
 """
 
 from __future__ import annotations
@@ -54,7 +66,17 @@ def main(argv: list[str] | None = None) -> int:
         "--tolerance", type=float, default=DEFAULT_TOLERANCE, help="Largest |P_cuda - P_cpu| accepted."
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="Also write the report as JSON.")
+    parser.add_argument(
+        "--fold-concurrency", action="store_true",
+        help="Time sequential, processes (K=2,4,8) and batched fold training on CUDA at 33 and 264 folds "
+        "(writes --json, default fold_concurrency_cuda.json).",
+    )
     args = parser.parse_args(argv)
+    if args.fold_concurrency:
+        from bench.fold_concurrency import main as fold_concurrency
+
+        output = args.json or Path("fold_concurrency_cuda.json")
+        return fold_concurrency(["--device", "cuda", "--json", str(output)])
     if args.write_inputs:
         write_inputs(args.scenario, args.write_inputs)
         return 0

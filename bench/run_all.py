@@ -19,9 +19,14 @@ Tables (each figure measured in this one run, ratios against a baseline of the s
 5. Portfolio backtest (shared cash, 500 tickers x 5,000 days x 3 strategies)
    against the per-ticker backtest of the same columns: time and memory
    (bench/portfolio.py, each case in a fresh process).
+6. Fold-concurrent training (bench/fold_concurrency.py, a fresh process per
+   device): one fold at a time, K worker processes (K = 2, 4, 8) and all folds
+   stacked (``compute.fold_concurrency: batched``), at 33 and 264 folds, for the
+   base LSTM (64 x 2) and the light one (32 x 1); CPU rows always, CUDA rows with
+   ``--device cuda`` (without a GPU they say so).
 
 ``--only portfolio`` (or any comma-separated table names: sps, stages,
-executors, startup, portfolio) measures those tables again and keeps the others
+executors, startup, portfolio, fold_concurrency) measures those tables again and keeps the others
 from bench/results.json; each table says when it was measured.
 """
 
@@ -39,7 +44,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-TABLES = ("sps", "stages", "executors", "startup", "portfolio")
+TABLES = ("sps", "stages", "executors", "startup", "portfolio", "fold_concurrency")
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
@@ -202,6 +207,31 @@ def portfolio(n_tickers: int, n_days: int, n_strategies: int) -> list[dict]:
     return rows
 
 
+def fold_concurrency(
+    devices: list[str], fold_counts: list[int], workers: list[int], epochs: int
+) -> list[dict]:
+    """bench/fold_concurrency.py on each device, a fresh process each; placeholder rows where no GPU is."""
+    import torch
+
+    rows = []
+    for device in devices:
+        if device == "cuda" and not torch.cuda.is_available():
+            from bench.fold_concurrency import placeholder_rows
+
+            rows += placeholder_rows("cuda", fold_counts, workers, epochs)
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            output = Path(folder) / "rows.json"
+            argv = [
+                sys.executable, str(BENCH / "fold_concurrency.py"), "--device", device,
+                "--epochs", str(epochs), "--folds", *map(str, fold_counts),
+                "--workers", *map(str, workers), "--json", str(output),
+            ]  # fmt: skip
+            subprocess.run(argv, check=True, cwd=REPO)
+            rows += json.loads(output.read_text())["rows"]
+    return rows
+
+
 def _table(rows: list[dict]) -> str:
     if not rows:
         return "(not measured)\n"
@@ -271,7 +301,21 @@ warm-up; `cpu_seconds` is the process's CPU time over the call (the wall time on
 a shared machine also counts other processes); `peak_rss_mib` the process's peak
 resident memory, `sim_mib` the part the simulation added.{_when(results, 'portfolio')}
 
-{_table(results.get('portfolio', []))}"""
+{_table(results.get('portfolio', []))}
+## 6. Fold-concurrent training: one fold at a time, K processes, all folds stacked
+
+bench/fold_concurrency.py: the folds of the default scenario's walk-forward
+settings (250 training days of which 100 validation, sequences of 20 x 14
+features, batch 128), 33 folds per series of 5010 days; 264 folds are eight
+series (8 x 33), as a study over eight tickers trains. Every fold runs all
+{results.get('fc_epochs', 20)} epochs (early stopping out of the way) at dropout 0, so each mode does the
+same work and `max_proba_gap` (largest difference of P(up) from the sequential
+run's) shows the agreement. `processes K` includes the workers' start-up;
+`batched` trains the folds as stacks of `stack` folds (the memory estimate's
+size) with `compute.fold_concurrency: batched`; on the CPU every mode uses one
+torch thread per process, as `alphacheck run` does.{_when(results, 'fold_concurrency')}
+
+{_table(results.get('fold_concurrency', []))}"""
     path = BENCH / "README.md"
     path.write_text(text)
     return path
@@ -293,6 +337,9 @@ def main() -> None:
     parser.add_argument("--portfolio-tickers", type=int, default=500)
     parser.add_argument("--portfolio-days", type=int, default=5000)
     parser.add_argument("--portfolio-strategies", type=int, default=3)
+    parser.add_argument("--fc-folds", type=int, nargs="+", default=[33, 264])
+    parser.add_argument("--fc-workers", type=int, nargs="+", default=[2, 4, 8])
+    parser.add_argument("--fc-epochs", type=int, default=20)
     parser.add_argument("--only", default=None, help=f"comma-separated tables: {', '.join(TABLES)}")
     args = parser.parse_args()
     import torch
@@ -332,6 +379,11 @@ def main() -> None:
     if "portfolio" in tables:
         sizes = (args.portfolio_tickers, args.portfolio_days, args.portfolio_strategies)
         results["portfolio"] = portfolio(*sizes)
+    if "fold_concurrency" in tables:
+        devices = ["cpu", "cuda"]  # the CUDA rows say "not measured" where there is no GPU
+        results["fc_epochs"] = args.fc_epochs
+        sizes = (args.fc_folds, args.fc_workers, args.fc_epochs)
+        results["fold_concurrency"] = fold_concurrency(devices, *sizes)
     command = " ".join(["python bench/run_all.py", *sys.argv[1:]])
     if args.only is None:
         results["command"] = command

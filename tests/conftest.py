@@ -26,6 +26,20 @@ def synthetic_prices(n: int = 300, seed: int = 0, start: str = "2020-01-01") -> 
 
 
 @pytest.fixture
+def one_torch_thread():
+    """Torch's worker threads contend on the shared 2-core machine; training tests use one.
+
+    A test module asks for it with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def prices() -> pd.DataFrame:
     """300 bars of synthetic prices."""
     return synthetic_prices()
@@ -40,6 +54,21 @@ def shared_yahoo_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return SHARED_YAHOO
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_environment_restored():
+    """``mlflow.set_tracking_uri`` sets ``MLFLOW_TRACKING_URI`` in ``os.environ`` too: undo it after a test.
+
+    Otherwise a later test sees a store it did not ask for (``--no-tracking`` then clashes with the
+    ``--tracking-uri`` read from that variable).
+    """
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
 
 
 @pytest.fixture

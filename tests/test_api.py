@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 import alphacheck
 from alphacheck.exceptions import ConfigError
-from alphacheck.pipeline import RunResult
+from alphacheck.rundir import RunResult
 from alphacheck.report.tables import SUMMARY_COLUMNS, summary_frame
 from alphacheck.scenarios import Scenario
 
@@ -23,6 +24,15 @@ HEAVY = ("torch", "vectorbt", "quantstats", "mlflow", "numba", "matplotlib", "sk
 _OVERRIDE_VARIABLES = ("MODEL_VARIANT", "BATCH_SIZE", "EPOCHS", "LEARNING_RATE", "SEQUENCE_LENGTH", "TICKERS",
                        "INGESTION_START_DATE", "INGESTION_END_DATE", "MLFLOW_TRACKING_URI", "PYTHONPATH")
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run_folder_files():
+    """``write_run_folder(path)``: a run folder written by hand (tests/report/runfolder.py)."""
+    spec = importlib.util.spec_from_file_location("api_runfolder", REPO / "tests" / "report" / "runfolder.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.write_run_folder
 
 
 def _python(code: str, tmp_path: Path, **env: str) -> str:
@@ -48,7 +58,7 @@ def test_import_alphacheck_imports_no_heavy_library(tmp_path):
 
 def test_the_public_names_are_lazy_listed_and_documented():
     assert set(alphacheck.__all__) == {
-        "RunResult", "__version__", "evaluate", "list_scenarios", "load_scenario", "predict", "run"
+        "RunResult", "__version__", "evaluate", "list_scenarios", "load_run", "load_scenario", "predict", "run"
     }
     assert set(alphacheck.__all__) <= set(dir(alphacheck))
     assert "importlib" not in dir(alphacheck)
@@ -124,11 +134,19 @@ def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path):
         "r.predictions.to_pickle('predictions.pkl'); r.returns.to_pickle('returns.pkl')\n"
         "r.summary().to_pickle('summary.pkl')\n"
         "json.dump(r.metrics, open('metrics.json', 'w'))\n"
-        "print(r.output_dir, r.tracking, r.scenario.training.epochs)\n",
+        "print(r.output_dir, r.tracking, r.scenario.training.epochs)\n"
+        "import pandas as pd\n"
+        "loaded = alphacheck.load_run('runs/q')\n"
+        "pd.testing.assert_frame_equal(loaded.predictions, r.predictions)\n"
+        "pd.testing.assert_frame_equal(loaded.returns, r.returns)\n"
+        "pd.testing.assert_frame_equal(loaded.summary(), r.summary())\n"
+        "assert loaded.metrics == r.metrics and loaded.scenario == r.scenario\n"
+        "assert (type(loaded), loaded.output_dir, loaded.tracking) == (type(r), r.output_dir, None)\n"
+        "print('load_run equal')\n",
         tmp_path,
         EPOCHS="7",  # the override beats it
     )
-    assert out.split() == ["runs/q", "tracking", "disabled", "1"]
+    assert out.split() == ["runs/q", "tracking", "disabled", "1", "load_run", "equal"]
     folder = tmp_path / "runs" / "q"
     assert sorted(p.name for p in folder.iterdir()) == [
         "config.yaml", "index.html", "metrics.json", "models", "predictions.parquet", "returns.parquet", "summary.md"
@@ -142,7 +160,22 @@ def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path):
     summary = pd.read_pickle(tmp_path / "summary.pkl")
     assert list(summary.index) == [("SP500", s) for s in metrics["metrics"]["SP500"]]
     assert summary.loc[("SP500", "baseline"), "sharpe"] == metrics["metrics"]["SP500"]["baseline"]["sharpe"]
+    # issue 13's verdict, from a real run: its label per (ticker, variant) in the summary's last column
+    assert summary.columns[-1] == "verdict"
+    assert summary.loc[("SP500", "baseline"), "verdict"] == metrics["verdict"]["SP500"]["baseline"]["label"]
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_load_run_reads_a_folder_and_names_what_is_missing(tmp_path, run_folder_files):
+    folder = run_folder_files(tmp_path / "run")
+    loaded = alphacheck.load_run(str(folder))
+    assert isinstance(loaded, RunResult) and loaded.output_dir == folder and loaded.tracking is None
+    pd.testing.assert_frame_equal(loaded.predictions, pd.read_parquet(folder / "predictions.parquet"))
+    pd.testing.assert_frame_equal(loaded.returns, pd.read_parquet(folder / "returns.parquet"))
+    assert loaded.metrics == json.loads((folder / "metrics.json").read_text())
+    assert loaded.summary().loc[("SP500", "baseline"), "n_trades"] == 12
+    with pytest.raises(ConfigError, match=r"lacks config.yaml, predictions.parquet, metrics.json"):
+        alphacheck.load_run(tmp_path / "empty")
 
 
 @pytest.mark.slow

@@ -58,11 +58,16 @@ WEIGHT_COLUMNS = ["date", "strategy", "ticker", "weight"]
 
 @dataclass
 class PortfolioBacktest:
-    """The books of one set of predictions: their simulation and each strategy's scores."""
+    """The books of one set of predictions: their simulation, each strategy's scores and decided weights.
+
+    ``weights[strategy]`` are the target weights of each rebalance date, ``NaN``
+    on the other decision dates (what the simulation was given).
+    """
 
     simulation: PortfolioSimulation
     scores: dict[str, dict[str, object]]
     rebalance_dates: pd.DatetimeIndex
+    weights: dict[str, pd.DataFrame]
 
 
 def proba_panel(predictions: pd.DataFrame, variant: str) -> pd.DataFrame:
@@ -197,7 +202,7 @@ def backtest_portfolio(
     )
     scores = {name: score_book(sim, name, backtest.init_cash) for name in weights}
     rebalance = first.index[rebalance_mask(first.index, portfolio.rebalance)]
-    return PortfolioBacktest(simulation=sim, scores=scores, rebalance_dates=rebalance)
+    return PortfolioBacktest(simulation=sim, scores=scores, rebalance_dates=rebalance, weights=weights)
 
 
 def portfolio_costs(

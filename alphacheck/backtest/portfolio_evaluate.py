@@ -2,11 +2,15 @@
 
 Each variant's book is scored like a per-ticker strategy (see
 :func:`~alphacheck.backtest.portfolio.score_book`), with a stationary-bootstrap
-Sharpe interval and the deflated Sharpe ratio over the run's trials; Hansen's
-SPA test asks whether any variant's book beats ``equal_weight``; the cost sweep
-trades the same weights at each ``backtest.cost_levels_bps`` (total per side,
-charged as fees) and gives the break-even cost against a zero Sharpe ratio and
-against ``equal_weight``'s.
+Sharpe interval and the probabilistic (and, with several trials, deflated)
+Sharpe ratio; Hansen's SPA test asks whether any variant's book beats
+``equal_weight``; the cost sweep trades the same weights at each
+``backtest.cost_levels_bps`` (total per side, charged as fees) and gives the
+break-even cost against a zero Sharpe ratio and against ``equal_weight``'s.
+Each book also gets its matched null (:mod:`alphacheck.backtest.portfolio_null`)
+and the :class:`~alphacheck.backtest.evidence.StrategyRecord` its verdict is
+judged from, against ``equal_weight``; the pipeline judges it with the run's
+other strategies, all of them counted as trials.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alphacheck.backtest.evidence import StrategyRecord
 from alphacheck.backtest.metrics import sharpe_ratio, total_return
 from alphacheck.backtest.portfolio import (
     PORTFOLIO_BENCHMARKS,
@@ -23,13 +28,11 @@ from alphacheck.backtest.portfolio import (
     WEIGHT_COLUMNS,
     PortfolioBacktest,
     backtest_portfolio,
+    portfolio_costs,
 )
-from alphacheck.backtest.significance import (
-    break_even_cost,
-    deflated_sharpe_ratio,
-    sharpe_bootstrap_interval,
-    spa_test,
-)
+from alphacheck.backtest.portfolio_null import book_null
+from alphacheck.backtest.significance import break_even_cost, sharpe_bootstrap_interval, spa_test
+from alphacheck.backtest.trials import count_trials, deflated_sharpe
 from alphacheck.scenarios.portfolio import PortfolioConfig
 from alphacheck.scenarios.schema import BacktestConfig
 
@@ -46,13 +49,16 @@ class PortfolioEvaluation:
     frame: pd.DataFrame | None = None
     weights: pd.DataFrame | None = None
     returns: dict[str, pd.Series] = field(default_factory=dict)
+    matched_null: dict[str, dict[str, object]] = field(default_factory=dict)
+    records: dict[str, StrategyRecord] = field(default_factory=dict)
 
     def sections(self) -> dict[str, object]:
-        """The ``metrics.json`` sections ``portfolio``, ``portfolio_significance`` and ``portfolio_cost_sweep``."""
+        """The ``metrics.json`` sections: ``portfolio``, its significance, cost sweep and matched null."""
         return {
             "portfolio": self.metrics,
             "portfolio_significance": self.significance,
             "portfolio_cost_sweep": self.cost_sweep,
+            "portfolio_matched_null": self.matched_null,
         }
 
 
@@ -91,20 +97,19 @@ def evaluate_portfolio(
         returns={name: sim.net_return[name].rename("return") for name in names},
     )
     net = sim.net_return
-    trials = max(backtest.trials or 0, len(variants))
-    per_period = [sharpe_ratio(net[v].to_numpy(), 1) for v in variants]
-    sharpe_variance = float(np.nanvar(per_period, ddof=1)) if len(variants) > 1 else None
     benchmark = result.metrics["equal_weight"]
     for name in names:
         record = result.metrics[name]
         low, high = sharpe_bootstrap_interval(net[name].to_numpy(), backtest.bootstrap_reps, seed=seed)
         record.update(sharpe_ci_low=low, sharpe_ci_high=high)
         record["excess_return_vs_equal_weight"] = record["total_return"] - benchmark["total_return"]
-        if name in variants:
-            record["dsr"] = deflated_sharpe_ratio(net[name].to_numpy(), trials, sharpe_variance)
     result.cost_sweep, break_even = _cost_sweep(predictions, prices, backtest, portfolio, benchmark["sharpe"])
+    _judged(result, books, prices, backtest, portfolio, variants, seed)
+    trials = count_trials({v: net[v].to_numpy() for v in variants}, backtest.trials or 0)
+    for variant in variants:  # the pipeline deflates again over every strategy of the run
+        result.metrics[variant].update(deflated_sharpe(net[variant].to_numpy(), trials))
     result.significance = {
-        "trials": trials,
+        "trials": trials.as_dict(),
         "spa_vs_equal_weight": spa_test(
             net["equal_weight"].to_numpy(), net[variants].to_numpy(), backtest.bootstrap_reps, seed=seed
         ),
@@ -112,6 +117,29 @@ def evaluate_portfolio(
         "rebalance_dates": len(books.rebalance_dates),
     }
     return result
+
+
+def _judged(result, books, prices, backtest, portfolio, variants, seed) -> None:
+    """Each book's matched null, and the record its verdict is judged from (against ``equal_weight``)."""
+    net = books.simulation.net_return
+    costs = portfolio_costs(backtest, portfolio)
+    for variant in variants:
+        scores = result.metrics[variant]
+        null = book_null(
+            books.weights[variant], prices, backtest.execution, costs, backtest.init_cash,
+            backtest.null_draws, seed, variant,
+        )  # fmt: skip
+        result.matched_null[variant] = null.summary(scores["sharpe"], scores["turnover"])
+        sweep = result.cost_sweep[variant]
+        result.records[variant] = StrategyRecord(
+            returns=net[variant].to_numpy(),
+            benchmark_returns=net["equal_weight"].to_numpy(),
+            null_sharpes=null.sharpe,
+            cost_sweep=(sweep["cost_bps_per_side"], sweep["sharpe"]),
+            n_predictions=len(books.weights[variant]),
+            exposure=float(scores["exposure"]),
+            benchmark_name="equal weight",
+        )
 
 
 def _cost_sweep(predictions, prices, backtest, portfolio, benchmark_sharpe):

@@ -91,12 +91,13 @@ def audit(
         flags.update(parse_params(params))
         # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
+        if output:  # a folder that cannot be made fails now, not after the training checks
+            output.parent.mkdir(parents=True, exist_ok=True)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         report = run_audit(config, folds=folds, epochs=epochs, cuts=cuts, on_progress=say)
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_audit_table(report))
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report.as_dict(), indent=2, default=str))
     ctx.exit(report.exit_status(strict))

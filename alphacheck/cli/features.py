@@ -134,6 +134,7 @@ def compute(
         from alphacheck.scenarios.loader import validate_scenario
 
         load_plugins(plugins)
+        output.parent.mkdir(parents=True, exist_ok=True)  # fails before the prices are read
         data = {"source": source, "tickers": list(tickers)}
         data.update({k: v.date() for k, v in {"start": start, "end": end}.items() if v is not None})
         if directory is not None:
@@ -157,7 +158,6 @@ def compute(
         table = next(iter(frames.values()))
     else:
         table = pd.concat(frames, names=["ticker", "date"]).swaplevel().sort_index()
-    output.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(output)
     click.echo(f"wrote {len(table)} rows x {table.shape[1]} features to {output}", err=True)
 

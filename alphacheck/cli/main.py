@@ -39,7 +39,25 @@ _COMMANDS = {
 
 
 class LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when it is invoked."""
+    """A click group that imports a subcommand's module only when it is invoked.
+
+    It also ends every command the same way (:mod:`alphacheck.cli.errors`):
+    one ``Error: ...`` line and a non-zero exit, the traceback only with
+    ``-v``, exit status 130 after Ctrl-C.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from alphacheck.cli.errors import one_line_warnings, run_command, wants_traceback
+
+        argv = list(sys.argv[1:] if args is None else args)
+        with one_line_warnings():
+            code = run_command(
+                lambda: super(LazyGroup, self).main(argv, prog_name, complete_var, False, **extra),
+                verbose=wants_traceback(argv),
+            )
+        sys.exit(code)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
@@ -59,6 +77,10 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="alphacheck")
+@click.option(
+    "-v", "--verbose", "show_traceback", is_flag=True, expose_value=False,
+    help="On an error, print its traceback (any command; `run -v` and others also log detail).",
+)
 def cli() -> None:
     """Does a market-direction model have a real, tradable edge?
 

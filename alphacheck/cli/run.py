@@ -72,6 +72,11 @@ __all__ = ["echo_results", "names", "run"]
     "--ray-address", metavar="ADDR", envvar="RAY_ADDRESS",
     help="A running Ray cluster (default: start a local one); implies --executor ray.",
 )
+@click.option(
+    "--fold-concurrency", type=click.Choice(["sequential", "batched"]), envvar="ALPHACHECK_FOLD_CONCURRENCY",
+    help="Train a variant's folds one after another, or its independent folds at once as one stacked "
+    "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -96,6 +101,7 @@ def run(
     executor: str | None,
     workers: int | None,
     ray_address: str | None,
+    fold_concurrency: str | None,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -135,6 +141,7 @@ def run(
             "data.start": start and start.date(), "data.end": end and end.date(),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
+            "compute.fold_concurrency": fold_concurrency,
         }
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
@@ -153,6 +160,15 @@ def run(
         result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        from alphacheck.exceptions import Interrupted
+        from alphacheck.paths import alphacheck_home
+
+        folds = alphacheck_home() / "folds"
+        raise Interrupted(
+            f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
+            "run the same command again to resume from the next fold"
+        ) from None
     echo_results(result, quiet)
 
 

@@ -22,9 +22,10 @@ def ui(tracking_uri: str | None, port: int) -> None:
         raise click.ClickException(
             f"--tracking-uri {tracking_uri!r} is a server, which has its own UI: open it in a browser"
         )
-    from alphacheck.tracking.mlflow_recorder import default_tracking_uri
+    from alphacheck.tracking.mlflow_recorder import default_tracking_uri, require_existing_store
 
     store = tracking_uri or default_tracking_uri()
+    require_existing_store(store)  # the UI would create an empty store here
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", store,
                "--host", "127.0.0.1", "--port", str(port)]
     click.echo(f"MLflow UI for {store} at http://127.0.0.1:{port} (Ctrl-C stops it)", err=True)

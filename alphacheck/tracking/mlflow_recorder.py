@@ -9,16 +9,22 @@ unreachable server for minutes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import TrackingError
+
+try:
+    import fcntl
+except ImportError:  # Windows: store creation is not serialised
+    fcntl = None
 
 __all__ = [
     "LOCAL_STORE",
@@ -28,6 +34,7 @@ __all__ = [
     "default_tracking_uri",
     "fetch_run",
     "recent_runs",
+    "require_existing_store",
 ]
 
 log = logging.getLogger(__name__)
@@ -116,8 +123,11 @@ class MlflowRecorder:
                 self.on_notice(f"tracking server {self.unreachable} unreachable; logging locally to {uri}")
         mlflow.set_tracking_uri(uri)
         try:
-            mlflow.set_experiment(experiment)
-            self.run_id = mlflow.start_run(run_name=run_name).info.run_id
+            with _store_creation_lock(uri):
+                mlflow.set_experiment(experiment)
+                self.run_id = mlflow.start_run(run_name=run_name).info.run_id
+        except TrackingError:
+            raise
         except Exception as exc:  # mlflow raises many types for an unusable store
             raise TrackingError(
                 f"cannot use the MLflow tracking store {mlflow.get_tracking_uri()!r}: "
@@ -219,11 +229,85 @@ class LoggedRun:
 
 
 def _client(tracking_uri: str | None):
+    """A client for reading the store; a local store that does not exist is refused, never created."""
     from mlflow import MlflowClient
 
     uri = tracking_uri or default_tracking_uri()
     check_reachable(uri)
-    return MlflowClient(tracking_uri=uri)
+    require_existing_store(uri)
+    try:
+        return MlflowClient(tracking_uri=uri)
+    except Exception as exc:  # an unknown scheme or a malformed URI
+        raise TrackingError(
+            f"cannot use the MLflow tracking store {uri!r}: {_first_line(exc)}; give a URI such as "
+            "sqlite:///path/mlflow.db or http://host:5000"
+        ) from None
+
+
+def require_existing_store(uri: str) -> None:
+    """Raise :class:`TrackingError` when ``uri`` names a local store that does not exist.
+
+    Commands that only read (``runs list``, ``reproduce``, ``ui``) must not
+    create an empty ``mlflow.db`` where they are run.
+    """
+    missing = _missing_local_store(uri)
+    if missing is not None:
+        raise TrackingError(
+            f"no MLflow store at {missing} ({uri}): nothing was logged there; give the store "
+            "`alphacheck run` logged to with --tracking-uri or MLFLOW_TRACKING_URI (or run from the folder "
+            "holding its mlflow.db)"
+        )
+
+
+def _missing_local_store(uri: str) -> Path | None:
+    """The path of a ``sqlite:///`` or ``file:`` store (or a bare folder) that does not exist, else None."""
+    if uri.startswith("sqlite:///"):
+        path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+        return None if str(path) in ("", ":memory:") or path.is_file() else path
+    if uri.startswith("file:"):
+        path = Path(uri.removeprefix("file://").removeprefix("file:"))
+        return None if path.is_dir() else path
+    if "://" not in uri:
+        path = Path(uri)
+        return None if path.is_dir() else path
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _store_creation_lock(uri: str) -> Iterator[None]:
+    """Serialise the creation of a local sqlite store between processes.
+
+    Two runs started at once on a new ``sqlite:///`` store both create its
+    tables; the second then fails. The lock is an advisory ``flock`` on the
+    database file itself (created empty if missing, which sqlite takes as a
+    new database), so no extra file is left; sqlite's own locks are separate.
+    """
+    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0]) if uri.startswith("sqlite:///") else None
+    if path is None or fcntl is None or str(path) in ("", ":memory:"):
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "ab")  # noqa: SIM115  (held for the block)
+    except OSError as exc:
+        reason = "a part of its path is a file" if isinstance(exc, FileExistsError | NotADirectoryError) else (
+            exc.strerror or str(exc)
+        )
+        raise TrackingError(
+            f"cannot create the MLflow store {path} ({reason}); choose a writable place with "
+            "--tracking-uri, or pass --no-tracking"
+        ) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def recent_runs(tracking_uri: str | None = None, limit: int = 10) -> list[LoggedRun]:

@@ -9,7 +9,7 @@ names its strategy (stress windows, cost levels, ...), its tearsheet, and the
 variant's final model from ``models/<variant>.pt`` and ``.onnx`` when present.
 With a ``portfolio`` block, each variant's book gets a child too
 (``portfolio-<variant>``): its metrics, the benchmarks' as ``equal_weight.*``,
-its rows of the ``portfolio_*`` sections and its tearsheet.
+its rows of the ``portfolio_*`` sections, its verdict and its tearsheet.
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def _record_portfolio_child(recorder: Recorder, run: RunResult, variant: str) ->
     for key in ("portfolio_stress", "portfolio_shocks", "portfolio_cost_sweep"):
         if isinstance(run.metrics.get(key), dict):
             _record_section(recorder, key, run.metrics[key], variant, None)
+    _record_verdict(recorder, run.metrics.get("verdict", {}).get("portfolio", {}).get(variant))
     tearsheet = portfolio_tearsheet_file(run.output_dir, variant)
     if tearsheet.is_file():
         recorder.log_artifact(tearsheet, TEARSHEETS_DIR)

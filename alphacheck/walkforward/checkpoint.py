@@ -63,8 +63,14 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
     return digest.hexdigest()
 
 
-def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type."""
+def run_key(
+    fingerprint: str, scenario: Any, variant: Any, device: Any, concurrency: str | None = None
+) -> str:
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
+
+    ``concurrency`` names how folds trained together (stacked training and its
+    stack sizes); None, training fold by fold, leaves the key as it always was.
+    """
     parts = {
         "format": CHECKPOINT_FORMAT,
         "data": fingerprint,
@@ -79,6 +85,8 @@ def run_key(fingerprint: str, scenario: Any, variant: Any, device: Any) -> str:
     code = plugin_code_fingerprint(variant)
     if code is not None:  # a plugin's variant: editing its code must not resume the old folds
         parts["plugin_code"] = code
+    if concurrency is not None:
+        parts["concurrency"] = concurrency
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 

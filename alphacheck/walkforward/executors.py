@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError
+from alphacheck.walkforward.lifecycle import ClusterReaper, die_with_parent, stop_pool
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.tasks import FoldTask, TaskResult, run_task
 
@@ -145,6 +146,11 @@ def _init_worker(datasets, scenario, device, checkpoint_dir, threads, plugins=()
     _WORKER.update(datasets=datasets, scenario=scenario, device=device, checkpoint_dir=checkpoint_dir)
 
 
+def _init_process_worker(*args: Any) -> None:
+    die_with_parent()  # a killed run must not leave its workers waiting forever
+    _init_worker(*args)
+
+
 def _worker_task(task: FoldTask) -> TaskResult:
     worker = _WORKER
     return run_task(task, worker["datasets"], worker["scenario"], worker["device"], worker["checkpoint_dir"])
@@ -191,13 +197,19 @@ class ProcessExecutor:
 
         args = (datasets, scenario, str(device), checkpoint_dir, self.threads, loaded_plugins())
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=args)
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_init_process_worker, initargs=args
+        )
         with pool:
-            pending = {pool.submit(_worker_task, task) for task in tasks}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
+            try:
+                pending = {pool.submit(_worker_task, task) for task in tasks}
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            except BaseException:  # Ctrl-C, a failed fold, a closed generator: do not wait for the others
+                stop_pool(pool)
+                raise
 
     def close(self) -> None:
         """The pool closes with each :meth:`map`."""
@@ -231,13 +243,20 @@ class RayExecutor:
         # cluster's processes keep it as theirs: start from an empty folder, kept until close(), so a
         # torch.py lying in the user's folder is not imported by the workers instead of torch.
         self._empty = tempfile.TemporaryDirectory(prefix="alphacheck-ray-")
+        self._reaper: ClusterReaper | None = None
         if self._started:
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             with _working_directory(self._empty.name):
                 if address:
                     _connect_ray(ray, address, options)
                 else:
-                    ray.init(num_cpus=workers, _node_ip_address="127.0.0.1", **options)
+                    # Watching from before the start: a run killed while the cluster starts leaves nothing.
+                    self._reaper = ClusterReaper()
+                    try:
+                        ray.init(num_cpus=workers, _node_ip_address="127.0.0.1", **options)
+                    except BaseException:
+                        self._reaper.stop()
+                        raise
         self._remote = ray.remote(num_cpus=1)(_ray_task)
 
     def map(
@@ -272,6 +291,9 @@ class RayExecutor:
 
         if self._started and ray.is_initialized():
             ray.shutdown()
+        if self._reaper is not None:
+            self._reaper.stop()
+            self._reaper = None
         self._empty.cleanup()
 
 

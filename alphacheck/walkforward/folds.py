@@ -203,22 +203,13 @@ def train_fold(
     ConfigError
         When the fitting or validation rows hold fewer than two classes.
     """
-    saved = store.load(fold.index) if store is not None else None
-    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
-        store.set_aside(fold.index, "its weights do not fit the variant's module")
-        saved = None
-    if saved is not None and len(saved["proba_raw"]) == len(parts["test"].y):
+    saved = _load_trained(store, variant, fold, parts)
+    if saved is not None:
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
-        proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
-        return TrainedFold(proba, {**saved["record"], "resumed": True}, saved["state"])
+        return saved
     from alphacheck.walkforward.estimators import fold_classifier
 
-    for role in ("fit", "val"):
-        if len(parts[role].y) == 0 or len(np.unique(parts[role].y)) < 2:
-            raise ConfigError(
-                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
-                "lengthen walkforward.train_days or validation_days"
-            )
+    _check_classes(fold, parts)
     training = variant.training_config(scenario.training)
     progress = progress or NullProgress()
     progress.start_fold(fold.index, training.epochs)
@@ -232,11 +223,49 @@ def train_fold(
     )
     init = state if training.warm_start else None
     model.fit(parts["fit"].x, parts["fit"].y, parts["val"].x, parts["val"].y, init_state=init)
+    return _finish_fold(variant, fold, parts, model, device, store, training)
+
+
+def _load_trained(
+    store: FoldStore | None, variant: VariantConfig, fold: Fold, parts: dict[str, FoldRows]
+) -> TrainedFold | None:
+    """The fold's checkpoint as a :class:`TrainedFold`, or None when there is none that fits."""
+    saved = store.load(fold.index) if store is not None else None
+    if saved is not None and not _weights_fit(variant, parts, saved["state"]):
+        store.set_aside(fold.index, "its weights do not fit the variant's module")
+        saved = None
+    if saved is None or len(saved["proba_raw"]) != len(parts["test"].y):
+        return None
+    proba = CalibratedProba(saved["proba_raw"], ProbabilityCalibrator.from_dict(saved["calibration"]))
+    return TrainedFold(proba, {**saved["record"], "resumed": True}, saved["state"])
+
+
+def _check_classes(fold: Fold, parts: dict[str, FoldRows]) -> None:
+    """Refuse a fold whose fitting or validation rows hold a single class (no loss, no early stopping)."""
+    for role in ("fit", "val"):
+        if len(parts[role].y) == 0 or len(np.unique(parts[role].y)) < 2:
+            raise ConfigError(
+                f"fold {fold.index}: the {role} rows hold fewer than two classes; "
+                "lengthen walkforward.train_days or validation_days"
+            )
+
+
+def _finish_fold(
+    variant: VariantConfig,
+    fold: Fold,
+    parts: dict[str, FoldRows],
+    model: Any,
+    device: Any,
+    store: FoldStore | None,
+    training: Any,
+    extra: dict[str, object] | None = None,
+) -> TrainedFold:
+    """Calibrate a fitted fold's model, predict its test rows, record and checkpoint it."""
     # Fitted on the validation tail only: the test rows never shape their own calibration.
     calibrator = ProbabilityCalibrator(training.calibration)
     calibrator.fit(model.predict_proba(parts["val"].x), parts["val"].y)
     proba = CalibratedProba(model.predict_proba(parts["test"].x), calibrator)
-    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary()}
+    record = {**_record(variant.name, fold, parts, model, device), **calibrator.summary(), **(extra or {})}
     state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
     if store is not None:
         store.save(fold.index, proba.raw, calibrator.to_dict(), record, state)

@@ -29,6 +29,7 @@ from alphacheck.walkforward.executors import Executor, make_executor
 from alphacheck.walkforward.folds import common_calendar, feature_columns, module_from_state
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
+from alphacheck.walkforward.stacks import stack_plan
 from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, plan_tasks
 
 if TYPE_CHECKING:
@@ -109,8 +110,13 @@ def run_walkforward(
     if executor is None:
         threads = compute.threads_per_worker or scenario.training.cpu_threads
         executor = make_executor(compute.executor, compute.workers, compute.ray_address, threads)
-    folds = make_folds(common_calendar(datasets), scenario.walkforward)
-    tasks = plan_tasks(scenario, len(folds), compute.fold_group_size)
+    calendar = common_calendar(datasets)
+    folds = make_folds(calendar, scenario.walkforward)
+    stacks = {
+        position: stack_plan(scenario, variant, datasets, calendar, folds, device)
+        for position, variant in enumerate(scenario.variants)
+    }
+    tasks = plan_tasks(scenario, len(folds), compute.fold_group_size, stacks)
     results: list[TaskResult] = []
     try:
         for result in executor.map(tasks, datasets, scenario, device, checkpoint_dir, progress):

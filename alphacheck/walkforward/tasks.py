@@ -42,6 +42,9 @@ class FoldTask:
 
     variant: int
     folds: tuple[int, ...]
+    # compute.fold_concurrency batched: the variant's stack plan (its checkpoint key part); the
+    # task's folds are one stack, trained at once. None: the folds train one after another.
+    stacked: str | None = None
 
 
 @dataclass
@@ -67,7 +70,12 @@ class TaskResult:
     outcomes: list[FoldOutcome] = field(default_factory=list)
 
 
-def plan_tasks(scenario: Scenario, n_folds: int, group_size: int = 1) -> list[FoldTask]:
+def plan_tasks(
+    scenario: Scenario,
+    n_folds: int,
+    group_size: int | None = 1,
+    stacks: dict[int, list[list[int]] | None] | None = None,
+) -> list[FoldTask]:
     """Split every variant's folds into tasks.
 
     Parameters
@@ -77,17 +85,26 @@ def plan_tasks(scenario: Scenario, n_folds: int, group_size: int = 1) -> list[Fo
     n_folds
         Folds of the walk-forward.
     group_size
-        Folds per task when folds are independent.
+        Folds per task when folds are independent (None: 1).
+    stacks
+        Per variant position, its stack plan (:func:`alphacheck.walkforward.stacks.stack_plan`)
+        when its folds train stacked: then one task per stack.
 
     Returns
     -------
     list of FoldTask
         Variant by variant, folds in order. With warm starts, one task per variant.
     """
+    from alphacheck.walkforward.stacks import concurrency_key
+
     tasks = []
     for position, variant in enumerate(scenario.variants):
+        plan = (stacks or {}).get(position)
+        if plan is not None:
+            tasks += [FoldTask(position, tuple(group), concurrency_key(plan)) for group in plan]
+            continue
         warm = variant.training_config(scenario.training).warm_start
-        size = n_folds if warm else max(1, group_size)
+        size = n_folds if warm else max(1, group_size or 1)
         for start in range(0, n_folds, size):
             tasks.append(FoldTask(position, tuple(range(start, min(start + size, n_folds)))))
     return tasks
@@ -135,7 +152,10 @@ def run_task(
     store = None
     if scenario.training.checkpoint:
         root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
-        store = FoldStore(root / run_key(data_fingerprint(datasets), scenario, variant, device))
+        key = run_key(data_fingerprint(datasets), scenario, variant, device, task.stacked)
+        store = FoldStore(root / key)
+    if task.stacked is not None:
+        return _run_stack_task(task, datasets, scenario, calendar, folds, device, store, progress)
     result, state = TaskResult(task), None
     for position in task.folds:
         fold = folds[position]
@@ -145,6 +165,26 @@ def run_task(
         weights = {k: v.detach().cpu() for k, v in state.items()}
         result.outcomes.append(
             FoldOutcome(position, trained.proba, parts["test"].meta, trained.record, weights)
+        )
+        progress.end_fold(trained.record)
+    return result
+
+
+def _run_stack_task(task, datasets, scenario, calendar, folds, device, store, progress) -> TaskResult:
+    """A stacked task: its folds prepared, then trained at once as one stack."""
+    from alphacheck.walkforward.stacks import run_stack
+
+    length = scenario.walkforward.sequence_length
+    stack = [folds[position] for position in task.folds]
+    parts = [fold_steps.prepare_fold(datasets, calendar, fold, length)[0] for fold in stack]
+    variant = scenario.variants[task.variant]
+    result = TaskResult(task)
+    for position, fold_parts, trained in zip(
+        task.folds, parts, run_stack(scenario, variant, stack, parts, device, store, progress)
+    ):
+        weights = {k: v.detach().cpu() for k, v in trained.state.items()}
+        result.outcomes.append(
+            FoldOutcome(position, trained.proba, fold_parts["test"].meta, trained.record, weights)
         )
         progress.end_fold(trained.record)
     return result

@@ -96,12 +96,17 @@ class SequenceClassifier:
         else:
             model, run = self._fit_one(spec.name, self.params_, data, device, init_state)
             runs = [run]
+        seconds = time.perf_counter() - started
+        return self._fitted(model, runs, data[2], data[3], _pos_weight(y, device), seconds)
+
+    def _fitted(self, model, runs, x_val, y_val, pos_weight, seconds) -> SequenceClassifier:
+        """Set the fitted attributes from the trained module (best weights) and its run summaries."""
         model.eval()
         self.model_ = model
         self.epochs_run_ = max(r["epochs_run"] for r in runs)
         self.best_epoch_ = max(r["best_epoch"] for r in runs)
-        self.best_val_loss_ = _loss(model, data[2], data[3], _pos_weight(y, device))
-        self.fit_seconds_ = time.perf_counter() - started
+        self.best_val_loss_ = _loss(model, x_val, y_val, pos_weight)
+        self.fit_seconds_ = seconds
         return self
 
     def _fit_ensemble(self, members, data, device, init_state):

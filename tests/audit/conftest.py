@@ -24,15 +24,3 @@ def known_data_warnings():
         return contextlib.nullcontext()
 
     return expect
-
-
-
-@pytest.fixture
-def one_torch_thread():
-    """Torch's worker threads contend on the shared 2-core machine; training tests use one."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -180,3 +180,42 @@ def test_inverse_volatility_reads_a_given_volatility_instead_of_the_prices(unive
     np.testing.assert_allclose(weights.to_numpy()[rows], expected, rtol=1e-12)
     from_prices = strategy_weights(panel, universe, BacktestConfig(), config)
     assert not np.allclose(from_prices.to_numpy(), weights.to_numpy())
+
+
+def test_the_matched_null_shifts_the_whole_book_in_time(universe, monkeypatch):
+    from alphacheck.backtest import portfolio_null
+    from alphacheck.backtest.portfolio_null import book_null
+
+    predictions = predictions_for(universe, 50, seed=8)
+    config = PortfolioConfig(selection="top_k", k=2, rebalance="weekly")
+    books = backtest_portfolio(predictions, universe, BacktestConfig(), config)
+    weights = books.weights["m"]
+    null = book_null(weights, universe, "next_open", (5.0, 5.0, 0.0), 100_000.0, 30, 3, "m")
+    assert len(null.sharpe) == 30 and np.isfinite(null.sharpe).all()
+    assert ((null.offsets >= 12) & (null.offsets <= 38)).all()  # min(21, 50 // 4) = 12 dates either way
+    # Each draw holds the book's own positions (two at a time, fully invested) on the same rebalance dates.
+    np.testing.assert_allclose(null.exposure, books.scores["m"]["exposure"], atol=0.05)
+    assert abs(np.mean(null.turnover) / books.scores["m"]["turnover"] - 1) < 0.2
+    again = book_null(weights, universe, "next_open", (5.0, 5.0, 0.0), 100_000.0, 30, 3, "m")
+    np.testing.assert_array_equal(again.sharpe, null.sharpe)
+    # Simulated a few books per call, the draws earn the same.
+    monkeypatch.setattr(portfolio_null, "MAX_CELLS_PER_CALL", 60 * 5 * 7)
+    chunked = book_null(weights, universe, "next_open", (5.0, 5.0, 0.0), 100_000.0, 30, 3, "m")
+    np.testing.assert_allclose(chunked.sharpe, null.sharpe, rtol=1e-12)
+
+
+def test_each_book_carries_its_verdict_record_against_equal_weight(universe):
+    predictions = predictions_for(universe, 50, variants=("m",), seed=9)
+    config = BacktestConfig(bootstrap_reps=100, cost_levels_bps=[0.0, 10.0], null_draws=20)
+    result = evaluate_portfolio(predictions, universe, config, PortfolioConfig())
+    record = result.records["m"]
+    assert record.benchmark_name == "equal weight" and record.classification is None
+    np.testing.assert_array_equal(record.returns, result.returns["m"].to_numpy())
+    np.testing.assert_array_equal(record.benchmark_returns, result.returns["equal_weight"].to_numpy())
+    assert record.cost_sweep == ([0.0, 10.0], result.cost_sweep["m"]["sharpe"])
+    assert record.n_predictions == 50 and len(record.null_sharpes) == 20
+    assert result.matched_null["m"]["draws"] == 20 and 0 <= result.matched_null["m"]["percentile"] <= 100
+    # One book, no declared search: one trial, so a PSR and no DSR; the benchmarks get neither.
+    assert result.significance["trials"]["counted"] == 1
+    assert "psr" in result.metrics["m"] and "dsr" not in result.metrics["m"]
+    assert "psr" not in result.metrics["equal_weight"]

@@ -73,6 +73,13 @@ def test_the_demo_runs_offline_on_the_embedded_indices(demo_run):
         "equal_weight_hold",
     }
     assert set(everything["portfolio_shocks"]) == {"costs_x2", "crash_10pct_3d"}
+    # The book is judged with the per-ticker strategies, against equal weight, and counted as a trial.
+    verdict = everything["verdict"]["portfolio"]["baseline"]
+    assert verdict["label"] in {"edge", "no_edge", "inconclusive", "leak_suspected"}
+    assert verdict["evidence"]["benchmark"] == "equal weight"
+    assert everything["trials"]["in_run"] == 3 and "dsr" in everything["portfolio"]["baseline"]
+    assert everything["portfolio_matched_null"]["baseline"]["draws"] == 200
+    assert "portfolio baseline" in proc.stdout.split("Portfolio: one book")[0]  # the verdicts come first
     # The terminal: the per-ticker table, then the books.
     out = proc.stdout
     assert (
@@ -101,6 +108,8 @@ def test_each_book_is_an_mlflow_child_run(demo_run):
     logged = books[0].data.metrics
     assert logged["sharpe"] == pytest.approx(metrics["baseline"]["sharpe"])
     assert logged["equal_weight.total_return"] == pytest.approx(metrics["equal_weight"]["total_return"])
+    verdict = json.loads((run_dir / "metrics.json").read_text())["verdict"]["portfolio"]["baseline"]
+    assert books[0].data.tags["alphacheck.verdict"] == verdict["label"]
 
 
 @pytest.mark.slow

@@ -75,6 +75,9 @@ def test_report_without_returns_names_the_backtest_flag_in_one_line(tmp_path):
 
 
 def test_runs_list_on_an_empty_store(tracking_uri):
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri=tracking_uri).search_experiments()  # creates the store, empty
     result = CliRunner().invoke(cli, ["runs", "list", "--tracking-uri", tracking_uri])
     assert result.exit_code == 0, result.output
     assert "no alphacheck runs in this store yet" in result.output

@@ -21,13 +21,7 @@ def _trained(name: str) -> TrainedModel:
     return TrainedModel(module, name, params, 6, 8, [f"f{i}" for i in range(6)], [0.0] * 6, [1.0] * 6, fold=3)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # On a shared 2-core machine, torch's worker threads contend and slow training 20-fold.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

@@ -20,13 +20,7 @@ def _lstm_layer(inputs: int, hidden: int) -> int:
     return 4 * (inputs * hidden + hidden * hidden + 2 * hidden)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # On a shared 2-core machine, torch's worker threads contend and slow training 20-fold.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

@@ -83,7 +83,8 @@ def test_index_renders_in_chromium_with_tables_images_and_links(built):
     report = browser.render(files.index)
     assert report["errors"] == []
     assert report["tables"] == 5 and report["rows"] > 10
-    assert report["images"] == 5 and report["broken"] == []
+    # equity, drawdowns, accuracy per fold, cost sensitivity, stress windows, reliability of P(up)
+    assert report["images"] == 6 and report["broken"] == []
     assert sorted(report["links"]) == ["tearsheets/NASDAQ-baseline.html", "tearsheets/SP500-baseline.html"]
 
 

@@ -93,7 +93,7 @@ def test_validate_fails_where_the_run_fails(tmp_path, monkeypatch, changes, mess
     ran = CliRunner().invoke(cli, ["run", str(path), "--no-tracking", "-q", "-o", str(tmp_path / "out")])
     assert ran.exit_code == 1, ran.output
     assert message in ran.output
-    assert not (tmp_path / "home" / "folds").exists()  # nothing was trained
+    assert not list((tmp_path / "home").rglob("fold-*.pt"))  # nothing was trained
 
 
 def test_the_seed_flag_is_range_checked_too(tmp_path):

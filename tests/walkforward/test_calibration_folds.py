@@ -33,12 +33,7 @@ def _rising(n: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(columns, index=dates)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -36,3 +36,27 @@ def test_processes_executor_run_equals_the_local_run(tmp_path):
     expected = pd.read_parquet(tmp_path / "local" / "predictions.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "spread" / "predictions.parquet"), expected)
     assert spread.output == local.output  # the same metrics table
+
+
+def test_fold_concurrency_flag_is_listed_and_checked():
+    result = CliRunner().invoke(cli, ["run", "--help"])
+    assert "--fold-concurrency" in result.output
+    refused = CliRunner().invoke(cli, ["run", "quick", "--no-tracking", "--fold-concurrency", "parallel"])
+    assert refused.exit_code == 2
+    assert "'parallel' is not one of 'sequential', 'batched'" in refused.output
+
+
+@pytest.mark.slow
+def test_batched_run_through_the_cli_records_its_stacks(tmp_path):
+    import json
+
+    env = {"ALPHACHECK_HOME": str(tmp_path / "home")}
+    args = ["run", "quick", "--no-tracking", "-q", "--epochs", "2", "--fold-concurrency", "batched"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "run")], env=env)
+    assert result.exit_code == 0, result.output
+    folds = json.loads((tmp_path / "run" / "metrics.json").read_text())["folds"]
+    assert [r["fold_stack"] for r in folds] == [len(folds)] * len(folds)
+    env["ALPHACHECK_FOLD_CONCURRENCY"] = "batched"  # the environment variable sets it too
+    again = CliRunner().invoke(cli, [*args[:-2], "-o", str(tmp_path / "again")], env=env)
+    assert again.exit_code == 0, again.output
+    assert all(r["resumed"] for r in json.loads((tmp_path / "again" / "metrics.json").read_text())["folds"])

@@ -163,3 +163,31 @@ def test_unknown_executor_and_bad_workers_are_config_errors():
         make_executor("proceses")
     with pytest.raises(ConfigError, match="compute.workers must be at least 1, got 0"):
         make_executor("processes", workers=0)
+
+
+BATCHED = {"fold_concurrency": "batched", "fold_group_size": 2}
+
+
+def test_batched_tasks_are_the_stacks(datasets):
+    scenario = _scenario(compute=BATCHED)
+    assert plan_tasks(scenario, 3, stacks={0: [[0, 1], [2]], 1: None}) == [
+        FoldTask(0, (0, 1), "batched:2,1"), FoldTask(0, (2,), "batched:2,1"),
+        FoldTask(1, (0,)), FoldTask(1, (1,)), FoldTask(1, (2,)),
+    ]
+    reference = _reference(datasets, scenario)
+    assert [r["fold_stack"] for r in reference.folds] == [2, 2, 1] * 2
+
+
+@pytest.mark.slow
+def test_batched_stacks_in_worker_processes_resume_the_in_process_checkpoints(datasets, tmp_path):
+    scenario = _scenario(compute=BATCHED, training={"checkpoint": True})
+    reference = _reference(datasets, scenario)
+    for path in (tmp_path / "home" / "folds").glob("*/fold-0002.pt"):
+        path.unlink()  # the second stack of each variant (its one fold) trains again in a worker
+    seen = {}
+    result = run_walkforward(
+        datasets, scenario, "cpu", executor=ProcessExecutor(2, 1),
+        on_fold=lambda variant, fold, record: seen.update({(variant, fold.index): record["resumed"]}),
+    )
+    assert seen == {(v, f): f != 2 for v in ("baseline", "lightweight") for f in range(3)}
+    _same(result, reference)

@@ -34,7 +34,8 @@ scenario = validate_scenario({
     "name": "killme", "seed": 3,
     "walkforward": {"train_days": 300, "test_days": 40, "purge_days": 2, "validation_days": 60,
                     "sequence_length": 10},
-    "training": {"epochs": 6, "batch_size": 32, "patience": 6, "warm_start": True},
+    "training": {"epochs": 6, "batch_size": 32, "patience": 6, **json.loads(sys.argv[3])["training"]},
+    "compute": json.loads(sys.argv[3]).get("compute", {}),
     "variants": ["baseline"],
 })
 seed_everything(scenario.seed)
@@ -45,7 +46,17 @@ with open(sys.argv[2], "w") as fh:
 """
 
 
-def _child(tmp_path: Path, home: Path, name: str) -> tuple[list[str], dict[str, str]]:
+WARM_START = {"training": {"warm_start": True}}
+# Stacks of three folds; baseline's dropout (0.1) is on, so the per-fold dropout streams must replay too.
+BATCHED = {
+    "training": {"warm_start": False},
+    "compute": {"fold_concurrency": "batched", "fold_group_size": 3},
+}
+
+
+def _child(
+    tmp_path: Path, home: Path, name: str, settings: dict = WARM_START
+) -> tuple[list[str], dict[str, str]]:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     env = {**os.environ, "ALPHACHECK_HOME": str(home), "OMP_NUM_THREADS": "1"}
@@ -54,11 +65,23 @@ def _child(tmp_path: Path, home: Path, name: str) -> tuple[list[str], dict[str, 
         str(script),
         str(tmp_path / f"{name}.parquet"),
         str(tmp_path / f"{name}.json"),
+        json.dumps(settings),
     ], env
 
 
 def _checkpoints(home: Path) -> list[Path]:
     return sorted(home.glob("folds/*/fold-*.pt"))
+
+
+def _kill_after_checkpoints(command: list[str], env: dict[str, str], home: Path, at_least: int) -> int:
+    """Start the child, SIGKILL it once ``at_least`` fold checkpoints exist; the checkpoints it left."""
+    child = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 600
+    while len(_checkpoints(home)) < at_least and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    return len(_checkpoints(home))
 
 
 @pytest.mark.slow
@@ -71,13 +94,7 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
     home = tmp_path / "home-b"
     command, env = _child(tmp_path, home, "resumed")
-    child = subprocess.Popen(command, env=env)
-    deadline = time.monotonic() + 600
-    while len(_checkpoints(home)) < 3 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    done = len(_checkpoints(home))
+    done = _kill_after_checkpoints(command, env, home, 3)
     assert 3 <= done < n_folds, "the child was not interrupted mid-run"
     assert not (tmp_path / "resumed.parquet").exists()
 
@@ -85,4 +102,27 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(tmp_path):
     records = json.loads((tmp_path / "resumed.json").read_text())
     resumed = [r["resumed"] for r in records]
     assert resumed[:done] == [True] * done and not any(resumed[done:])
+    pd.testing.assert_frame_equal(whole, pd.read_parquet(tmp_path / "resumed.parquet"), check_exact=True)
+
+
+@pytest.mark.slow
+def test_killed_batched_run_retrains_unfinished_stacks_and_matches_an_uninterrupted_run(tmp_path):
+    command, env = _child(tmp_path, tmp_path / "home-a", "whole", BATCHED)
+    subprocess.run(command, env=env, check=True, timeout=600)
+    whole = pd.read_parquet(tmp_path / "whole.parquet")
+    stacks = [r["fold_stack"] for r in json.loads((tmp_path / "whole.json").read_text())]
+    assert len(stacks) >= 10 and max(stacks) == 3
+
+    home = tmp_path / "home-b"
+    command, env = _child(tmp_path, home, "resumed", BATCHED)
+    done = _kill_after_checkpoints(command, env, home, 3)
+    assert 3 <= done < len(stacks), "the child was not interrupted mid-run"
+
+    subprocess.run(command, env=env, check=True, timeout=600)
+    resumed = [r["resumed"] for r in json.loads((tmp_path / "resumed.json").read_text())]
+    # Only whole stacks resume; a stack the kill caught half-saved trains again in full.
+    finished = 0  # folds in the stacks wholly checkpointed before the kill
+    while finished < len(stacks) and finished + stacks[finished] <= done:
+        finished += stacks[finished]
+    assert resumed == [True] * finished + [False] * (len(stacks) - finished)
     pd.testing.assert_frame_equal(whole, pd.read_parquet(tmp_path / "resumed.parquet"), check_exact=True)

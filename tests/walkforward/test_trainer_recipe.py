@@ -19,13 +19,7 @@ def arrays():
     return x[:120], y[:120], x[120:], y[120:]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # On a shared 2-core machine, torch's worker threads contend and slow training 20-fold.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _fit(arrays, variant="lightweight", seed=0, **training):
