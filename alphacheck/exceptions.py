@@ -23,6 +23,8 @@ __all__ = [
     "LeakageError",
     "PredictionsError",
     "ReportError",
+    "SmallSampleWarning",
+    "StressWarning",
     "TrackingError",
     "did_you_mean",
 ]
@@ -80,6 +82,14 @@ class ExportWarning(AlphacheckWarning):
 
 class CheckpointWarning(AlphacheckWarning):
     """A saved fold could not be used: it was set aside and the fold is trained again."""
+
+
+class SmallSampleWarning(AlphacheckWarning):
+    """Too few predictions for a percentage alone (``backtest.significance.MIN_PREDICTIONS``)."""
+
+
+class StressWarning(AlphacheckWarning):
+    """A stress window that no model trained before it can speak for."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

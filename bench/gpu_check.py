@@ -41,8 +41,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import dataclasses
 import time
-import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,28 +148,23 @@ def _seed(seed: int) -> None:
 
 
 def _load(folder: Path):
-    """The scenario as plain attribute objects and the per-ticker datasets."""
+    """The scenario as a light stand-in of the walk-forward's settings, and the per-ticker datasets."""
     import pandas as pd
 
     from alphacheck.features import build_dataset
 
     tree = json.loads((folder / "scenario.json").read_text())
-    scenario = types.SimpleNamespace(
-        **{
-            k: v
-            for k, v in tree.items()
-            if k not in ("data", "features", "walkforward", "training", "variants", "backtest", "compute")
-        },
-        # Folds train one after another in this process, whatever the scenario's compute section says.
-        compute=types.SimpleNamespace(
-            executor="local", workers=1, threads_per_worker=None, ray_address=None, fold_group_size=1
+    scenario = _Scenario(
+        seed=tree["seed"],
+        features=_section(_Features, tree["features"]),
+        backtest=_section(_Backtest, tree["backtest"]),
+        walkforward=_section(_WalkForward, tree["walkforward"]),
+        training=_section(_Training, {**tree["training"], "checkpoint": False}),
+        variants=tuple(
+            _Variant(v["name"], v.get("params") or {}, v.get("training") or {}) for v in tree["variants"]
         ),
-        data=types.SimpleNamespace(**tree["data"]),
-        features=types.SimpleNamespace(**tree["features"]),
-        walkforward=types.SimpleNamespace(**tree["walkforward"]),
-        training=types.SimpleNamespace(**{**tree["training"], "checkpoint": False}),
-        backtest=types.SimpleNamespace(**tree["backtest"]),
-        variants=[_Variant(**v) for v in tree["variants"]],
+        # Folds train one after another in this process, whatever the scenario's compute section says.
+        compute=_Compute(),
     )
     prices = pd.read_parquet(folder / "prices.parquet")
     datasets = {}
@@ -179,11 +174,86 @@ def _load(folder: Path):
     return scenario, datasets
 
 
-class _Variant(types.SimpleNamespace):
+# The stand-in: frozen dataclasses with what alphacheck.walkforward.settings asks for (no pydantic here).
+
+
+def _section(kind, values: dict):
+    """``kind`` built from the keys of a JSON section that it declares (the others are not needed here)."""
+    return kind(**{f.name: values[f.name] for f in dataclasses.fields(kind)})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Features:
+    set: str
+    add: list
+    drop: list
+    windows: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class _Backtest:
+    execution: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _WalkForward:
+    train_days: int
+    test_days: int
+    step_days: int | None
+    purge_days: int
+    validation_days: int
+    sequence_length: int
+    mode: str
+    retrain_frequency: str | None
+    embargo_days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Training:
+    epochs: int
+    batch_size: int
+    patience: int
+    weight_decay: float
+    grad_clip: float
+    learning_rate: float | None
+    lr_schedule: str
+    warm_start: bool
+    checkpoint: bool
+    cpu_threads: int
+    calibration: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Compute:
+    executor: str = "local"
+    workers: int = 1
+    threads_per_worker: int | None = None
+    ray_address: str | None = None
+    fold_concurrency: str = "sequential"
+    fold_group_size: int | None = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class _Variant:
     """A variant entry of the scenario JSON, with the schema's per-variant training merge."""
 
-    def training_config(self, shared: types.SimpleNamespace) -> types.SimpleNamespace:
-        return types.SimpleNamespace(**{**vars(shared), **(self.training or {})})
+    name: str
+    params: dict
+    training: dict
+
+    def training_config(self, shared: _Training) -> _Training:
+        return dataclasses.replace(shared, **self.training)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scenario:
+    seed: int
+    features: _Features
+    backtest: _Backtest
+    walkforward: _WalkForward
+    training: _Training
+    variants: tuple[_Variant, ...]
+    compute: _Compute
 
 
 if __name__ == "__main__":

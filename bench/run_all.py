@@ -307,13 +307,16 @@ resident memory, `sim_mib` the part the simulation added.{_when(results, 'portfo
 bench/fold_concurrency.py: the folds of the default scenario's walk-forward
 settings (250 training days of which 100 validation, sequences of 20 x 14
 features, batch 128), 33 folds per series of 5010 days; 264 folds are eight
-series (8 x 33), as a study over eight tickers trains. Every fold runs all
-{results.get('fc_epochs', 20)} epochs (early stopping out of the way) at dropout 0, so each mode does the
+series (8 x 33), as a study over eight tickers trains. Every fold runs all its
+`epochs` (early stopping out of the way) at dropout 0, so each mode does the
 same work and `max_proba_gap` (largest difference of P(up) from the sequential
 run's) shows the agreement. `processes K` includes the workers' start-up;
-`batched` trains the folds as stacks of `stack` folds (the memory estimate's
-size) with `compute.fold_concurrency: batched`; on the CPU every mode uses one
-torch thread per process, as `alphacheck run` does.{_when(results, 'fold_concurrency')}
+`batched` trains the folds as stacks of at most `stack` folds (the memory
+estimate's size) with `compute.fold_concurrency: batched`; on the CPU every mode uses one
+torch thread per process, as `alphacheck run` does. `cpu_seconds` is the CPU
+time of the process and its workers: on a busy shared machine it is the figure
+to compare, the wall time (`seconds`, `speed_up`) also counts other
+processes.{_when(results, 'fold_concurrency')}
 
 {_table(results.get('fold_concurrency', []))}"""
     path = BENCH / "README.md"

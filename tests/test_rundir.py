@@ -10,9 +10,8 @@ import pytest
 import yaml
 
 import alphacheck.data
-from alphacheck.backtest import SmallSampleWarning
 from alphacheck.compare import compare_run
-from alphacheck.exceptions import ConfigError
+from alphacheck.exceptions import ConfigError, SmallSampleWarning
 from alphacheck.report.builder import build_report
 from alphacheck.rundir import (
     CONFIG_FILE,
@@ -41,12 +40,15 @@ def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     label = rng.integers(0, 2, len(DATES))
     predictions = pd.DataFrame({
         "date": DATES, "ticker": "AAA", "variant": "baseline", "fold": 0,
-        "proba": rng.uniform(0.2, 0.8, len(DATES)), "label": label, "fwd_return": rng.normal(0, 0.01, len(DATES)),
+        "proba": rng.uniform(0.2, 0.8, len(DATES)), "label": label,
+        "fwd_return": rng.normal(0, 0.01, len(DATES)),
     })
     returns = pd.concat([
         pd.DataFrame({"date": DATES, "ticker": "AAA", "variant": name, "position": 1.0, "gross_return": r,
                       "cost": 0.0, "net_return": r, "benchmark_return": r})
-        for name, r in (("baseline", rng.normal(0, 0.01, len(DATES))), ("buy_and_hold", np.full(len(DATES), 0.001)))
+        for name, r in (
+            ("baseline", rng.normal(0, 0.01, len(DATES))), ("buy_and_hold", np.full(len(DATES), 0.001))
+        )
     ], ignore_index=True)
     return predictions, returns
 
@@ -59,7 +61,8 @@ def test_json_safe_turns_undefined_figures_into_null():
 
 def test_write_run_then_read_run_give_the_same_result(tmp_path):
     predictions, returns = _frames()
-    metrics = {"scenario": "folder", "metrics": {"AAA": {"baseline": {"sharpe": float("nan"), "n": np.int64(4)}}}}
+    figures = {"sharpe": float("nan"), "n": np.int64(4)}
+    metrics = {"scenario": "folder", "metrics": {"AAA": {"baseline": figures}}}
     written = write_run(tmp_path / "run", SCENARIO, predictions, returns, metrics)
     on_disk = json.loads((tmp_path / "run" / METRICS_FILE).read_text())
     assert on_disk == {"scenario": "folder", "metrics": {"AAA": {"baseline": {"sharpe": None, "n": 4}}}}
@@ -111,7 +114,8 @@ def test_the_backtest_flag_rebuilds_the_returns_from_the_configured_prices(tmp_p
     # sold at the open two bars after the last decision (the next_open label's horizon).
     o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
     n = len(DATES) + 2
-    expected = np.concatenate([[0.0, c[1] / o[1] - 1], c[2 : n - 1] / c[1 : n - 2] - 1, [o[n - 1] / c[n - 2] - 1]])
+    between = c[2 : n - 1] / c[1 : n - 2] - 1
+    expected = np.concatenate([[0.0, c[1] / o[1] - 1], between, [o[n - 1] / c[n - 2] - 1]])
     np.testing.assert_allclose(held["net_return"].to_numpy(), expected, rtol=1e-10)
     assert len(baseline) == len(held) == n and not (tmp_path / "run" / RETURNS_FILE).exists()
 
@@ -132,5 +136,5 @@ def test_a_missing_file_is_named(tmp_path):
     predictions, returns = _frames()
     write_run(tmp_path / "run", SCENARIO, predictions, returns, {})
     (tmp_path / "run" / PREDICTIONS_FILE).unlink()
-    with pytest.raises(ConfigError, match=r"lacks predictions.parquet; give a folder written by `alphacheck run`"):
+    with pytest.raises(ConfigError, match=r"lacks predictions.parquet; give a folder written by `alphacheck"):
         read_run(tmp_path / "run")

@@ -222,7 +222,7 @@ def _short_training(scenario: Scenario, epochs: int | None) -> Scenario:
     if epochs is not None:
         changes["training.epochs"] = epochs
         changes["training.patience"] = min(scenario.training.patience, epochs)
-    if getattr(scenario.training, "checkpoint", False):
+    if scenario.training.checkpoint:
         changes["training.checkpoint"] = False
     return apply_overrides(scenario, changes)
 
@@ -239,7 +239,8 @@ def _sharpe_after_costs(
     predictions: pd.DataFrame, prices: dict[str, pd.DataFrame], scenario: Scenario
 ) -> dict[str, float]:
     """Sharpe ratio after the scenario's costs, per variant and ticker, from the project's backtest."""
-    from alphacheck.backtest import SmallSampleWarning, evaluate
+    from alphacheck.backtest import evaluate
+    from alphacheck.exceptions import SmallSampleWarning
 
     config = scenario.backtest.model_copy(update={"random_draws": 2, "bootstrap_reps": 100})
     with warnings.catch_warnings():

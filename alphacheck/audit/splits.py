@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.audit.verdict import FAIL, PASS, Check
+
+if TYPE_CHECKING:
+    from alphacheck.walkforward import Fold
 
 __all__ = ["scaler_leaks", "split_hygiene"]
 
@@ -98,7 +101,7 @@ def _prediction_problems(predictions: pd.DataFrame, folds: list) -> list[str]:
 
 
 def scaler_leaks(
-    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Any, length: int
+    datasets: dict[str, pd.DataFrame], calendar: pd.DatetimeIndex, fold: Fold, length: int
 ) -> list[str]:
     """Does the fold preparation read rows after the training range? Alter them and see.
 

@@ -13,7 +13,6 @@ from alphacheck.backtest.portfolio import PORTFOLIO_BENCHMARKS, backtest_portfol
 from alphacheck.backtest.portfolio_evaluate import PortfolioEvaluation, evaluate_portfolio
 from alphacheck.backtest.positions import POLICIES, direction_from_proba, position_weights
 from alphacheck.backtest.significance import (
-    SmallSampleWarning,
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
@@ -30,7 +29,6 @@ __all__ = [
     "Decisions",
     "Evaluation",
     "PortfolioEvaluation",
-    "SmallSampleWarning",
     "TickerBacktest",
     "backtest_portfolio",
     "classification_metrics",

@@ -31,13 +31,13 @@ from alphacheck.backtest.evidence import StrategyRecord
 from alphacheck.backtest.metrics import sharpe_ratio
 from alphacheck.backtest.significance import (
     MIN_PREDICTIONS,
-    SmallSampleWarning,
     break_even_cost,
     sharpe_bootstrap_interval,
     spa_test,
 )
 from alphacheck.backtest.strategies import TickerBacktest, run_backtest
 from alphacheck.backtest.trials import Trials, count_trials, deflated_sharpe
+from alphacheck.exceptions import SmallSampleWarning
 from alphacheck.scenarios.schema import BacktestConfig
 
 __all__ = ["BASELINES", "METRIC_NAMES", "RETURN_COLUMNS", "Evaluation", "evaluate"]

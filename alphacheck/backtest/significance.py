@@ -15,11 +15,9 @@ import numpy as np
 from scipy import stats
 
 from alphacheck.backtest.metrics import PERIODS_PER_YEAR, sharpe_ratio
-from alphacheck.exceptions import AlphacheckWarning
 
 __all__ = [
     "MIN_PREDICTIONS",
-    "SmallSampleWarning",
     "accuracy_test",
     "break_even_cost",
     "deflated_sharpe_ratio",
@@ -33,10 +31,6 @@ __all__ = [
 
 MIN_PREDICTIONS = 100
 _EULER_GAMMA = 0.5772156649015329
-
-
-class SmallSampleWarning(AlphacheckWarning):
-    """Fewer than ``MIN_PREDICTIONS`` predictions: a percentage alone would mislead."""
 
 
 def accuracy_test(correct: int, n: int, majority_rate: float, level: float = 0.95) -> dict[str, float]:

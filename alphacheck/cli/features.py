@@ -9,7 +9,7 @@ import click
 
 from alphacheck.exceptions import AlphacheckError
 
-__all__ = ["features", "plugin_options", "split_names"]
+__all__ = ["features", "plugin_option", "plugin_options", "split_names"]
 
 _SETS = ["basic", "advanced", "all"]
 
@@ -27,16 +27,18 @@ def plugin_options(command):
         envvar="ALPHACHECK_ADD_FEATURES",
         help="Add registered features (built-in or from a plugin) to the set, comma-separated.",
     )(command)
-    return click.option(
-        "--plugin",
-        "plugins",
-        metavar="MODULE",
-        multiple=True,
-        envvar="ALPHACHECK_PLUGINS",
-        help="Import MODULE (installed, else MODULE.py in the working directory) or a .py file's path, "
+    return plugin_option(
+        "Import MODULE (installed, else MODULE.py in the working directory) or a .py file's path, "
         "to register custom features or variants; repeatable. Nothing else is imported from the working "
-        "directory.",
+        "directory."
     )(command)
+
+
+def plugin_option(help_text: str):
+    """``--plugin MODULE`` (repeatable, ``ALPHACHECK_PLUGINS``) with ``help_text``, as a click decorator."""
+    return click.option(
+        "--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS", help=help_text
+    )
 
 
 @click.group()
@@ -53,14 +55,7 @@ def features() -> None:
     show_default=True,
     help="Which feature set to list (all: every registered feature).",
 )
-@click.option(
-    "--plugin",
-    "plugins",
-    metavar="MODULE",
-    multiple=True,
-    envvar="ALPHACHECK_PLUGINS",
-    help="Import MODULE to list its custom features too; repeatable.",
-)
+@plugin_option("Import MODULE to list its custom features too; repeatable.")
 def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
     """Print every feature of a set with its window(s) and formula."""
     try:

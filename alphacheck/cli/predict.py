@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from alphacheck.cli.features import plugin_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["predict"]
@@ -34,14 +35,9 @@ __all__ = ["predict"]
     show_default=True,
     help="auto: ONNX Runtime when installed and the variant has an .onnx file, else torch.",
 )
-@click.option(
-    "--plugin",
-    "plugins",
-    metavar="MODULE",
-    multiple=True,
-    envvar="ALPHACHECK_PLUGINS",
-    help="Import MODULE (installed, else MODULE.py here) or a .py file first: the plugin the run's "
-    "variants or features come from; repeatable.",
+@plugin_option(
+    "Import MODULE (installed, else MODULE.py here) or a .py file first: the plugin the run's variants "
+    "or features come from; repeatable."
 )
 def predict(
     run_dir: Path,

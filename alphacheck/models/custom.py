@@ -81,17 +81,15 @@ def register(
         defaults, declared = _declarations(name, params)
         _check_signature(name, factory, {"n_features": 1, **defaults})
         Param(float, low=0, low_open=True).check(learning_rate, f"register({name!r}): learning_rate")
-        spec = VariantSpec(
+        _add(
+            factory,
             name=name,
-            description=description or _first_line(factory),
-            build=factory,
+            description=description,
             architecture=defaults,
             learning_rate=float(learning_rate),
             params=declared,
             max_sequence_length=max_sequence_length,
-            plugin=factory.__module__,
         )
-        _add(spec, factory)
         return factory
 
     return decorator
@@ -155,18 +153,15 @@ def register_estimator(
         _check_signature(name, factory, defaults)
         choice = Param(str, choices=ESTIMATOR_INPUTS, default=inputs)
         choice.check(inputs, f"register_estimator({name!r}): inputs")
-        trusted_types = tuple(str(t) for t in trusted)
-        spec = VariantSpec(
+        _add(
+            factory,
             name=name,
-            description=description or _first_line(factory),
-            build=factory,
+            description=description,
             architecture={**defaults, "inputs": inputs},
             params={**declared, "inputs": choice},
             estimator=True,
-            trusted=trusted_types,
-            plugin=factory.__module__,
+            trusted=tuple(str(t) for t in trusted),
         )
-        _add(spec, factory)
         return factory
 
     return decorator
@@ -219,8 +214,11 @@ def _check_signature(name: str, factory: Callable[..., Any], arguments: dict[str
         return
 
 
-def _add(spec: VariantSpec, factory: Callable[..., Any]) -> None:
-    """Add ``spec``; the same factory registered again (its module re-imported) replaces itself."""
+def _add(factory: Callable[..., Any], description: str | None, **fields: Any) -> None:
+    """Register ``factory`` as a variant; the same factory registered again (re-imported) replaces itself."""
+    spec = VariantSpec(
+        description=description or _first_line(factory), build=factory, plugin=factory.__module__, **fields
+    )
     taken = VARIANTS.get(spec.name)
     if taken is not None:
         same = (

@@ -12,7 +12,6 @@ from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipl
 from alphacheck.stress.strategies import STRESS_METRICS, score_strategies
 from alphacheck.stress.windows import (
     WHOLE_WINDOW,
-    StressWarning,
     qualifying_predictions,
     stress_windows,
     window_predictions,
@@ -23,7 +22,6 @@ __all__ = [
     "STRESS_METRICS",
     "WHOLE_WINDOW",
     "ShockedRun",
-    "StressWarning",
     "apply_multipliers",
     "in_ranges",
     "qualifying_predictions",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from alphacheck.scenarios.schema import Scenario
+
+if TYPE_CHECKING:
+    from alphacheck.walkforward import WalkForwardResult
 
 __all__ = ["stress_sections"]
 
@@ -16,7 +19,7 @@ def stress_sections(
     scenario: Scenario,
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
-    walk: Any,
+    walk: WalkForwardResult,
     on_progress: Callable[[str], None] | None = None,
     shocks: bool = True,
 ) -> dict[str, Any]:

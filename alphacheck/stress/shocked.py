@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -48,9 +48,13 @@ import pandas as pd
 from alphacheck.backtest.strategies import CostOverride, sizing_volatility
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.scenarios.stress import CostShock
+from alphacheck.scenarios.stress import CostShock, CrashShock, GapShock, VolatilityShock
 from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipliers
 from alphacheck.stress.strategies import score_strategies
+
+if TYPE_CHECKING:
+    from alphacheck.models.calibration import CalibratedModel
+    from alphacheck.walkforward import Fold
 
 __all__ = ["CHANGED_METRICS", "ShockedRun", "run_shocks", "shocked_predictions", "trade_multipliers"]
 
@@ -85,7 +89,7 @@ def run_shocks(
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
     predictions: pd.DataFrame,
-    fold_models: dict[tuple[str, int], Any],
+    fold_models: dict[tuple[str, int], CalibratedModel],
 ) -> dict[str, dict[str, dict[str, dict[str, object]]]]:
     """Score every shock of ``scenario.stress.shocks`` against the unshocked run.
 
@@ -142,8 +146,8 @@ def shocked_predictions(
     scenario: Scenario,
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
-    fold_models: dict[tuple[str, int], Any],
-    shock: Any,
+    fold_models: dict[tuple[str, int], CalibratedModel],
+    shock: VolatilityShock | CrashShock | GapShock,
 ) -> ShockedRun:
     """Each fold's model on its own shocked path, and the spliced path its positions trade on.
 
@@ -192,7 +196,7 @@ def shocked_predictions(
 
 
 def trade_multipliers(
-    index: pd.DatetimeIndex, multipliers: np.ndarray, folds: list[Any], execution: str
+    index: pd.DatetimeIndex, multipliers: np.ndarray, folds: list[Fold], execution: str
 ) -> np.ndarray:
     """Per bar, the multiplier of the path of the fold whose position earns that bar's move.
 

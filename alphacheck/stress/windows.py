@@ -25,14 +25,13 @@ import warnings
 
 import pandas as pd
 
-from alphacheck.exceptions import AlphacheckWarning
+from alphacheck.exceptions import StressWarning
 from alphacheck.scenarios.schema import BacktestConfig
 from alphacheck.scenarios.stress import StressWindow
 from alphacheck.stress.strategies import score_strategies
 
 __all__ = [
     "WHOLE_WINDOW",
-    "StressWarning",
     "qualifying_predictions",
     "stress_windows",
     "window_predictions",
@@ -42,10 +41,6 @@ __all__ = [
 WHOLE_WINDOW = "whole_window_"
 
 log = logging.getLogger(__name__)
-
-
-class StressWarning(AlphacheckWarning):
-    """A stress window that no model trained before it can speak for."""
 
 
 def qualifying_predictions(

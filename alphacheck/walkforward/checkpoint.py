@@ -24,12 +24,17 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import CheckpointWarning
+
+if TYPE_CHECKING:
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -64,7 +69,11 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
 
 
 def run_key(
-    fingerprint: str, scenario: Any, variant: Any, device: Any, concurrency: str | None = None
+    fingerprint: str,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
+    device: torch.device | str,
+    concurrency: str | None = None,
 ) -> str:
     """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
 
@@ -90,7 +99,7 @@ def run_key(
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
-def plugin_code_fingerprint(variant: Any) -> str | None:
+def plugin_code_fingerprint(variant: VariantSettings) -> str | None:
     """SHA-256 of the source of the plugin(s) behind a variant config; None for shipped code only.
 
     An ensemble's members count: a plugin member's code is part of the ensemble's.
@@ -99,12 +108,12 @@ def plugin_code_fingerprint(variant: Any) -> str | None:
 
     from alphacheck.models.registry import VARIANTS
 
-    spec = VARIANTS.get(getattr(variant, "name", ""))
+    spec = VARIANTS.get(variant.name)
     if spec is None:
         return None
     members = [spec]
     if spec.is_ensemble:
-        names = dict(getattr(variant, "params", {}) or {}).get("members", spec.architecture["members"])
+        names = dict(variant.params).get("members", spec.architecture["members"])
         members = [VARIANTS[m] for m in names if m in VARIANTS]
     digest, found = hashlib.sha256(), False
     for member in members:

@@ -11,19 +11,19 @@ binary cross-entropy the torch trainer reports, so fold records compare.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from alphacheck.models.registry import get_variant
+from alphacheck.walkforward.classifier import FoldClassifier
 
 __all__ = ["EstimatorClassifier", "fold_classifier"]
 
 _CLIP = 1e-7
 
 
-class EstimatorClassifier:
+class EstimatorClassifier(FoldClassifier):
     """An estimator variant fitted on ``(samples, time, features)`` sequences.
 
     Parameters
@@ -41,22 +41,6 @@ class EstimatorClassifier:
     on_epoch
         Called once with ``(1, 1, val_loss)`` after the fit, for progress.
     """
-
-    def __init__(
-        self,
-        variant: str,
-        params: dict[str, Any] | None = None,
-        training: Any = None,
-        device: Any = "cpu",
-        seed: int = 0,
-        on_epoch: Callable[[int, int, float], None] | None = None,
-    ) -> None:
-        self.variant = variant
-        self.params = params or {}
-        self.training = training
-        self.device = device
-        self.seed = seed
-        self.on_epoch = on_epoch
 
     def fit(
         self,

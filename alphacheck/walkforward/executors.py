@@ -38,7 +38,9 @@ from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.tasks import FoldTask, TaskResult, run_task
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario
+    import torch
+
+    from alphacheck.walkforward.settings import WalkForwardScenario
 
 __all__ = [
     "EXECUTORS",
@@ -75,8 +77,8 @@ class Executor(Protocol):
         self,
         tasks: list[FoldTask],
         datasets: dict[str, pd.DataFrame],
-        scenario: Scenario,
-        device: Any,
+        scenario: WalkForwardScenario,
+        device: torch.device | str,
         checkpoint_dir: Path | None = None,
         progress: NullProgress | None = None,
     ) -> Iterator[TaskResult]:
@@ -97,8 +99,8 @@ class LocalExecutor:
         self,
         tasks: list[FoldTask],
         datasets: dict[str, pd.DataFrame],
-        scenario: Scenario,
-        device: Any,
+        scenario: WalkForwardScenario,
+        device: torch.device | str,
         checkpoint_dir: Path | None = None,
         progress: NullProgress | None = None,
     ) -> Iterator[TaskResult]:
@@ -121,7 +123,10 @@ class LocalExecutor:
 
 
 def _as_they_finish(
-    results: Iterable[TaskResult], tasks: list[FoldTask], scenario: Scenario, progress: NullProgress | None
+    results: Iterable[TaskResult],
+    tasks: list[FoldTask],
+    scenario: WalkForwardScenario,
+    progress: NullProgress | None,
 ) -> Iterator[TaskResult]:
     """Pass ``results`` on, ticking one bar of every variant's folds as each task comes back."""
     progress = progress or NullProgress()
@@ -181,8 +186,8 @@ class ProcessExecutor:
         self,
         tasks: list[FoldTask],
         datasets: dict[str, pd.DataFrame],
-        scenario: Scenario,
-        device: Any,
+        scenario: WalkForwardScenario,
+        device: torch.device | str,
         checkpoint_dir: Path | None = None,
         progress: NullProgress | None = None,
     ) -> Iterator[TaskResult]:
@@ -263,8 +268,8 @@ class RayExecutor:
         self,
         tasks: list[FoldTask],
         datasets: dict[str, pd.DataFrame],
-        scenario: Scenario,
-        device: Any,
+        scenario: WalkForwardScenario,
+        device: torch.device | str,
         checkpoint_dir: Path | None = None,
         progress: NullProgress | None = None,
     ) -> Iterator[TaskResult]:

@@ -30,7 +30,10 @@ from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario, VariantConfig
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
+    from alphacheck.walkforward.trainer import SequenceClassifier
 
 __all__ = [
     "META_COLUMNS",
@@ -159,7 +162,7 @@ def fold_test_sequences(
     return parts["test"].x, parts["test"].meta
 
 
-def module_from_state(variant: VariantConfig, n_features: int, state: dict[str, Any]) -> Any:
+def module_from_state(variant: VariantSettings, n_features: int, state: dict[str, Any]) -> Any:
     """A fold's module rebuilt on the CPU from its weights, in eval mode."""
     from alphacheck.models.registry import get_variant
 
@@ -170,11 +173,11 @@ def module_from_state(variant: VariantConfig, n_features: int, state: dict[str, 
 
 
 def train_fold(
-    scenario: Scenario,
-    variant: VariantConfig,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
     fold: Fold,
     parts: dict[str, FoldRows],
-    device: Any,
+    device: torch.device,
     store: FoldStore | None = None,
     state: dict[str, Any] | None = None,
     progress: NullProgress | None = None,
@@ -275,7 +278,7 @@ def _finish_fold(
     return TrainedFold(proba, {**record, "resumed": False}, state, model.model_)
 
 
-def _weights_fit(variant: VariantConfig, parts: dict[str, FoldRows], state: dict[str, Any]) -> bool:
+def _weights_fit(variant: VariantSettings, parts: dict[str, FoldRows], state: dict[str, Any]) -> bool:
     """Whether checkpointed weights load into the variant's module (a foreign or stale file does not)."""
     try:
         module_from_state(variant, parts["fit"].x.shape[2], state)
@@ -284,7 +287,9 @@ def _weights_fit(variant: VariantConfig, parts: dict[str, FoldRows], state: dict
     return True
 
 
-def _record(name: str, fold: Fold, parts: dict[str, FoldRows], model: Any, device: Any) -> dict[str, object]:
+def _record(
+    name: str, fold: Fold, parts: dict[str, FoldRows], model: SequenceClassifier, device: torch.device
+) -> dict[str, object]:
     return {
         "variant": name,
         **fold.as_dict(),

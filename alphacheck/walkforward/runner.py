@@ -33,7 +33,9 @@ from alphacheck.walkforward.stacks import stack_plan
 from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, plan_tasks
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario, VariantConfig
+    import torch
+
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
 __all__ = ["PREDICTION_COLUMNS", "TrainedModel", "WalkForwardResult", "prediction_rows", "run_walkforward"]
 
@@ -72,8 +74,8 @@ class WalkForwardResult:
 
 def run_walkforward(
     datasets: dict[str, pd.DataFrame],
-    scenario: Scenario,
-    device: Any,
+    scenario: WalkForwardScenario,
+    device: torch.device | str,
     executor: Executor | None = None,
     on_fold: Callable[[str, Fold, dict[str, object]], None] | None = None,
     progress: NullProgress | None = None,
@@ -131,7 +133,10 @@ def run_walkforward(
 
 
 def _assemble(
-    datasets: dict[str, pd.DataFrame], scenario: Scenario, folds: list[Fold], results: list[TaskResult]
+    datasets: dict[str, pd.DataFrame],
+    scenario: WalkForwardScenario,
+    folds: list[Fold],
+    results: list[TaskResult],
 ) -> WalkForwardResult:
     """Predictions, fold records and models in variant, then fold order, however the tasks finished."""
     n_features = len(feature_columns(datasets))
@@ -159,8 +164,8 @@ def prediction_rows(meta: pd.DataFrame, variant: str, fold: int, proba: Calibrat
 
 
 def _last_model(
-    scenario: Scenario,
-    variant: VariantConfig,
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
     datasets: dict[str, pd.DataFrame],
     fold: Fold,
     outcome: FoldOutcome,

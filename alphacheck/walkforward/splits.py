@@ -16,12 +16,15 @@ The config is read by attribute only, so this module runs without pydantic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from alphacheck.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from alphacheck.walkforward.settings import WalkForwardSettings
 
 __all__ = ["Fold", "make_folds", "test_windows"]
 
@@ -45,14 +48,14 @@ class Fold:
         return {k: (str(v.date()) if isinstance(v, pd.Timestamp) else v) for k, v in self.__dict__.items()}
 
 
-def test_windows(calendar: pd.DatetimeIndex, config: Any) -> list[tuple[int, int]]:
+def test_windows(calendar: pd.DatetimeIndex, config: WalkForwardSettings) -> list[tuple[int, int]]:
     """Test windows as ``(start, stop)`` positions (stop exclusive) of the calendar.
 
     The first window starts no earlier than ``train_days + purge_days + embargo_days``.
     """
     n = len(calendar)
-    first = config.train_days + config.purge_days + getattr(config, "embargo_days", 0)
-    frequency = getattr(config, "retrain_frequency", None)
+    first = config.train_days + config.purge_days + config.embargo_days
+    frequency = config.retrain_frequency
     if frequency is None:
         step = config.step_days or config.test_days
         return [(start, min(start + config.test_days, n)) for start in range(first, n, step)]
@@ -63,7 +66,7 @@ def test_windows(calendar: pd.DatetimeIndex, config: Any) -> list[tuple[int, int
     return [(max(int(a), first), int(b)) for a, b in zip(starts, stops, strict=True) if b > first]
 
 
-def make_folds(calendar: pd.DatetimeIndex, config: Any) -> list[Fold]:
+def make_folds(calendar: pd.DatetimeIndex, config: WalkForwardSettings) -> list[Fold]:
     """Cut a sorted calendar into walk-forward folds.
 
     Parameters
@@ -71,8 +74,8 @@ def make_folds(calendar: pd.DatetimeIndex, config: Any) -> list[Fold]:
     calendar
         Sorted trading dates with labelled data for every ticker.
     config
-        A :class:`~alphacheck.scenarios.schema.WalkForwardConfig` (or any object
-        with the same attributes).
+        A :class:`~alphacheck.scenarios.schema.WalkForwardConfig`, or any
+        :class:`~alphacheck.walkforward.settings.WalkForwardSettings`.
 
     Raises
     ------
@@ -81,7 +84,7 @@ def make_folds(calendar: pd.DatetimeIndex, config: Any) -> list[Fold]:
     """
     n = len(calendar)
     purge, val = config.purge_days, config.validation_days
-    gap = purge + getattr(config, "embargo_days", 0)
+    gap = purge + config.embargo_days
     windows = test_windows(calendar, config)
     if not windows:
         terms = "train_days + purge_days" + (" + embargo_days" if gap > purge else "")
@@ -89,7 +92,7 @@ def make_folds(calendar: pd.DatetimeIndex, config: Any) -> list[Fold]:
             f"walkforward needs more than {terms} = {config.train_days + gap} trading days "
             f"of labelled data; the data has {n}. Lower walkforward.train_days or widen the dates"
         )
-    expanding = getattr(config, "mode", "rolling") == "expanding"
+    expanding = config.mode == "expanding"
     folds = []
     for k, (start, stop) in enumerate(windows):
         train_end = start - gap  # exclusive

@@ -17,9 +17,10 @@ same predictions.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from alphacheck.walkforward.fold_groups import (
     BUDGET_SHARE,
@@ -29,13 +30,27 @@ from alphacheck.walkforward.fold_groups import (
     stack_size,
 )
 
+if TYPE_CHECKING:
+    import torch
+
+    from alphacheck.walkforward.checkpoint import FoldStore
+    from alphacheck.walkforward.folds import FoldRows, TrainedFold
+    from alphacheck.walkforward.progress import NullProgress
+    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
+    from alphacheck.walkforward.splits import Fold
+
 __all__ = ["concurrency_key", "run_stack", "stack_plan"]
 
 log = logging.getLogger(__name__)
 
 
 def stack_plan(
-    scenario: Any, variant: Any, datasets: dict[str, Any], calendar: Any, folds: list[Any], device: Any
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
+    datasets: dict[str, pd.DataFrame],
+    calendar: pd.DatetimeIndex,
+    folds: list[Fold],
+    device: torch.device | str,
 ) -> list[list[int]] | None:
     """Positions of the folds of each stack, in order, or None when the variant trains fold by fold.
 
@@ -50,8 +65,7 @@ def stack_plan(
     device
         Where the stacks train; its total memory bounds the stack size.
     """
-    compute = getattr(scenario, "compute", None)
-    if getattr(compute, "fold_concurrency", "sequential") != "batched":
+    if scenario.compute.fold_concurrency != "batched":
         return None
     if variant.training_config(scenario.training).warm_start:
         log.warning("%s: warm_start chains its folds, so they train one at a time", variant.name)
@@ -98,14 +112,14 @@ def concurrency_key(plan: list[list[int]] | None) -> str | None:
 
 
 def run_stack(
-    scenario: Any,
-    variant: Any,
-    folds: list[Any],
-    parts: list[dict[str, Any]],
-    device: Any,
-    store: Any,
-    progress: Any,
-) -> list[Any]:
+    scenario: WalkForwardScenario,
+    variant: VariantSettings,
+    folds: list[Fold],
+    parts: list[dict[str, FoldRows]],
+    device: torch.device | str,
+    store: FoldStore | None,
+    progress: NullProgress,
+) -> list[TrainedFold]:
     """Train one stack of folds at once, or load it when every fold of it is checkpointed.
 
     Parameters

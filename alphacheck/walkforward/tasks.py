@@ -23,7 +23,9 @@ from alphacheck.walkforward import folds as fold_steps
 from alphacheck.walkforward.progress import NullProgress
 
 if TYPE_CHECKING:
-    from alphacheck.scenarios.schema import Scenario
+    import torch
+
+    from alphacheck.walkforward.settings import WalkForwardScenario
 
 __all__ = ["FoldOutcome", "FoldTask", "TaskResult", "plan_tasks", "run_task"]
 
@@ -71,7 +73,7 @@ class TaskResult:
 
 
 def plan_tasks(
-    scenario: Scenario,
+    scenario: WalkForwardScenario,
     n_folds: int,
     group_size: int | None = 1,
     stacks: dict[int, list[list[int]] | None] | None = None,
@@ -113,8 +115,8 @@ def plan_tasks(
 def run_task(
     task: FoldTask,
     datasets: dict[str, pd.DataFrame],
-    scenario: Scenario,
-    device: Any,
+    scenario: WalkForwardScenario,
+    device: torch.device | str,
     checkpoint_dir: Path | None = None,
     progress: NullProgress | None = None,
 ) -> TaskResult:

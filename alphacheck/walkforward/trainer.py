@@ -14,20 +14,23 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from alphacheck.models.registry import get_variant
+from alphacheck.walkforward.classifier import FoldClassifier
+
+if TYPE_CHECKING:
+    from alphacheck.walkforward.settings import TrainingSettings
 
 __all__ = ["SequenceClassifier"]
 
 _MIN_IMPROVEMENT = 1e-6
 
 
-class SequenceClassifier:
+class SequenceClassifier(FoldClassifier):
     """A model variant fitted on ``(samples, time, features)`` sequences.
 
     Parameters
@@ -46,22 +49,6 @@ class SequenceClassifier:
     on_epoch
         Called after each epoch with ``(epoch, epochs, val_loss)``, for progress.
     """
-
-    def __init__(
-        self,
-        variant: str,
-        params: dict[str, Any] | None = None,
-        training: Any = None,
-        device: Any = "cpu",
-        seed: int = 0,
-        on_epoch: Callable[[int, int, float], None] | None = None,
-    ) -> None:
-        self.variant = variant
-        self.params = params or {}
-        self.training = training
-        self.device = device
-        self.seed = seed
-        self.on_epoch = on_epoch
 
     def fit(
         self,
@@ -194,11 +181,13 @@ def _check_output(name: str, model: torch.nn.Module, x: torch.Tensor) -> None:
         )
 
 
-def _learning_rate(name: str, overrides: dict[str, Any], resolved: dict[str, Any], cfg: Any) -> float:
+def _learning_rate(
+    name: str, overrides: dict[str, Any], resolved: dict[str, Any], cfg: TrainingSettings
+) -> float:
     """A variant's params win, then the shared ``training.learning_rate``, then the registry default."""
     if "learning_rate" in overrides:
         return float(overrides["learning_rate"])
-    if getattr(cfg, "learning_rate", None) is not None:
+    if cfg.learning_rate is not None:
         return float(cfg.learning_rate)
     return float(resolved["learning_rate"])
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests folder, for conftest's helpers
-from conftest import synthetic_prices
-
 from alphacheck.backtest import evaluate
 from alphacheck.backtest.metrics import max_drawdown, sharpe_ratio
-from alphacheck.backtest.significance import SmallSampleWarning
+from alphacheck.exceptions import SmallSampleWarning
 from alphacheck.scenarios.schema import BacktestConfig
+from tests.conftest import synthetic_prices
 
 CONFIG = BacktestConfig(random_draws=20, bootstrap_reps=200, cost_levels_bps=[0.0, 5.0, 20.0, 100.0])
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests folder, for conftest's helpers
-from conftest import synthetic_prices
-
 from alphacheck.backtest import evaluate
 from alphacheck.scenarios.schema import BacktestConfig
+from tests.conftest import synthetic_prices
 
 CONFIG = BacktestConfig(
     random_draws=20, bootstrap_reps=200, null_draws=100, cost_levels_bps=[0.0, 10.0, 50.0]

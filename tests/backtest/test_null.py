@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests folder, for conftest's helpers
-from conftest import synthetic_prices
-
 from alphacheck.backtest.engine import simulate_weights
 from alphacheck.backtest.metrics import sharpe_ratio
 from alphacheck.backtest.null import MIN_SHIFT_DAYS, circular_shifts, null_rank, null_rng, shift_offsets
+from tests.conftest import synthetic_prices
 
 N_DATES = 500
 DRAWS = 100

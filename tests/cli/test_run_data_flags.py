@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
-from alphacheck.stress.windows import StressWarning
+from alphacheck.exceptions import StressWarning
 
 
 @pytest.fixture(autouse=True)

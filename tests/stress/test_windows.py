@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from alphacheck.exceptions import StressWarning
 from alphacheck.scenarios.schema import BacktestConfig
 from alphacheck.scenarios.stress import StressWindow
-from alphacheck.stress import StressWarning, qualifying_predictions, stress_windows
+from alphacheck.stress import qualifying_predictions, stress_windows
 from tests.conftest import synthetic_prices
 
 PRICES = synthetic_prices(60, seed=4)

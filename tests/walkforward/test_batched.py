@@ -121,3 +121,16 @@ def test_every_shipped_variant_can_be_batched():
     shipped = ["baseline", "enhanced", "lightweight", "advanced", "transformer", "ensemble"]
     assert set(shipped) <= set(VARIANTS)
     assert [name for name in shipped if batching_obstacle(name, {}, 5) is not None] == []
+
+
+def test_the_gpu_recurrence_trains_each_fold_as_the_sequential_trainer(folds, monkeypatch):
+    # On CUDA the stacked LSTM runs _Recurrence (its own backward); force it here, on the CPU.
+    from alphacheck.models import stacked
+
+    monkeypatch.setattr(stacked, "_recurrence", lambda projected, w: stacked._Recurrence.apply(projected, w))
+    params = NO_DROPOUT["baseline"]
+    sequential = _sequential("baseline", params, folds)
+    batched = _batched("baseline", params, folds)
+    for s, b, p_s, p_b in zip(sequential, batched, _proba(sequential, folds), _proba(batched, folds)):
+        np.testing.assert_allclose(p_b, p_s, rtol=0, atol=1e-5)
+        assert (b.epochs_run_, b.best_epoch_) == (s.epochs_run_, s.best_epoch_)
