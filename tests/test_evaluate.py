@@ -136,3 +136,19 @@ def test_audit_predictions_reports_every_prediction_before_the_cut_that_differs(
     assert missing.exit_code == 1
     assert "1 prediction(s) before 2020-03-05 cannot be made" in missing.output
     assert "m on SPY 2020-03-04: the file made on the cut prices lacks it" in missing.output
+
+
+def test_an_evaluation_is_logged_to_mlflow_like_a_run(tmp_path, outside_predictions):
+    from mlflow import MlflowClient
+
+    path, _ = outside_predictions
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = alphacheck.evaluate(path, "quick", output_dir=tmp_path / "logged", tracking=store, report=False)
+    assert str(tmp_path / "mlflow.db") in result.tracking
+    client = MlflowClient(store)
+    runs = client.search_runs([client.get_experiment_by_name("quick").experiment_id])
+    by_name = {run.info.run_name: run for run in runs}
+    assert "logged" in by_name  # the parent, named after the folder
+    child = next(run for run in runs if run.data.tags.get("alphacheck.variant") == "notebook_model")
+    sharpe = result.metrics["metrics"]["SP500"]["notebook_model"]["sharpe"]
+    assert child.data.metrics["sharpe"] == pytest.approx(sharpe)
