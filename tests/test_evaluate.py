@@ -152,3 +152,14 @@ def test_an_evaluation_is_logged_to_mlflow_like_a_run(tmp_path, outside_predicti
     child = next(run for run in runs if run.data.tags.get("alphacheck.variant") == "notebook_model")
     sharpe = result.metrics["metrics"]["SP500"]["notebook_model"]["sharpe"]
     assert child.data.metrics["sharpe"] == pytest.approx(sharpe)
+
+
+def test_the_report_says_where_the_probabilities_came_from(tmp_path, outside_predictions):
+    path, _ = outside_predictions
+    result = alphacheck.evaluate(path, "quick", output_dir=tmp_path / "told", tracking=False, report=False)
+    summary = (result.output_dir / "summary.md").read_text()
+    assert f"- P(up) as read from {path} (alphacheck evaluate: proba at date t is P(up) known" in summary
+    assert "calibrated per fold" not in summary  # nothing here was trained nor calibrated
+    page = (result.output_dir / "index.html").read_text()
+    assert f"<dt>walk-forward</dt><dd>none: predictions read from {path}</dd>" in page
+    assert "<dt>variants</dt><dd>notebook_model</dd>" in page

@@ -105,7 +105,8 @@ def build_report(
     links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
     block = verdict_html(verdicts) if verdicts else ""
     with report_stage("index.html", run.output_dir):
-        index.write_text(render_index(config, tables, drawn, links, run.output_dir, block))
+        evaluated = run.metrics.get("evaluated")
+        index.write_text(render_index(config, tables, drawn, links, run.output_dir, block, evaluated))
     return ReportFiles(index, summary, drawn, written)
 
 
@@ -217,8 +218,21 @@ def _summary_header(run: RunResult) -> str:
         f"- execution {backtest.execution}, long when P(up) > {backtest.threshold:g}, "
         f"costs {backtest.fees_bps:g} + {backtest.slippage_bps:g} bps per side\n"
         f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n"
-        f"- P(up) is calibrated per fold on its validation tail "
-        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
+        + _proba_line(run)
         + ", ".join(f"[{v}](plots/reliability-{v}.png)" for v in run.variants)
         + "\n\n"
+    )
+
+
+def _proba_line(run: RunResult) -> str:
+    """Where P(up) came from: the walk-forward's calibrated models, or a file given to ``evaluate``."""
+    evaluated = run.metrics.get("evaluated")
+    if evaluated:
+        return (
+            f"- P(up) as read from {evaluated['source']} (alphacheck evaluate: {evaluated['decision']}); "
+            "reliability plots: "
+        )
+    return (
+        f"- P(up) is calibrated per fold on its validation tail "
+        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
     )

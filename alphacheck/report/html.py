@@ -35,6 +35,7 @@ def render_index(
     tearsheets: dict[str, Path],
     run_dir: Path,
     verdicts: str = "",
+    evaluated: dict[str, Any] | None = None,
 ) -> str:
     """The page's HTML.
 
@@ -52,6 +53,9 @@ def render_index(
         The run folder; paths are written relative to it.
     verdicts
         The verdicts block (:func:`alphacheck.report.verdicts.verdict_html`), shown first.
+    evaluated
+        ``metrics.json``'s ``evaluated`` section for a folder of ``alphacheck evaluate``:
+        the predictions' source replaces the walk-forward the scenario describes.
     """
     name = html.escape(str(scenario.get("name", "")))
     parts = [
@@ -60,7 +64,7 @@ def render_index(
         f"<title>alphacheck: {name}</title><style>{_CSS}</style></head><body>",
         f"<h1>alphacheck report: {name}</h1>",
         verdicts,
-        _scenario_block(scenario),
+        _scenario_block(scenario, evaluated),
     ]
     for table in tables:
         parts.append(f'<h2 id="{html.escape(table.key)}">{html.escape(table.title)}</h2>')
@@ -80,7 +84,7 @@ def render_index(
     return "\n".join(parts) + "\n"
 
 
-def _scenario_block(scenario: dict[str, Any]) -> str:
+def _scenario_block(scenario: dict[str, Any], evaluated: dict[str, Any] | None = None) -> str:
     backtest = scenario.get("backtest", {})
     data = scenario.get("data", {})
     walk = scenario.get("walkforward", {})
@@ -95,6 +99,10 @@ def _scenario_block(scenario: dict[str, Any]) -> str:
         "costs per side": f"fees {backtest.get('fees_bps')} bps + slippage {backtest.get('slippage_bps')} bps",
         "seed": scenario.get("seed"),
     }
+    if evaluated:  # nothing was trained: the scenario's variants and folds did not make these predictions
+        facts["variants"] = ", ".join(evaluated["variants"])
+        facts["walk-forward"] = f"none: predictions read from {evaluated['source']}"
+        facts["decision"] = evaluated["decision"]
     rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in facts.items())
     return f'<h2 id="scenario">Scenario</h2><dl>{rows}</dl>'
 
