@@ -26,20 +26,11 @@ _CLIP = 1e-7
 class EstimatorClassifier(FoldClassifier):
     """An estimator variant fitted on ``(samples, time, features)`` sequences.
 
-    Parameters
-    ----------
-    variant
-        Registry name of an estimator variant.
-    params
-        Hyperparameter overrides for the variant.
-    training
-        The training recipe (only ``warm_start`` would matter, and the scenario refuses it).
-    device
-        Ignored: an estimator fits on the CPU.
-    seed
-        The estimator's ``random_state``, when it has one.
-    on_epoch
-        Called once with ``(1, 1, val_loss)`` after the fit, for progress.
+    Parameters are :class:`~alphacheck.walkforward.classifier.FoldClassifier`'s:
+    ``training`` does not apply (only ``warm_start`` would, and the scenario
+    refuses it), ``device`` is ignored (an estimator fits on the CPU), ``seed``
+    is the estimator's ``random_state`` when it has one, and ``on_epoch`` hears
+    once, with ``(1, 1, val_loss)``, after the fit.
     """
 
     def fit(

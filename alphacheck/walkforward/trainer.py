@@ -31,23 +31,12 @@ _MIN_IMPROVEMENT = 1e-6
 
 
 class SequenceClassifier(FoldClassifier):
-    """A model variant fitted on ``(samples, time, features)`` sequences.
+    """A torch variant fitted on ``(samples, time, features)`` sequences.
 
-    Parameters
-    ----------
-    variant
-        Registry name of the variant.
-    params
-        Hyperparameter overrides for the variant.
-    training
-        A ``TrainingConfig``: epochs, batch size, patience, weight decay,
-        gradient clipping, learning rate, schedule.
-    device
-        ``torch.device`` to train and predict on.
-    seed
-        Seeds weight initialisation and batch order.
-    on_epoch
-        Called after each epoch with ``(epoch, epochs, val_loss)``, for progress.
+    Parameters are :class:`~alphacheck.walkforward.classifier.FoldClassifier`'s:
+    ``training`` is the whole recipe (epochs, batch size, patience, weight
+    decay, gradient clipping, learning rate, schedule), ``seed`` seeds weight
+    initialisation and batch order, ``on_epoch`` hears after every epoch.
     """
 
     def fit(
