@@ -65,6 +65,10 @@ def _mlflow_environment_restored():
     """
     before = os.environ.get("MLFLOW_TRACKING_URI")
     yield
+    import sys
+
+    if "mlflow" in sys.modules:  # and its in-process default, which `runs list` and `ui` would read next
+        sys.modules["mlflow"].set_tracking_uri(None)
     if before is None:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
     else:

@@ -27,7 +27,8 @@ def empty_folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("command", [["runs", "list"], ["ui", "--port", "59999"], ["reproduce", "0123abcd"]])
-def test_reading_commands_refuse_a_store_that_does_not_exist(empty_folder, command):
+def test_reading_commands_refuse_a_store_that_does_not_exist(empty_folder, command, monkeypatch):
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("the MLflow UI was started"))
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1, result.output
     store = empty_folder / "mlflow.db"
