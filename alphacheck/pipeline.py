@@ -280,10 +280,12 @@ def _verdict_sections(
 
     say("judging: audit without training, matched nulls, verdicts")
     sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes, run_wide=run_wide)
-    records = {key: replace(record, audit=findings[key]) for key, record in evaluation.records.items()}
+    books = {v: float(book.metrics[v]["sharpe"]) for v in book.records} if book is not None else None
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books, run_wide=run_wide)
+    records = dict(evaluation.records)
     if book is not None:
         records.update({("portfolio", variant): record for variant, record in book.records.items()})
+    records = {key: replace(record, audit=findings[key]) for key, record in records.items()}
     backtest = scenario.backtest
     trials, verdicts = judge_run(
         records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed

@@ -76,6 +76,15 @@ def _mlflow_environment_restored():
 
 
 @pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """An empty ``ALPHACHECK_HOME``, offline, and none of the original project's variables set."""
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
+    for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
 def tracking_uri(tmp_path: Path) -> str:
     """A fresh sqlite MLflow store in a temporary folder."""
     return f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -25,9 +25,10 @@ def strategy_findings(
     prices: dict[str, pd.DataFrame],
     predictions: pd.DataFrame,
     sharpe_after_costs: dict[tuple[str, str], float],
+    book_sharpes: dict[str, float] | None = None,
     run_wide: bool = True,
 ) -> tuple[AuditReport, dict[tuple[str, str], tuple[Check, ...]]]:
-    """The run's audit without training, and the findings that concern each (ticker, variant).
+    """The run's audit without training, and the findings that concern each (ticker, variant) and book.
 
     Parameters
     ----------
@@ -39,6 +40,8 @@ def strategy_findings(
         The run's out-of-sample predictions.
     sharpe_after_costs
         ``{(ticker, variant): Sharpe ratio}`` from the run's backtest.
+    book_sharpes
+        ``{variant: Sharpe ratio}`` of the portfolio's books, when the run has them.
     run_wide
         Run the checks of the scenario's features and folds. ``False`` for
         predictions they did not make (a file given to ``alphacheck evaluate``):
@@ -48,8 +51,9 @@ def strategy_findings(
     -------
     tuple
         The audit report (every check, for ``metrics.json``), and per
-        ``(ticker, variant)`` the run-wide checks followed by its own
-        ``too_good_to_be_true``.
+        ``(ticker, variant)`` (``("portfolio", variant)`` for a book) the
+        run-wide checks followed by its own ``too_good_to_be_true`` (a book's
+        on its Sharpe ratio alone: it predicts no direction itself).
     """
     named = {f"{variant} on {ticker}": sharpe for (ticker, variant), sharpe in sharpe_after_costs.items()}
     if run_wide:
@@ -57,12 +61,16 @@ def strategy_findings(
     else:
         own = too_good_to_be_true(predictions, named, scenario.backtest.threshold)
         report = AuditReport(scenario.name, [own])
-    run_wide = tuple(c for c in report.checks if c.name != "too_good_to_be_true")
+    shared = tuple(c for c in report.checks if c.name != "too_good_to_be_true")
     findings = {}
     for (variant, ticker), rows in predictions.groupby(["variant", "ticker"], sort=False):
         key = (str(ticker), str(variant))
         own = too_good_to_be_true(
             rows, {f"{variant} on {ticker}": sharpe_after_costs[key]}, scenario.backtest.threshold
         )
-        findings[key] = (*run_wide, own)
+        findings[key] = (*shared, own)
+    threshold = scenario.backtest.threshold
+    for variant, sharpe in (book_sharpes or {}).items():
+        own = too_good_to_be_true(predictions.iloc[:0], {f"{variant} book": sharpe}, threshold)
+        findings[("portfolio", variant)] = (*shared, own)
     return report, findings

@@ -130,7 +130,8 @@ class StrategyRecord:
     ``classification`` is ``None`` for a strategy that predicts no direction;
     ``benchmark_name`` says what ``benchmark_returns`` are (a portfolio's book is
     held against ``equal_weight``, a ticker's strategy against buy-and-hold);
-    ``audit`` holds the findings about this strategy alone (its too-good-to-be-true check).
+    ``audit`` holds the findings about this strategy alone (its too-good-to-be-true check);
+    ``cost_bps`` the cost per side it pays when not the scenario's (a portfolio block's own).
     """
 
     returns: np.ndarray
@@ -143,6 +144,7 @@ class StrategyRecord:
     stale_opens: Sequence[tuple[int, float]] = ()
     benchmark_name: str = "buy-and-hold"
     audit: Sequence[Finding] = ()
+    cost_bps: float | None = None
 
 
 def judge_run(
@@ -164,7 +166,7 @@ def judge_run(
     declared_trials
         Trials done before the run (``backtest.trials``).
     cost_bps
-        Cost per side the scenario charges.
+        Cost per side the scenario charges (a record's own ``cost_bps`` wins).
     reps, seed
         Bootstrap repetitions and seed.
     audit
@@ -186,7 +188,7 @@ def judge_run(
             trials,
             record.null_sharpes,
             record.cost_sweep,
-            cost_bps,
+            cost_bps if record.cost_bps is None else record.cost_bps,
             record.n_predictions,
             record.exposure,
             record.classification,

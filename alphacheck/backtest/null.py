@@ -224,3 +224,4 @@ def simulate_null(
             exposure=(position != 0).mean().to_numpy(),
         )
     return result
+

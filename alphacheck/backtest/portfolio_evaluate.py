@@ -123,6 +123,7 @@ def _judged(result, books, prices, backtest, portfolio, variants, seed) -> None:
     """Each book's matched null, and the record its verdict is judged from (against ``equal_weight``)."""
     net = books.simulation.net_return
     costs = portfolio_costs(backtest, portfolio)
+    stale = _stale_opens(prices, net.index, backtest.execution)
     for variant in variants:
         scores = result.metrics[variant]
         null = book_null(
@@ -138,8 +139,23 @@ def _judged(result, books, prices, backtest, portfolio, variants, seed) -> None:
             cost_sweep=(sweep["cost_bps_per_side"], sweep["sharpe"]),
             n_predictions=len(books.weights[variant]),
             exposure=float(scores["exposure"]),
+            stale_opens=stale,
             benchmark_name="equal weight",
+            cost_bps=costs[0] + costs[1],  # the book's own fees and slippage, when its block sets them
         )
+
+
+def _stale_opens(prices, bars: pd.DatetimeIndex, execution: str) -> tuple[tuple[int, float], ...]:
+    """Years in which some ticker's opens, where the book fills at the open, mostly copy the last close."""
+    from alphacheck.data.validation import stale_open_years
+
+    if execution != "next_open":
+        return ()
+    worst: dict[int, float] = {}
+    for frame in prices.values():
+        for year, share in stale_open_years(frame.loc[bars[0] : bars[-1]]).items():
+            worst[year] = max(share, worst.get(year, 0.0))
+    return tuple(sorted(worst.items()))
 
 
 def _cost_sweep(predictions, prices, backtest, portfolio, benchmark_sharpe):

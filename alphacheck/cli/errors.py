@@ -109,20 +109,24 @@ _OS_REASONS = {
 
 @contextlib.contextmanager
 def one_line_warnings() -> Iterator[None]:
-    """Show alphacheck's warnings as ``warning: message`` lines while the block runs."""
-    original = warnings.showwarning
+    """Show alphacheck's warnings as ``warning: message`` lines while the block runs.
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    Only the format changes (``warnings.formatwarning``), not who shows them:
+    a caller recording warnings (``warnings.catch_warnings(record=True)``,
+    ``pytest.warns``, a notebook's handler) still receives them.
+    """
+    original = warnings.formatwarning
+
+    def one_line(message, category, filename, lineno, line=None):
         if isinstance(category, type) and issubclass(category, AlphacheckWarning):
-            click.echo(f"warning: {message}", err=True)
-        else:
-            original(message, category, filename, lineno, file, line)
+            return f"warning: {message}\n"
+        return original(message, category, filename, lineno, line)
 
-    warnings.showwarning = show
+    warnings.formatwarning = one_line
     try:
         yield
     finally:
-        warnings.showwarning = original
+        warnings.formatwarning = original
 
 
 def _interrupted(message: str | None) -> int:

@@ -49,6 +49,7 @@ _LEVELS = {
     "portfolio_shocks": ("shock", "strategy"),
     "portfolio_cost_sweep": ("strategy", "costs_bps"),
     "portfolio_significance": ("test", "variant", "measure"),
+    "portfolio_matched_null": ("strategy",),
 }
 _PERCENT = ("accuracy", "precision", "recall", "f1", "total_return", "max_drawdown", "win_rate", "cagr",
             "volatility", "hit_rate", "exposure", "ci_low", "ci_high", "balanced_accuracy",

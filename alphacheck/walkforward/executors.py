@@ -19,12 +19,13 @@ Ray is imported only inside :class:`RayExecutor`.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import os
 import socket
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -122,20 +123,32 @@ class LocalExecutor:
         """Nothing to release."""
 
 
-def _as_they_finish(
-    results: Iterable[TaskResult],
-    tasks: list[FoldTask],
-    scenario: WalkForwardScenario,
-    progress: NullProgress | None,
-) -> Iterator[TaskResult]:
-    """Pass ``results`` on, ticking one bar of every variant's folds as each task comes back."""
-    progress = progress or NullProgress()
-    progress.start_variant(", ".join(v.name for v in scenario.variants), sum(len(t.folds) for t in tasks))
-    for result in results:
-        for outcome in result.outcomes:
-            progress.end_fold(outcome.record)
-        yield result
-    progress.end_variant()
+class _RemoteExecutor(abc.ABC):
+    """An executor whose folds train elsewhere: one bar of all folds, ticked as each task comes back."""
+
+    workers: int
+
+    def map(
+        self,
+        tasks: list[FoldTask],
+        datasets: dict[str, pd.DataFrame],
+        scenario: WalkForwardScenario,
+        device: torch.device | str,
+        checkpoint_dir: Path | None = None,
+        progress: NullProgress | None = None,
+    ) -> Iterator[TaskResult]:
+        """Yield each task's result as it finishes."""
+        progress = progress or NullProgress()
+        progress.start_variant(", ".join(v.name for v in scenario.variants), sum(len(t.folds) for t in tasks))
+        for result in self._run(tasks, datasets, scenario, device, checkpoint_dir):
+            for outcome in result.outcomes:
+                progress.end_fold(outcome.record)
+            yield result
+        progress.end_variant()
+
+    @abc.abstractmethod
+    def _run(self, tasks, datasets, scenario, device, checkpoint_dir) -> Iterator[TaskResult]:
+        """Run the tasks elsewhere; yield each result as it comes back."""
 
 
 def _init_worker(datasets, scenario, device, checkpoint_dir, threads, plugins=()) -> None:
@@ -161,7 +174,7 @@ def _worker_task(task: FoldTask) -> TaskResult:
     return run_task(task, worker["datasets"], worker["scenario"], worker["device"], worker["checkpoint_dir"])
 
 
-class ProcessExecutor:
+class ProcessExecutor(_RemoteExecutor):
     """Run the tasks in ``workers`` spawned processes, each with its own torch thread budget.
 
     On a CUDA device the workers share the GPU: that is how the folds of a
@@ -181,19 +194,6 @@ class ProcessExecutor:
             raise ConfigError(f"compute.workers must be at least 1, got {workers}")
         self.workers = workers
         self.threads = thread_budget(workers, threads_per_worker)
-
-    def map(
-        self,
-        tasks: list[FoldTask],
-        datasets: dict[str, pd.DataFrame],
-        scenario: WalkForwardScenario,
-        device: torch.device | str,
-        checkpoint_dir: Path | None = None,
-        progress: NullProgress | None = None,
-    ) -> Iterator[TaskResult]:
-        """Yield each task's result as it finishes."""
-        results = self._run(tasks, datasets, scenario, device, checkpoint_dir)
-        return _as_they_finish(results, tasks, scenario, progress)
 
     def _run(self, tasks, datasets, scenario, device, checkpoint_dir) -> Iterator[TaskResult]:
         import multiprocessing
@@ -220,7 +220,7 @@ class ProcessExecutor:
         """The pool closes with each :meth:`map`."""
 
 
-class RayExecutor:
+class RayExecutor(_RemoteExecutor):
     """Run the tasks as Ray tasks, on a cluster or on a local one started here.
 
     Parameters
@@ -263,19 +263,6 @@ class RayExecutor:
                         self._reaper.stop()
                         raise
         self._remote = ray.remote(num_cpus=1)(_ray_task)
-
-    def map(
-        self,
-        tasks: list[FoldTask],
-        datasets: dict[str, pd.DataFrame],
-        scenario: WalkForwardScenario,
-        device: torch.device | str,
-        checkpoint_dir: Path | None = None,
-        progress: NullProgress | None = None,
-    ) -> Iterator[TaskResult]:
-        """Yield each task's result as it finishes."""
-        results = self._run(tasks, datasets, scenario, device, checkpoint_dir)
-        return _as_they_finish(results, tasks, scenario, progress)
 
     def _run(self, tasks, datasets, scenario, device, checkpoint_dir) -> Iterator[TaskResult]:
         import ray

@@ -27,14 +27,6 @@ YAHOO_SCENARIO = {
 }
 
 
-@pytest.fixture
-def isolated_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
-    for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
-        monkeypatch.delenv(variable, raising=False)
-
-
 def check_printed_and_stored(output: str, run_dir, tickers: list[str], variants: list[str]) -> dict:
     """The verdicts come before the tables, the summary line last; metrics.json and the report hold them."""
     lines = output.rstrip("\n").splitlines()

@@ -105,3 +105,28 @@ def test_cuda_on_a_machine_without_it_is_one_clear_line(tmp_path):
 def test_tracking_uri_and_no_tracking_exclude_each_other():
     result = CliRunner().invoke(cli, ["run", "quick", "--no-tracking", "--tracking-uri", "sqlite:///x.db"])
     assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+_WARNS = textwrap.dedent(
+    """
+    import warnings
+    from alphacheck.cli.errors import one_line_warnings
+    from alphacheck.exceptions import DataWarning
+
+    with one_line_warnings():
+        warnings.warn("SP500: the open equals the previous close on 3 days", DataWarning)
+        warnings.warn("not ours", UserWarning)
+    with warnings.catch_warnings(record=True) as log, one_line_warnings():
+        warnings.warn("recorded", DataWarning)
+    print(len(log), log[0].category.__name__, log[0].message)
+    """
+)
+
+
+def test_the_cli_shows_its_warnings_as_one_line_and_recorders_still_receive_them():
+    done = subprocess.run([sys.executable, "-c", _WARNS], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == "warning: SP500: the open equals the previous close on 3 days"
+    assert "UserWarning: not ours" in lines[1]  # other libraries' warnings keep Python's format
+    assert done.stdout.strip() == "1 DataWarning recorded"  # pytest.warns, notebooks: not swallowed

@@ -11,14 +11,6 @@ from click.testing import CliRunner
 from alphacheck.cli.main import cli
 
 
-@pytest.fixture
-def isolated_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
-    for variable in ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS"):
-        monkeypatch.delenv(variable, raising=False)
-
-
 @pytest.mark.slow
 def test_quick_ends_with_the_stress_tables_and_writes_the_sections(tmp_path, isolated_home, tracking_uri):
     result = CliRunner().invoke(
@@ -84,6 +76,9 @@ def test_covid_crash_runs_on_the_imported_yahoo_files(shared_yahoo_dir, tmp_path
     hold = metrics["stress"]["covid_crash"]["SPY"]["buy_and_hold"]
     assert hold["total_return"] == pytest.approx(expected, rel=1e-6)
     assert "covid_crash" in result.output and "crash_30pct_10d" in result.output
+    # every run answers: a verdict per ticker, the summary as the last line
+    assert sorted(metrics["verdict"]) == ["AAPL", "MSFT", "SPY"]
+    assert result.output.rstrip("\n").splitlines()[-1].startswith("verdict over 3 strategies: ")
 
 
 @pytest.mark.slow
@@ -103,3 +98,5 @@ def test_biotech_winter_runs_on_the_imported_xbi_file(shared_yahoo_dir, tmp_path
     assert record["buy_and_hold"]["total_return"] == pytest.approx(expected, rel=1e-6)
     assert expected < -0.1  # the biotech winter: buy-and-hold lost about 13% over the window
     assert "trial_news_gaps" in metrics["shocks"]
+    assert metrics["verdict"]["XBI"]["baseline"]["reasons"]
+    assert result.output.rstrip("\n").splitlines()[-1].startswith("verdict over 1 strategy: ")

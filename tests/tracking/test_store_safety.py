@@ -57,7 +57,9 @@ import sys, time
 import mlflow
 from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-uri, at, name = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+uri, name = sys.argv[1], sys.argv[2]
+print("ready", flush=True)  # mlflow imported; the parent answers with the moment to start
+at = float(sys.stdin.readline())
 while time.time() < at:  # both processes reach the new store together
     time.sleep(0.005)
 recorder = MlflowRecorder(uri)
@@ -70,14 +72,20 @@ print("started", name)
 @pytest.mark.slow
 def test_two_runs_starting_at_once_on_a_new_sqlite_store_both_succeed(tmp_path):
     uri = f"sqlite:///{tmp_path / 'new.db'}"
-    at = time.time() + 30  # after both children imported mlflow
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     children = [
-        subprocess.Popen([sys.executable, "-c", _START, uri, str(at), name], env=env, cwd=tmp_path,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", _START, uri, name], env=env, cwd=tmp_path,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("first", "second")
     ]  # fmt: skip
-    outcomes = [child.communicate(timeout=300) for child in children]
+    try:
+        for child in children:  # a child that died before "ready" gives an empty line, not a hang
+            assert child.stdout.readline().strip() == "ready", child.stderr.read()[-2000:]
+        at = time.time() + 0.5
+        outcomes = [child.communicate(f"{at}\n", timeout=300) for child in children]
+    finally:
+        for child in children:
+            child.kill()
     for child, (stdout, stderr) in zip(children, outcomes, strict=True):
         assert child.returncode == 0, stderr[-2000:]
     assert sorted(out.strip() for out, _ in outcomes) == ["started first", "started second"]
