@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev clean
+.PHONY: demo test case-study install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(BIN)/alphacheck run scenarios/default.yaml
+	$(BIN)/alphacheck run default
 
 # The browser tests open the HTML reports in headless Chromium, from the system's packages.
 test: install-dev
@@ -34,6 +34,10 @@ test: install-dev
 	  else sudo apt-get update && sudo apt-get install -y chromium; fi; \
 	fi
 	$(BIN)/python -m pytest
+
+# docs/case-study.md and its plots, from real runs on the CSVs in ../shared/data/yahoo (offline).
+case-study: install
+	$(BIN)/python examples/case_study.py
 
 clean:
 	rm -rf $(VENV) runs mlflow.db

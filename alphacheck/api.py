@@ -32,6 +32,7 @@ def run(
     tracking: bool | str | None = None,
     report: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run a scenario end to end, write its run folder and return what it produced.
 
@@ -55,6 +56,8 @@ def run(
         ``summary.md`` and ``index.html`` are still written).
     on_progress
         Receives one line per stage and fold (e.g. ``print``); silent by default.
+    overwrite
+        Replace a run already in ``output_dir`` (a folder holding one is refused otherwise).
 
     Returns
     -------
@@ -71,7 +74,7 @@ def run(
     from alphacheck import pipeline
 
     folder = None if output_dir is None else Path(output_dir)
-    return pipeline.run(config, folder, recorder, on_progress=on_progress, report=report)
+    return pipeline.run(config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite)
 
 
 def evaluate(
@@ -83,6 +86,7 @@ def evaluate(
     tracking: bool | str | None = None,
     report: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Evaluate your own predictions as ``alphacheck run`` evaluates its walk-forward's.
 
@@ -104,7 +108,7 @@ def evaluate(
         the file's tickers.
     overrides
         Dotted keys, as for :func:`run` (``{"data.source": "yahoo", "backtest.fees_bps": 2}``).
-    output_dir, tracking, report, on_progress
+    output_dir, tracking, report, on_progress, overwrite
         As for :func:`run`; the folder defaults to ``runs/evaluate-<name>-<timestamp>/``.
 
     Returns
@@ -137,7 +141,9 @@ def evaluate(
     stamp = f"evaluate-{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     folder = Path(output_dir) if output_dir is not None else Path("runs") / stamp
     recorder = _recorder(tracking)
-    return evaluate_predictions(frame, config, folder, recorder, on_progress, report, source, notes)
+    return evaluate_predictions(
+        frame, config, folder, recorder, on_progress, report, source, notes, overwrite=overwrite
+    )
 
 
 def predict(

@@ -30,6 +30,7 @@ import pandas as pd
 from alphacheck.exceptions import PredictionsError
 from alphacheck.rundir import RunResult
 from alphacheck.scenarios.schema import Scenario
+from alphacheck.staging import Staging, check_target
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 __all__ = ["SKIPPED_CHECKS", "evaluate_predictions", "scenario_for_file"]
@@ -99,6 +100,7 @@ def evaluate_predictions(
     report: bool = True,
     source: str = "predictions",
     notes: list[str] | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Evaluate checked predictions (:func:`alphacheck.external.read_predictions`) under ``scenario``.
 
@@ -110,7 +112,8 @@ def evaluate_predictions(
     scenario
         The scenario (:func:`scenario_for_file`): data, backtest, stress, portfolio.
     output_dir
-        The run folder to write.
+        The run folder to write; one holding another run is refused unless ``overwrite``.
+        It is written as ``run`` writes (:func:`alphacheck.pipeline.staged`): in place only once complete.
     recorder
         Experiment tracker; :class:`NullRecorder` when ``None``.
     on_progress
@@ -121,6 +124,8 @@ def evaluate_predictions(
         Where the predictions came from (a path), for ``metrics.json``.
     notes
         Notes from preparing the scenario, kept in ``metrics.json``.
+    overwrite
+        Replace a run already in ``output_dir``.
 
     Raises
     ------
@@ -129,13 +134,15 @@ def evaluate_predictions(
     """
     from alphacheck.data import load_prices
     from alphacheck.external import attach_outcomes, decision_convention, file_folds
-    from alphacheck.pipeline import report_run
+    from alphacheck.pipeline import report_run, staged
     from alphacheck.rundir import SIGNATURE_ATTR
     from alphacheck.tracking.provenance import walkforward_signature
     from alphacheck.walkforward.runner import WalkForwardResult
 
     say = on_progress or (lambda message: None)
     recorder = recorder or NullRecorder()
+    output_dir = Path(output_dir)
+    check_target(output_dir, overwrite)  # a folder holding another run is refused before any work
     execution = scenario.backtest.execution
     prices = load_prices(scenario.data)
     labelled, unlabelled = attach_outcomes(predictions, prices, execution)
@@ -150,17 +157,14 @@ def evaluate_predictions(
         say(f"note: {note}")
     say(f"evaluating {len(labelled)} predictions: {decision_convention(execution)}")
     walk = WalkForwardResult(labelled, file_folds(labelled))
-    recorder.start(experiment=scenario.name, run_name=Path(output_dir).name)
-    try:
-        result = report_run(
-            scenario, prices, walk, Path(output_dir), recorder, say, report=report, signature=signature,
-            evaluated=evaluated,
+
+    def report_file(staging: Staging) -> RunResult:
+        return report_run(
+            scenario, prices, walk, staging, recorder, say,
+            report=report, signature=signature, evaluated=evaluated,
         )  # fmt: skip
-    except BaseException:
-        recorder.end("FAILED")
-        raise
-    recorder.end("FINISHED")
-    return result
+
+    return staged(scenario.name, output_dir, overwrite, recorder, report_file)
 
 
 def _evaluated_section(

@@ -21,6 +21,7 @@ __all__ = [
     "ExportWarning",
     "Interrupted",
     "LeakageError",
+    "LeakageWarning",
     "PredictionsError",
     "ReportError",
     "SmallSampleWarning",
@@ -78,6 +79,10 @@ class DataWarning(AlphacheckWarning):
 
 class ExportWarning(AlphacheckWarning):
     """A model file could not be written in one format (ONNX); the others hold the model."""
+
+
+class LeakageWarning(AlphacheckWarning):
+    """A feature looks ahead and the scenario accepts it (``features.allow_lookahead``): a known leak."""
 
 
 class CheckpointWarning(AlphacheckWarning):

@@ -17,8 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alphacheck.exceptions import AlphacheckError, ReportError
 from alphacheck.rundir import RunResult
 from alphacheck.scenarios.schema import Scenario
+from alphacheck.staging import Staging, check_target, stage
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from alphacheck.walkforward import WalkForwardResult
     from alphacheck.walkforward.progress import NullProgress
 
-__all__ = ["RunResult", "default_output_dir", "report_run", "run", "train"]
+__all__ = ["RunResult", "default_output_dir", "report_run", "run", "staged", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def run(
     on_progress: Callable[[str], None] | None = None,
     progress: NullProgress | None = None,
     report: bool = True,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -68,11 +71,17 @@ def run(
     report
         Also draw the plots and quantstats tearsheets; without them the folder
         still gets predictions, returns, metrics, ``summary.md`` and ``index.html``.
+    overwrite
+        Replace a run already in ``output_dir`` (refused otherwise). The run
+        writes into a temporary sibling folder that takes ``output_dir``'s place
+        only once everything succeeded (:mod:`alphacheck.staging`).
 
     Raises
     ------
     AlphacheckError
-        For bad configuration, data, device or tracking store, before training.
+        For bad configuration, data, device, output folder or tracking store,
+        before training; after a failure the message says where the partial
+        output is, and ``output_dir`` is as it was.
     """
     from alphacheck.data import load_prices
     from alphacheck.features import build_dataset
@@ -85,6 +94,7 @@ def run(
     say = on_progress or (lambda message: None)
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
+    check_target(output_dir, overwrite)  # a folder holding another run is refused before any work
     device = resolve_device(scenario.device)
     if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
         from alphacheck.paths import cache_subdir
@@ -96,16 +106,45 @@ def run(
         ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
         for ticker, frame in prices.items()
     }
-    recorder.start(experiment=scenario.name, run_name=output_dir.name)
+
+    def train_and_report(staging: Staging) -> RunResult:
+        return _train_and_report(scenario, prices, datasets, device, staging, recorder, say, progress, report)
+
+    return staged(scenario.name, output_dir, overwrite, recorder, train_and_report)
+
+
+def staged(
+    experiment: str,
+    output_dir: Path,
+    overwrite: bool,
+    recorder: Recorder,
+    body: Callable[[Staging], RunResult],
+) -> RunResult:
+    """Track and stage a run folder around ``body``, which writes into ``staging.work`` and commits it.
+
+    ``run`` and ``alphacheck evaluate`` both write their folder this way: the
+    tracker's run ends FINISHED, FAILED or KILLED, and after a failure the
+    error names the partial output while ``output_dir`` stays as it was.
+    """
+    recorder.start(experiment=experiment, run_name=output_dir.name)
     try:
-        result = _train_and_report(
-            scenario, prices, datasets, device, output_dir, recorder, say, progress, report=report
-        )
-    except KeyboardInterrupt:
-        recorder.end("KILLED")  # MLflow's status for a run its user stopped
-        raise
+        staging = stage(output_dir, overwrite)
     except BaseException:
         recorder.end("FAILED")
+        raise
+    try:
+        result = body(staging)
+    except KeyboardInterrupt as exc:
+        recorder.end("KILLED")  # MLflow's status for a run its user stopped
+        raise KeyboardInterrupt(staging.describe_partial()) from exc
+    except AlphacheckError as exc:
+        recorder.end("FAILED")
+        if not staging.work.exists():  # a report that failed: the results were moved into place
+            raise
+        raise type(exc)(f"{exc}; {staging.describe_partial()}") from exc
+    except BaseException as exc:
+        recorder.end("FAILED")
+        exc.add_note(staging.describe_partial())
         raise
     recorder.end("FINISHED")
     return result
@@ -116,7 +155,7 @@ def _train_and_report(
     prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
     device: torch.device,
-    output_dir: Path,
+    staging: Staging,
     recorder: Recorder,
     say: Callable[[str], None],
     progress: NullProgress | None = None,
@@ -128,7 +167,7 @@ def _train_and_report(
     walk = train(scenario, datasets, device, say, progress)
     signature = walkforward_signature(scenario, prices)
     return report_run(
-        scenario, prices, walk, output_dir, recorder, say,
+        scenario, prices, walk, staging, recorder, say,
         datasets=datasets, device=str(device), report=report, signature=signature,
     )  # fmt: skip
 
@@ -171,7 +210,7 @@ def report_run(
     scenario: Scenario,
     prices: dict[str, pd.DataFrame],
     walk: WalkForwardResult,
-    output_dir: Path,
+    staging: Staging,
     recorder: Recorder,
     say: Callable[[str], None],
     *,
@@ -194,8 +233,8 @@ def report_run(
     walk
         Predictions (with ``label`` and ``fwd_return``), fold records, and the
         models; without fold models the shocks (which predict again) are skipped.
-    output_dir, recorder, say
-        The run folder, the tracker and the progress lines.
+    staging, recorder, say
+        Where the run folder is written (:func:`staged`), the tracker and the progress lines.
     datasets
         The features the walk-forward read, for the shocks; ``None`` when nothing was trained.
     device
@@ -243,14 +282,19 @@ def report_run(
         metrics.update(book.sections())
     metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
     run = write_run(
-        output_dir, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+        staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
         portfolio=None if book is None else book.frame,
         portfolio_weights=None if book is None else book.weights,
         signature=signature,
     )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
-    build_report(run, tearsheets=report, plots=report, on_progress=say)
+    try:
+        build_report(run, tearsheets=report, plots=report, on_progress=say)
+    except ReportError as exc:  # the results are complete: they take their place, the report can be redrawn
+        run.output_dir = staging.commit()
+        raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
+    run.output_dir = staging.commit()
     record_run(recorder, run, prices, device)
     run.tracking = recorder.location
     return run

@@ -63,6 +63,7 @@ def reproduce_run(
     tracking_uri: str | None = None,
     output_dir: Path | None = None,
     on_progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> Reproduction:
     """Fetch a run's config and predictions, check the data fingerprint, re-run and compare.
 
@@ -104,7 +105,7 @@ def reproduce_run(
             f"{found[:12]} now); restore the data it used (source {scenario.data.source!r}) to reproduce it"
         )
     say(f"re-running {scenario.name} (run {run_id}, data fingerprint {found[:12]} matches)")
-    result = pipeline.run(scenario, output_dir, NullRecorder(), on_progress=say)
+    result = pipeline.run(scenario, output_dir, NullRecorder(), on_progress=say, overwrite=overwrite)
     same_rows, n_different, largest = compare_predictions(pd.read_parquet(scratch / PREDICTIONS_FILE),
                                                           result.predictions)
     return Reproduction(run_id, result.output_dir, len(result.predictions), n_different, largest, same_rows)

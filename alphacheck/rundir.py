@@ -12,12 +12,15 @@ below), and every one of them gets the same :class:`RunResult`.
 ``metrics.json``         every figure; undefined values (NaN, infinities) as ``null``
 ``portfolio.parquet``    with a ``portfolio`` block: one row per (date, book), and
 ``portfolio_weights.parquet``  the weights each book held
+``manifest.json``        the run id and the SHA-256 of the files above (:mod:`alphacheck.manifest`)
 ``models/``              ``<variant>.pt`` (+ ``.json``, ``.onnx`` or ``.skops``), the last fold's model
 ``plots/``, ``tearsheets/``, ``summary.md``, ``index.html``: the report
 =======================  ==========================================================
 
 Reading never reloads prices nor re-runs a backtest unless asked
 (``backtest=True``): a folder without ``returns.parquet`` is refused otherwise.
+Reading checks the manifest, so the files of two runs mixed in one folder are
+refused, and any file that cannot be read is named in a ``ConfigError``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from alphacheck.exceptions import ConfigError
+from alphacheck.manifest import MANIFEST_FILE, check_manifest, new_run_id, write_manifest
 from alphacheck.scenarios.schema import Scenario
 
 if TYPE_CHECKING:
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIG_FILE",
     "INDEX_FILE",
+    "MANIFEST_FILE",
     "METRICS_FILE",
     "MODELS_DIR",
     "PLOTS_DIR",
@@ -49,6 +54,7 @@ __all__ = [
     "PORTFOLIO_WEIGHTS_FILE",
     "PREDICTIONS_FILE",
     "RETURNS_FILE",
+    "RUN_OUTPUTS",
     "SIGNATURE_ATTR",
     "SUMMARY_FILE",
     "TEARSHEETS_DIR",
@@ -80,6 +86,12 @@ PLOTS_DIR = "plots"
 TEARSHEETS_DIR = "tearsheets"
 
 _REQUIRED = (CONFIG_FILE, PREDICTIONS_FILE, METRICS_FILE)
+# The results a manifest vouches for (the report, models and comparisons are drawn from them).
+_RESULTS = (CONFIG_FILE, PREDICTIONS_FILE, RETURNS_FILE, METRICS_FILE, PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)
+#: Every name a run writes at the top of its folder (what ``--overwrite`` may replace).
+RUN_OUTPUTS = frozenset(
+    {*_RESULTS, MANIFEST_FILE, SUMMARY_FILE, INDEX_FILE, MODELS_DIR, PLOTS_DIR, TEARSHEETS_DIR}
+)
 
 
 @dataclass
@@ -105,6 +117,8 @@ class RunResult:
         The books and the weights they held (see
         :mod:`alphacheck.backtest.portfolio_evaluate`); ``None`` without a
         ``portfolio`` block.
+    run_id
+        The run's id, from ``manifest.json`` (``None`` for a folder written before manifests).
     """
 
     output_dir: Path
@@ -115,6 +129,7 @@ class RunResult:
     tracking: str | None = None
     portfolio: pd.DataFrame | None = None
     portfolio_weights: pd.DataFrame | None = None
+    run_id: str | None = None
     _by_strategy: dict[tuple[str, str], pd.Series] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -257,9 +272,12 @@ def write_run(
             frame.to_parquet(folder / name, index=False)
     safe = json_safe(metrics)
     (folder / METRICS_FILE).write_text(json.dumps(safe, indent=2, allow_nan=False))
+    run_id = new_run_id()
+    write_manifest(folder, run_id, _RESULTS)  # last: it vouches for the files above
     return RunResult(
-        folder, scenario, predictions, returns, safe, portfolio=portfolio, portfolio_weights=portfolio_weights
-    )
+        folder, scenario, predictions, returns, safe,
+        portfolio=portfolio, portfolio_weights=portfolio_weights, run_id=run_id,
+    )  # fmt: skip
 
 
 def read_scenario(folder: Path, source: str | None = None) -> Scenario:
@@ -272,10 +290,15 @@ def read_scenario(folder: Path, source: str | None = None) -> Scenario:
     """
     from alphacheck.scenarios.loader import validate_scenario
 
+    from alphacheck.scenarios.loader import read_yaml
+
     path = Path(folder) / CONFIG_FILE
     if not path.is_file():
         raise ConfigError(f"{path} is missing; give a folder written by `alphacheck run`")
-    return validate_scenario(yaml.safe_load(path.read_text()), source=source or str(path))
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected the run's scenario, got {type(raw).__name__}; re-run it")
+    return validate_scenario(raw, source=source or str(path))
 
 
 def read_run(folder: Path, backtest: bool = False) -> RunResult:
@@ -302,16 +325,12 @@ def read_run(folder: Path, backtest: bool = False) -> RunResult:
             f"run folder {str(folder)!r} lacks {', '.join(missing)}; "
             "give a folder written by `alphacheck run` (runs/<scenario>-<timestamp>/)"
         )
-    import pandas as pd
-
+    run_id = check_manifest(folder, _RESULTS)
     scenario = read_scenario(folder)
-    predictions = pd.read_parquet(folder / PREDICTIONS_FILE)
-    try:
-        metrics = json.loads((folder / METRICS_FILE).read_text())
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{folder / METRICS_FILE}: not valid JSON ({exc}); re-run the scenario") from None
+    predictions = _read_table(folder / PREDICTIONS_FILE, _PREDICTION_COLUMNS)
+    metrics = _read_metrics(folder / METRICS_FILE)
     if (folder / RETURNS_FILE).is_file():
-        returns = pd.read_parquet(folder / RETURNS_FILE)
+        returns = _read_table(folder / RETURNS_FILE, _RETURN_COLUMNS)
     elif backtest:
         returns = _backtest_again(scenario, predictions)
     else:
@@ -321,10 +340,41 @@ def read_run(folder: Path, backtest: bool = False) -> RunResult:
             "prices, which may download them)"
         )
     books = [folder / name for name in (PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)]
-    portfolio, weights = (pd.read_parquet(path) if path.is_file() else None for path in books)
+    portfolio, weights = (_read_table(path, ()) if path.is_file() else None for path in books)
     return RunResult(
-        folder, scenario, predictions, returns, metrics, portfolio=portfolio, portfolio_weights=weights
+        folder, scenario, predictions, returns, metrics, portfolio=portfolio, portfolio_weights=weights,
+        run_id=run_id,
     )
+
+
+# Columns a report or a comparison cannot do without.
+_PREDICTION_COLUMNS = ("date", "ticker", "variant", "proba", "label")
+_RETURN_COLUMNS = ("date", "ticker", "variant", "net_return")
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A parquet file of the folder, every failure (truncated, not parquet, columns missing) named."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path} cannot be read ({reason}); re-run the scenario") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{path} lacks columns {missing}; re-run the scenario")
+    return frame
+
+
+def _read_metrics(path: Path) -> dict[str, Any]:
+    try:
+        metrics = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}); re-run the scenario") from None
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("metrics", {}), dict):
+        raise ConfigError(f"{path} does not hold a run's metrics; re-run the scenario")
+    return metrics
 
 
 def _backtest_again(scenario: Scenario, predictions: pd.DataFrame) -> pd.DataFrame:

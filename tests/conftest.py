@@ -75,6 +75,49 @@ def _mlflow_environment_restored():
         os.environ["MLFLOW_TRACKING_URI"] = before
 
 
+#: The original project's variables that would change a shipped scenario's settings.
+OVERRIDE_VARIABLES = ("TICKERS", "INGESTION_START_DATE", "INGESTION_END_DATE", "MODEL_VARIANT", "EPOCHS")
+
+
+def run_shipped(root: Path, name: str) -> tuple[Path, str]:
+    """``alphacheck run NAME -q --no-tracking --device cpu`` offline in its own home under ``root``.
+
+    Returns the run folder and what the command printed.
+    """
+    from click.testing import CliRunner
+
+    from alphacheck.cli.main import cli
+
+    out = root / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALPHACHECK_HOME", str(root / "home"))
+        patch.setenv("ALPHACHECK_OFFLINE", "1")
+        for variable in OVERRIDE_VARIABLES:
+            patch.delenv(variable, raising=False)
+        result = CliRunner().invoke(cli, ["run", name, "--no-tracking", "-q", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The shipped ``quick`` scenario, run once per session: its folder and output (tests share it)."""
+    return run_shipped(tmp_path_factory.mktemp("quick"), "quick")
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The shipped ``default`` scenario, run once per session (minutes): its folder and output.
+
+    Its embedded SP500 opens of 1999-2006 copy the last close; validation warns
+    about it (default fills at the close), and the fixture expects the warning.
+    """
+    from alphacheck.exceptions import DataWarning
+
+    with pytest.warns(DataWarning, match="SP500: the open equals the previous close"):
+        return run_shipped(tmp_path_factory.mktemp("default"), "default")
+
+
 @pytest.fixture
 def isolated_home(tmp_path, monkeypatch):
     """An empty ``ALPHACHECK_HOME``, offline, and none of the original project's variables set."""

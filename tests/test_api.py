@@ -149,7 +149,8 @@ def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path):
     assert out.split() == ["runs/q", "tracking", "disabled", "1", "load_run", "equal"]
     folder = tmp_path / "runs" / "q"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "config.yaml", "index.html", "metrics.json", "models", "predictions.parquet", "returns.parquet", "summary.md"
+        "config.yaml", "index.html", "manifest.json", "metrics.json", "models", "predictions.parquet",
+        "returns.parquet", "summary.md",
     ]  # report=False: no plots/, no tearsheets/
     pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / "predictions.pkl"),
                                   pd.read_parquet(folder / "predictions.parquet"))

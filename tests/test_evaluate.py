@@ -109,6 +109,21 @@ def test_tickers_without_prices_are_one_line(tmp_path):
     assert "tickers without prices: XYZ (the scenario prices SP500); add them with --tickers" in result.output
 
 
+def test_a_folder_holding_a_run_is_replaced_only_with_overwrite(tmp_path, outside_predictions):
+    path, _ = outside_predictions
+    out = tmp_path / "evaluated"
+    args = ["evaluate", str(path), "quick", "--no-tracking", "--no-report", "-q", "-o", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = (out / "manifest.json").read_text()
+    refused = CliRunner().invoke(cli, [*args, "--param", "backtest.fees_bps=7"])
+    assert refused.exit_code == 1
+    assert f"--output {out} holds another run" in refused.output and "pass --overwrite" in refused.output
+    assert (out / "manifest.json").read_text() == before  # the earlier evaluation is untouched
+    replaced = CliRunner().invoke(cli, [*args, "--param", "backtest.fees_bps=7", "--overwrite"])
+    assert replaced.exit_code == 0, replaced.output
+    assert alphacheck.load_run(out).scenario.backtest.fees_bps == 7
+
+
 def _write(path, probas, dates):
     pd.DataFrame({"date": dates, "ticker": "SPY", "variant": "m", "proba": probas}).to_csv(path, index=False)
     return path

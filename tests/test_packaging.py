@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios import shipped_scenarios
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,17 +34,29 @@ def test_the_shipped_scenarios_are_package_data_and_the_only_copy():
     assert not list(REPO.glob("scenarios/*.yaml"))
 
 
-def test_the_old_repository_path_still_names_a_shipped_scenario(tmp_path, monkeypatch):
-    """`make demo` runs `alphacheck run scenarios/default.yaml`; from any folder that is the shipped file."""
+def test_make_demo_runs_a_shipped_scenario_named_as_the_readme_says(tmp_path, monkeypatch):
+    """`make demo` on a fresh clone: its scenario is package data, found from any folder, as the README says."""
+    from alphacheck.scenarios import find_scenario
+
+    recipe = (REPO / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    (command,) = [line.strip() for line in recipe.splitlines() if "alphacheck run" in line]
+    assert command.startswith("$(BIN)/alphacheck run ")
+    scenario = command.removeprefix("$(BIN)/alphacheck run ").split()[0]
+    monkeypatch.chdir(tmp_path)
+    assert find_scenario(scenario) == shipped_scenarios()[scenario]
+    setup = (REPO / "README.md").read_text().split("## Usage", 1)[0]
+    assert f"runs\n`alphacheck run {scenario}`:" in setup
+
+
+def test_a_shipped_name_yields_to_a_file_and_the_old_folder_is_no_alias(tmp_path, monkeypatch):
     from alphacheck.scenarios import find_scenario, load_scenario
 
     monkeypatch.chdir(tmp_path)
-    assert find_scenario("scenarios/default.yaml") == shipped_scenarios()["default"]
-    assert load_scenario("scenarios/default.yaml").name == "default"
-    mine = tmp_path / "scenarios" / "default.yaml"
-    mine.parent.mkdir()
-    mine.write_text("name: mine\n")
-    assert load_scenario("scenarios/default.yaml").name == "mine"  # a file that exists comes first
+    assert find_scenario("default.yaml") == shipped_scenarios()["default"]
+    with pytest.raises(ConfigError, match=r"scenario file 'scenarios/default.yaml' not found \(did you mean 'default'"):
+        find_scenario("scenarios/default.yaml")  # the top-level folder is gone: no second way to name it
+    (tmp_path / "default.yaml").write_text("name: mine\n")
+    assert load_scenario("default.yaml").name == "mine"  # a file that exists comes first
 
 
 def _build_wheel(tmp_path: Path) -> Path:

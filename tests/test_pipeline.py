@@ -7,19 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-from alphacheck.cli.main import cli
 
 
 @pytest.mark.slow
-def test_run_writes_returns_and_metrics_that_agree(tmp_path) -> None:
-    out = tmp_path / "run"
-    result = CliRunner().invoke(
-        cli, ["run", "quick", "--no-tracking", "-q", "-o", str(out), "--device", "cpu"]
-    )
-    assert result.exit_code == 0, result.output
-    assert "up%" in result.output and "vs_b&h" in result.output
+def test_run_writes_returns_and_metrics_that_agree(quick_run) -> None:
+    out, output = quick_run
+    assert "up%" in output and "vs_b&h" in output
     metrics = json.loads((out / "metrics.json").read_text())
     for key in (
         "scenario",
@@ -55,3 +48,21 @@ def test_run_writes_returns_and_metrics_that_agree(tmp_path) -> None:
         "below_at_zero_cost",
         "above_sweep",
     )
+
+
+def _fold_lengths(run_dir) -> list[int]:
+    predictions = pd.read_parquet(run_dir / "predictions.parquet")
+    first = predictions[predictions["ticker"] == predictions["ticker"].iloc[0]]
+    return first.groupby("fold")["date"].count().tolist()
+
+
+@pytest.mark.slow
+def test_the_shipped_scenarios_say_how_many_folds_run(quick_run, default_run) -> None:
+    from alphacheck.scenarios import shipped_scenarios
+
+    quick, default = (shipped_scenarios()[name].read_text() for name in ("quick", "default"))
+    assert _fold_lengths(quick_run[0]) == [125, 125, 125, 6]
+    assert "four folds (the last a 6-day stub)" in quick and "a 6-day stub at the end of 2018" in quick
+    lengths = _fold_lengths(default_run[0])
+    assert len(lengths) == 20 and lengths[-1] == 8 and set(lengths[:-1]) == {250}
+    assert "That makes 20 folds" in default and "the last an 8-day stub in December 2018" in default

@@ -32,7 +32,7 @@ def logged_quick(monkeypatch, tmp_path):
 
     reruns = []
 
-    def rerun(scenario, output_dir=None, recorder=None, on_progress=None, progress=None):
+    def rerun(scenario, output_dir=None, recorder=None, on_progress=None, progress=None, **options):
         reruns.append(scenario)
         return pipeline.RunResult(tmp_path / "re", scenario, predictions.copy(), pd.DataFrame(), {}, "none")
 

@@ -15,6 +15,7 @@ from alphacheck.exceptions import ConfigError, SmallSampleWarning
 from alphacheck.report.builder import build_report
 from alphacheck.rundir import (
     CONFIG_FILE,
+    MANIFEST_FILE,
     METRICS_FILE,
     PREDICTIONS_FILE,
     RETURNS_FILE,
@@ -87,6 +88,7 @@ def test_a_folder_without_returns_is_refused_and_no_price_is_loaded(tmp_path, mo
     predictions, returns = _frames()
     write_run(tmp_path / "run", SCENARIO, predictions, returns, {"metrics": {}})
     (tmp_path / "run" / RETURNS_FILE).unlink()
+    (tmp_path / "run" / MANIFEST_FILE).unlink()  # a folder from before returns.parquet had no manifest either
 
     def no_download(*args, **kwargs):
         raise AssertionError("the run folder reader loaded prices")
@@ -102,6 +104,7 @@ def test_the_backtest_flag_rebuilds_the_returns_from_the_configured_prices(tmp_p
     predictions, returns = _frames()
     write_run(tmp_path / "run", SCENARIO, predictions, returns, {"metrics": {}})
     (tmp_path / "run" / RETURNS_FILE).unlink()
+    (tmp_path / "run" / MANIFEST_FILE).unlink()  # a folder from before returns.parquet had no manifest either
     prices = synthetic_prices(40, seed=1, start="2020-02-03")
     asked = []
     monkeypatch.setattr(alphacheck.data, "load_prices", lambda data: asked.append(data) or {"AAA": prices})
@@ -126,6 +129,7 @@ def test_compare_reads_the_config_with_the_schema(tmp_path):
     tree = yaml.safe_load((tmp_path / "run" / CONFIG_FILE).read_text())
     tree["backtest"]["treshold"] = 0.6
     (tmp_path / "run" / CONFIG_FILE).write_text(yaml.safe_dump(tree))
+    (tmp_path / "run" / MANIFEST_FILE).unlink()  # else the edited file is refused as not the run's
     with pytest.raises(ConfigError, match=r"treshold.*did you mean 'threshold'"):
         compare_run(tmp_path / "run")
     with pytest.raises(ConfigError, match=r"treshold"):

@@ -228,11 +228,14 @@ def _short_training(scenario: Scenario, epochs: int | None) -> Scenario:
 
 
 def _walkforward(datasets: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataFrame:
-    from alphacheck.models import resolve_device, seed_everything
+    from alphacheck.models import resolve_device, seed_everything, set_cpu_threads
     from alphacheck.walkforward import run_walkforward
 
+    device = resolve_device(scenario.device)
+    # As a run does: torch's default of one thread per core multiplied the audit's CPU time on a busy machine.
+    set_cpu_threads(device, scenario.training.cpu_threads)
     seed_everything(scenario.seed)
-    return run_walkforward(datasets, scenario, resolve_device(scenario.device)).predictions
+    return run_walkforward(datasets, scenario, device).predictions
 
 
 def _sharpe_after_costs(

@@ -18,6 +18,7 @@ __all__ = [
     "confusion_metrics",
     "hit_rate",
     "max_drawdown",
+    "max_drawdown_calendar_days",
     "max_drawdown_duration",
     "probability_metrics",
     "sharpe_ratio",
@@ -112,7 +113,7 @@ def calmar_ratio(returns: np.ndarray, periods_per_year: int = PERIODS_PER_YEAR) 
 
 
 def max_drawdown_duration(returns: np.ndarray) -> int:
-    """Longest run of periods with compounded equity below its running peak."""
+    """Longest run of periods (bars, not calendar days) with compounded equity below its running peak."""
     equity = np.concatenate([[1.0], np.cumprod(1.0 + np.asarray(returns, dtype="float64"))])
     under = equity < np.maximum.accumulate(equity)
     longest = current = 0
@@ -120,6 +121,31 @@ def max_drawdown_duration(returns: np.ndarray) -> int:
         current = current + 1 if flag else 0
         longest = max(longest, current)
     return int(longest)
+
+
+def max_drawdown_calendar_days(returns: np.ndarray, dates: np.ndarray) -> float:
+    """Calendar days of the longest spell below the running peak, first to last bar under water, inclusive.
+
+    Counted as quantstats counts its "Longest DD Days" (``(last - first).days + 1``
+    over each spell, the longest kept), on alphacheck's equity, which starts at 1
+    before the first return (so a loss on the first bar starts a spell). 0
+    without a drawdown; ``nan`` without dates.
+    """
+    returns = np.asarray(returns, dtype="float64")
+    days = np.asarray(dates, dtype="datetime64[D]")
+    if len(days) != len(returns) or not len(returns):
+        return float("nan")
+    equity = np.cumprod(1.0 + returns)
+    under = equity < np.maximum.accumulate(np.concatenate([[1.0], equity]))[1:]
+    longest, first = 0, None
+    for i, flag in enumerate(under):
+        if flag and first is None:
+            first = i
+        if first is not None and (not flag or i == len(under) - 1):
+            last = i if flag else i - 1
+            longest = max(longest, int((days[last] - days[first]).astype(int)) + 1)
+            first = None
+    return float(longest)
 
 
 def trade_metrics(pnl: np.ndarray) -> dict[str, float]:
@@ -155,7 +181,7 @@ def trading_metrics(returns: np.ndarray, periods_per_year: int = PERIODS_PER_YEA
         "sortino": sortino_ratio(returns, periods_per_year),
         "calmar": calmar_ratio(returns, periods_per_year),
         "max_drawdown": max_drawdown(returns),
-        "max_drawdown_days": max_drawdown_duration(returns),
+        "max_drawdown_bars": max_drawdown_duration(returns),
     }
 
 

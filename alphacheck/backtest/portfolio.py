@@ -241,6 +241,7 @@ def score_book(sim: PortfolioSimulation, name: str, init_cash: float) -> dict[st
         costs_cash=sim.costs_cash[name].to_numpy(),
         trade_pnl=sim.trade_pnl[name].to_numpy(),
         label=np.array([], dtype=bool),
+        bar_dates=sim.net_return.index.to_numpy(),
     )
     # A book predicts nothing itself: the classification figures belong to the per-ticker records.
     undefined = {*CLASSIFICATION_NAMES, "n_predictions", "warning"}

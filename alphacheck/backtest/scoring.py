@@ -16,6 +16,7 @@ from alphacheck.backtest.metrics import (
     classification_metrics,
     confusion_metrics,
     hit_rate,
+    max_drawdown_calendar_days,
     probability_metrics,
     trade_metrics,
     trading_metrics,
@@ -52,6 +53,7 @@ class Window:
     ``proba`` is ``None`` for a strategy that predicts nothing (buy-and-hold);
     ``predicted_up`` and ``label`` are per decision date; the rest per bar,
     except ``trade_pnl`` (per closed trade) and ``costs_cash`` (cash per bar).
+    ``bar_dates`` are the bars' dates, for the drawdown in calendar days.
     """
 
     net_return: np.ndarray
@@ -62,6 +64,7 @@ class Window:
     label: np.ndarray
     predicted_up: np.ndarray | None = None
     proba: np.ndarray | None = None
+    bar_dates: np.ndarray | None = None
 
 
 def score_window(
@@ -71,7 +74,9 @@ def score_window(
 
     Classification figures are ``nan`` without predictions. ``turnover`` is
     the traded value over equity, annualised; ``exposure`` the share of bars
-    with a position; ``costs_paid`` fees plus slippage in cash over the
+    with a position at the close; ``max_drawdown_bars`` and
+    ``max_drawdown_calendar_days`` the longest time under water in bars and in
+    calendar days; ``costs_paid`` fees plus slippage in cash over the
     starting equity. With fewer than ``MIN_PREDICTIONS`` predictions a
     ``warning`` entry says to read the interval, not the percentage.
     """
@@ -84,6 +89,9 @@ def score_window(
         hit_rate=hit_rate(net, window.position),
         turnover=float(np.sum(window.traded) / n_bars * periods_per_year) if n_bars else float("nan"),
         exposure=float(np.mean(np.asarray(window.position) != 0)) if n_bars else float("nan"),
+        max_drawdown_calendar_days=(
+            float("nan") if window.bar_dates is None else max_drawdown_calendar_days(net, window.bar_dates)
+        ),
         costs_paid=float(np.sum(window.costs_cash) / init_cash),
         n_predictions=0 if window.predicted_up is None else len(window.predicted_up),
         n_bars=n_bars,

@@ -148,6 +148,7 @@ class TickerBacktest:
             label=self.decisions.label[dates],
             predicted_up=None if predicted_up is None else predicted_up[dates],
             proba=None if proba is None else proba[dates],
+            bar_dates=self.sim.net_return.index.to_numpy()[bars],
         )
 
     def score(self, name: str, dates: np.ndarray | None = None, bars: np.ndarray | None = None) -> dict:

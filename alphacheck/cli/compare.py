@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from alphacheck.cli.features import split_names
+from alphacheck.cli.features import plugin_option, split_names
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["compare"]
@@ -33,6 +33,7 @@ __all__ = ["compare"]
     help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
 )
 @click.option("--no-tracking", is_flag=True, help="Do not log the comparison to MLflow.")
+@plugin_option
 def compare(
     run_dir: Path,
     variants: str | None,
@@ -40,6 +41,7 @@ def compare(
     reps: int | None,
     tracking_uri: str | None,
     no_tracking: bool,
+    plugins: tuple[str, ...],
 ) -> None:
     """Compare two variants of RUN_DIR on the same out-of-sample dates.
 
@@ -49,14 +51,18 @@ def compare(
     and the blended strategy of a capital split. Writes
     compare-A-vs-B.json/.txt into RUN_DIR and logs an MLflow run.
     """
-    if tracking_uri and no_tracking:
+    given = click.get_current_context().get_parameter_source("tracking_uri")
+    if tracking_uri and no_tracking and given == click.core.ParameterSource.COMMANDLINE:
+        # MLFLOW_TRACKING_URI in the environment is a default, which --no-tracking overrides.
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
     names = split_names(variants)
     if variants is not None and len(names) != 2:
         raise click.BadParameter(f"give two variant names as A,B, got {variants!r}", param_hint="--variants")
     try:
         from alphacheck.compare import compare_run, format_comparison, parse_split, write_comparison
+        from alphacheck.features import load_plugins
 
+        load_plugins(plugins)  # a run of a plugin's variant reads back with the same --plugin
         try:
             split = parse_split(split_text)
         except ValueError as exc:

@@ -22,7 +22,13 @@ __all__ = ["evaluate"]
     "--output",
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Run folder (default: runs/evaluate-<file stem>-<timestamp>/).",
+    help="Run folder (default: runs/evaluate-<file stem>-<timestamp>/). One that holds another run is "
+    "refused unless --overwrite.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the run in --output (only once this evaluation has succeeded).",
 )
 @click.option("--source", type=click.Choice(["sample", "yahoo", "csv"]), help="Price source (data.source).")
 @click.option(
@@ -57,6 +63,7 @@ def evaluate(
     predictions: Path,
     scenario: str | None,
     output: Path | None,
+    overwrite: bool,
     source: str | None,
     tickers: tuple[str, ...],
     start: dt.datetime | None,
@@ -120,6 +127,7 @@ def evaluate(
             tracking=tracking,
             report=not no_report,
             on_progress=say,
+            overwrite=overwrite,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None

@@ -19,6 +19,20 @@ def split_names(value: str | None) -> list[str]:
     return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
+def plugin_option(command):
+    """Add ``--plugin MODULE`` (repeatable; ``ALPHACHECK_PLUGINS``) to a click command, as ``plugins``."""
+    return click.option(
+        "--plugin",
+        "plugins",
+        metavar="MODULE",
+        multiple=True,
+        envvar="ALPHACHECK_PLUGINS",
+        help="Import MODULE (installed, else MODULE.py in the working directory) or a .py file's path, "
+        "to register custom features or variants; repeatable. Nothing else is imported from the working "
+        "directory.",
+    )(command)
+
+
 def plugin_options(command):
     """Add ``--plugin MODULE`` (repeatable) and ``--add-features a,b`` to a click command."""
     command = click.option(
@@ -27,18 +41,7 @@ def plugin_options(command):
         envvar="ALPHACHECK_ADD_FEATURES",
         help="Add registered features (built-in or from a plugin) to the set, comma-separated.",
     )(command)
-    return plugin_option(
-        "Import MODULE (installed, else MODULE.py in the working directory) or a .py file's path, "
-        "to register custom features or variants; repeatable. Nothing else is imported from the working "
-        "directory."
-    )(command)
-
-
-def plugin_option(help_text: str):
-    """``--plugin MODULE`` (repeatable, ``ALPHACHECK_PLUGINS``) with ``help_text``, as a click decorator."""
-    return click.option(
-        "--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS", help=help_text
-    )
+    return plugin_option(command)
 
 
 @click.group()
@@ -55,7 +58,7 @@ def features() -> None:
     show_default=True,
     help="Which feature set to list (all: every registered feature).",
 )
-@plugin_option("Import MODULE to list its custom features too; repeatable.")
+@plugin_option
 def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
     """Print every feature of a set with its window(s) and formula."""
     try:

@@ -25,7 +25,7 @@ def models() -> None:
     help="Input features per time step used to count parameters (default: the 'basic' feature set's).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@plugin_option("Import MODULE (installed, else MODULE.py here) or a .py file first, to list its variants.")
+@plugin_option
 def list_variants(n_features: int | None, as_json: bool, plugins: tuple[str, ...]) -> None:
     """List each variant with its kind, default hyperparameters and parameter count.
 

@@ -35,10 +35,7 @@ __all__ = ["predict"]
     show_default=True,
     help="auto: ONNX Runtime when installed and the variant has an .onnx file, else torch.",
 )
-@plugin_option(
-    "Import MODULE (installed, else MODULE.py here) or a .py file first: the plugin the run's variants "
-    "or features come from; repeatable."
-)
+@plugin_option
 def predict(
     run_dir: Path,
     date: dt.datetime | None,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from alphacheck.cli.features import plugin_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["report"]
@@ -20,20 +21,24 @@ __all__ = ["report"]
     "backtest from the predictions.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of index.html.")
-def report(run_dir: Path, no_tearsheets: bool, backtest: bool, quiet: bool) -> None:
+@plugin_option
+def report(run_dir: Path, no_tearsheets: bool, backtest: bool, quiet: bool, plugins: tuple[str, ...]) -> None:
     """Rebuild RUN_DIR's plots, tearsheets, summary.md and index.html.
 
     Reads config.yaml, predictions.parquet, metrics.json and returns.parquet;
     no model is retrained, and no price is loaded unless --backtest asks to
-    rebuild a missing returns.parquet.
+    rebuild a missing returns.parquet. A run of a plugin's variant needs the
+    same --plugin as the run.
     """
     from alphacheck.cli.main import headless_matplotlib
+    from alphacheck.features import load_plugins
     from alphacheck.report.builder import build_report
 
     headless_matplotlib()
 
     say = None if quiet else (lambda message: click.echo(message, err=True))
     try:
+        load_plugins(plugins)
         files = build_report(run_dir, tearsheets=not no_tearsheets, on_progress=say, backtest=backtest)
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None

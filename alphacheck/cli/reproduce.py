@@ -22,7 +22,8 @@ __all__ = ["reproduce"]
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
     help="Run folder for the re-run (default: runs/<scenario>-<timestamp>/).",
 )
-def reproduce(run_id: str, tracking_uri: str | None, output: Path | None) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace a run already in --output.")
+def reproduce(run_id: str, tracking_uri: str | None, output: Path | None, overwrite: bool) -> None:
     """Re-run RUN_ID from its logged config and check the predictions are identical.
 
     The price data must have the fingerprint the run logged; the re-run is not
@@ -33,7 +34,9 @@ def reproduce(run_id: str, tracking_uri: str | None, output: Path | None) -> Non
     say = lambda message: click.echo(message, err=True)  # noqa: E731
     try:
         with tempfile.TemporaryDirectory(prefix="alphacheck-reproduce-") as scratch:
-            outcome = reproduce_run(run_id, Path(scratch), tracking_uri, output, on_progress=say)
+            outcome = reproduce_run(
+                run_id, Path(scratch), tracking_uri, output, on_progress=say, overwrite=overwrite
+            )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(outcome.describe())

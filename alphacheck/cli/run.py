@@ -19,7 +19,12 @@ __all__ = ["echo_results", "names", "run"]
 @click.argument("scenario", default="default", metavar="[SCENARIO.yaml]")
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-    help="Run folder (default: runs/<scenario>-<timestamp>/).",
+    help="Run folder (default: runs/<scenario>-<timestamp>/). One that holds another run is refused "
+    "unless --overwrite.",
+)
+@click.option(
+    "--overwrite", is_flag=True,
+    help="Replace the run in --output (only once this run has succeeded; a failed run leaves it as it was).",
 )
 @click.option("--seed", type=int, help="Seed for weights and batch order (overrides the scenario).")
 @click.option(
@@ -83,6 +88,7 @@ __all__ = ["echo_results", "names", "run"]
 def run(
     scenario: str,
     output: Path | None,
+    overwrite: bool,
     seed: int | None,
     device: str | None,
     variants: str | None,
@@ -157,17 +163,20 @@ def run(
                 on_notice=lambda line: click.echo(line, err=True),
             )
         say = None if quiet else (lambda message: click.echo(message, err=True))
-        result = pipeline.run(config, output, recorder, on_progress=say, progress=make_progress(quiet))
+        result = pipeline.run(
+            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite
+        )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         from alphacheck.exceptions import Interrupted
         from alphacheck.paths import alphacheck_home
 
         folds = alphacheck_home() / "folds"
+        partial = f"; {exc}" if str(exc) else ""  # where the pipeline left the partial output
         raise Interrupted(
             f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
-            "run the same command again to resume from the next fold"
+            f"run the same command again to resume from the next fold{partial}"
         ) from None
     echo_results(result, quiet)
 

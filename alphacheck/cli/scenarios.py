@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from alphacheck.cli.features import plugin_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["scenarios"]
@@ -69,10 +70,7 @@ def show(name: str, resolved: bool) -> None:
 
 @scenarios.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE...")
-@click.option(
-    "--plugin", "plugins", metavar="MODULE", multiple=True, envvar="ALPHACHECK_PLUGINS",
-    help="Import MODULE (or a .py file's path) first, as `run --plugin` does, for its features and variants.",
-)
+@plugin_option
 def validate(files: tuple[Path, ...], plugins: tuple[str, ...]) -> None:
     """Check scenario FILEs as a run would before reading prices; non-zero exit if any is invalid.
 

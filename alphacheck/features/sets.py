@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -124,7 +125,8 @@ def build_dataset(prices: pd.DataFrame, feature_set: Any, execution: str) -> pd.
     ConfigError
         When no complete row is left, or features have gaps after warm-up.
     LeakageError
-        When a custom feature's past values change once later prices are added.
+        When a custom feature's past values change once later prices are added, unless
+        ``features.allow_lookahead`` names it (then a ``LeakageWarning``).
     """
     _check_custom_features(prices, feature_set)
     features = compute_features(prices, feature_set)
@@ -152,12 +154,21 @@ def _describe(feature_set: Any) -> str:
 
 
 def _check_custom_features(prices: pd.DataFrame, feature_set: Any) -> None:
-    from alphacheck.exceptions import LeakageError
+    from alphacheck.exceptions import LeakageError, LeakageWarning
     from alphacheck.features.causality import check_causality
 
+    accepted = set(getattr(feature_set, "allow_lookahead", ()))
     for feature, windows in resolve_features(feature_set):
         if feature.builtin:
             continue
         report = check_causality(lambda p, f=feature, w=windows: f.compute(p, w), prices, name=feature.name)
-        if not report.causal:
+        if report.causal:
+            continue
+        if feature.name not in accepted:
             raise LeakageError(f"{report}; a feature at t may use bars up to t only: build it from past bars")
+        warnings.warn(
+            f"{report}; run anyway because features.allow_lookahead names it: every verdict of this run "
+            "is leak_suspected",
+            LeakageWarning,
+            stacklevel=3,
+        )

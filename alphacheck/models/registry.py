@@ -278,7 +278,7 @@ def get_variant(name: str) -> VariantSpec:
     except KeyError:
         raise ConfigError(
             f"unknown model variant {name!r}{did_you_mean(name, VARIANTS)}; "
-            f"choose one of {', '.join(VARIANTS)}"
+            f"choose one of {', '.join(VARIANTS)} (a plugin's variant: give the --plugin that defines it)"
         ) from None
 
 

@@ -71,16 +71,15 @@ def build_report(
     ReportError
         When drawing a part fails, naming the part; the run's results stay as they are.
     """
-    from alphacheck.report.html import render_index
-    from alphacheck.report.summary import fold_accuracy, render_markdown, run_tables
-    from alphacheck.report.verdicts import verdict_html, verdict_markdown
+    from alphacheck.report.summary import render_markdown, run_tables
+    from alphacheck.report.verdicts import verdict_markdown
 
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunResult) else read_run(Path(run_dir), backtest=backtest)
     threshold = run.scenario.backtest.threshold
     with report_stage("the tables", run.output_dir):
         tables = run_tables(run.metrics, run.predictions, threshold)
-        folds = fold_accuracy(run.predictions, threshold)
+        folds, min_days = _fold_accuracy(run)
     drawn = {}
     if plots:
         say("writing plots")
@@ -90,24 +89,105 @@ def build_report(
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
         written = _write_tearsheets(run)
     books = _write_portfolio(run, drawn if plots else None, tearsheets)
-    config = run.scenario.model_dump(mode="json")
     summary = run.output_dir / SUMMARY_FILE
     verdicts = run.metrics.get("verdict") or {}
     verdict_section = verdict_markdown(verdicts) if verdicts else ""
     with report_stage("summary.md", run.output_dir):
         summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
-    index = run.output_dir / INDEX_FILE
-    links = {f"{variant} on {ticker}": path for (ticker, variant), path in written.items()}
     if not tearsheets:  # keep links to tearsheets written by an earlier build
-        links = {f"{v} on {t}": tearsheet_file(run.output_dir, t, v)
-                 for t in run.tickers for v in run.variants
-                 if tearsheet_file(run.output_dir, t, v).is_file()}
-    links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
-    block = verdict_html(verdicts) if verdicts else ""
+        written = {(t, v): tearsheet_file(run.output_dir, t, v) for t in run.tickers for v in run.variants
+                   if tearsheet_file(run.output_dir, t, v).is_file()}
+    index = run.output_dir / INDEX_FILE
     with report_stage("index.html", run.output_dir):
-        evaluated = run.metrics.get("evaluated")
-        index.write_text(render_index(config, tables, drawn, links, run.output_dir, block, evaluated))
+        index.write_text(_index_page(run, folds, min_days, drawn, written, books))
     return ReportFiles(index, summary, drawn, written)
+
+
+def _fold_accuracy(run: RunResult) -> tuple[Any, float]:
+    """Accuracy per fold with the stub folds marked, and the stub threshold (days) that marked them."""
+    from alphacheck.report.layout import stub_days
+    from alphacheck.report.summary import fold_accuracy
+
+    folds = fold_accuracy(run.predictions, run.scenario.backtest.threshold)
+    min_days = stub_days(run.scenario.walkforward, folds["n"].tolist() if len(folds) else [])
+    if len(folds):
+        folds["stub"] = folds["n"] < min_days
+    return folds, min_days
+
+
+def _index_page(
+    run: RunResult, folds, min_days: float, plots: dict[str, Path], tearsheets: dict[tuple[str, str], Path],
+    books: dict[str, Path],
+) -> str:
+    """``index.html``'s HTML (see :mod:`alphacheck.report.html` for its layout)."""
+    from alphacheck.report.html import Page, render_index
+    from alphacheck.report.layout import page_sections
+    from alphacheck.report.tearsheet_figures import tearsheet_table
+    from alphacheck.report.verdicts import verdict_html
+
+    links = {f"{variant} on {ticker}": path for (ticker, variant), path in tearsheets.items()}
+    links.update({f"portfolio of {variant} (against equal weight)": path for variant, path in books.items()})
+    verdicts = run.metrics.get("verdict") or {}
+    page = Page(
+        title=run.scenario.name,
+        scenario_line=_scenario_line(run, folds),
+        verdicts=verdict_html(verdicts) if verdicts else "",
+        sections=page_sections(run.metrics, run.predictions, run.scenario.backtest.threshold, min_days),
+        plots=plots,
+        tearsheets=links,
+        tearsheet_figures=tearsheet_table(run.strategy_returns(), run.metrics.get("metrics", {}), list(tearsheets)),
+        settings=_settings(run.scenario.model_dump(mode="json"), run.metrics.get("evaluated")),
+    )
+    return render_index(page, run.output_dir)
+
+
+def _scenario_line(run: RunResult, folds) -> str:
+    """The scenario in one line: what was trained on what, over which dates, how it traded."""
+    scenario, walk, backtest = run.scenario, run.scenario.walkforward, run.scenario.backtest
+    dates = run.predictions["date"] if len(run.predictions) else None
+    span = "no predictions" if dates is None else f"out of sample {dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}"
+    n_folds = folds["fold"].nunique() if len(folds) else 0
+    stubs = sorted(set(folds.loc[folds["stub"], "n"])) if len(folds) else []
+    stub = f", the last one a {stubs[0]}-day stub" if len(stubs) == 1 else ""
+    length = (f"one per {_PERIODS[walk.retrain_frequency]}" if walk.retrain_frequency
+              else f"test {walk.test_days}")
+    made = f"in {n_folds} {walk.mode} walk-forward folds (train {walk.train_days}, {length} trading days{stub})"
+    evaluated = run.metrics.get("evaluated")
+    if evaluated:  # nothing was trained: the scenario's folds did not make these predictions
+        made = f"read from {evaluated['source']} (alphacheck evaluate)"
+    return (
+        f"{scenario.name}: {', '.join(run.variants)} on {', '.join(run.tickers)} ({scenario.data.source} data), "
+        f"{span} {made}; filled at {backtest.execution.replace('_', ' ')}, long when P(up) > "
+        f"{backtest.threshold:g}, {run.costs_bps:g} bps per side; seed {scenario.seed}."
+    )
+
+
+_PERIODS = {"W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+
+
+def _settings(scenario: dict[str, Any], evaluated: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The scenario's settings for the page; for ``evaluate``, the file's variants and decision instead."""
+    backtest, data, walk = scenario.get("backtest", {}), scenario.get("data", {}), scenario.get("walkforward", {})
+    settings = {
+        "description": scenario.get("description", ""),
+        "data": f"{data.get('source')}: {', '.join(data.get('tickers', []))}, "
+        f"{data.get('start') or 'first bar'} to {data.get('end') or 'last bar'}",
+        "variants": ", ".join(v["name"] for v in scenario.get("variants", [])),
+        "walk-forward": f"{walk.get('mode')}: train {walk.get('train_days')} / test {walk.get('test_days')} days, "
+        f"purge {walk.get('purge_days')}, embargo {walk.get('embargo_days')}, validation "
+        f"{walk.get('validation_days')}, sequence length {walk.get('sequence_length')}",
+        "training": ", ".join(f"{k} {v}" for k, v in scenario.get("training", {}).items()),
+        "execution": f"{backtest.get('execution')}, {backtest.get('policy')}, long when P(up) > "
+        f"{backtest.get('threshold')}",
+        "costs per side": f"fees {backtest.get('fees_bps')} bps + slippage {backtest.get('slippage_bps')} bps",
+        "seed": scenario.get("seed"),
+    }
+    if evaluated:  # nothing was trained: the scenario's variants, folds and training did not make them
+        settings["variants"] = ", ".join(evaluated["variants"])
+        settings["walk-forward"] = f"none: predictions read from {evaluated['source']}"
+        settings["training"] = "none"
+        settings["decision"] = evaluated["decision"]
+    return settings
 
 
 def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:

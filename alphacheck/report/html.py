@@ -1,122 +1,190 @@
 """``index.html``: one static page per run (no scripts, no remote resources).
 
-It links plots and tearsheets by paths relative to the run folder, so the
+From the top: the scenario in one line, the verdicts, the equity, drawdown
+and accuracy plots, then one compact table per section (every figure under a
+``<details>``), the other plots, the tearsheet links with the figures they
+define otherwise, a glossary of every figure shown, and the full settings.
+Every table fits a 1400-px-wide window (tests/report check it in Chromium).
+Plots and tearsheets are linked by paths relative to the run folder, so the
 folder can be moved, zipped or logged to MLflow and still open.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alphacheck.report.glossary import define, glossary_html
+from alphacheck.report.layout import PageSection
 from alphacheck.report.summary import Table
 
-__all__ = ["render_index"]
+__all__ = ["IDENTITY_COLUMNS", "TOP_PLOTS", "Page", "page_names", "render_index"]
+
+#: Plots shown right after the verdicts; the others follow the tables.
+TOP_PLOTS = ("Equity curves", "Drawdowns", "Accuracy per fold", "Portfolio equity and drawdown")
+#: Columns that name a row rather than hold a figure (no glossary entry).
+IDENTITY_COLUMNS = frozenset({
+    "ticker", "strategy", "variant", "fold", "window", "shock", "year", "check", "test", "measure",
+    "probability", "baseline", "metric", "costs_bps", "figure",
+})
 
 _CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-th { background: #f3f3f3; } td.key { text-align: left; }
+body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 1.5em auto; max-width: 76em; padding: 0 1em;
+       color: #222; }
+p.scenario { font-size: 1.05em; margin: 0 0 1em; }
+table { border-collapse: collapse; margin: 0.4em 0 1em; font-size: 0.88em; max-width: 100%; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
+td.key { overflow-wrap: anywhere; }
+th { background: #f3f3f3; font-weight: 600; } td.key, th.key { text-align: left; }
+th a { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; }
+details { margin: 0 0 1.2em; } summary { cursor: pointer; color: #0550ae; }
 img { max-width: 100%; border: 1px solid #eee; margin-bottom: 1em; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
-dt { font-weight: bold; }
+#glossary dl { grid-template-columns: minmax(10em, max-content) auto; }
+dt { font-weight: bold; overflow-wrap: anywhere; }
+.note { color: #555; font-size: 0.9em; }
 .verdict h3 { margin: 0.6em 0 0.2em; } .verdict small { font-weight: normal; color: #555; }
 .verdict.edge strong { color: #1a7f37; } .verdict.no_edge strong { color: #b42318; }
 .verdict.inconclusive strong { color: #9a6700; } .verdict.leak_suspected strong { color: #fff; background: #b42318; }
 """
 
 
-def render_index(
-    scenario: dict[str, Any],
-    tables: list[Table],
-    plots: dict[str, Path],
-    tearsheets: dict[str, Path],
-    run_dir: Path,
-    verdicts: str = "",
-    evaluated: dict[str, Any] | None = None,
-) -> str:
-    """The page's HTML.
+@dataclass
+class Page:
+    """What ``index.html`` shows, in page order (see the module docstring)."""
 
-    Parameters
-    ----------
-    scenario
-        The resolved config as a mapping (``config.yaml``).
-    tables
-        Report tables, variants first.
-    plots
-        Title -> PNG path.
-    tearsheets
-        Link text -> tearsheet path.
-    run_dir
-        The run folder; paths are written relative to it.
-    verdicts
-        The verdicts block (:func:`alphacheck.report.verdicts.verdict_html`), shown first.
-    evaluated
-        ``metrics.json``'s ``evaluated`` section for a folder of ``alphacheck evaluate``:
-        the predictions' source replaces the walk-forward the scenario describes.
-    """
-    name = html.escape(str(scenario.get("name", "")))
+    title: str
+    scenario_line: str
+    verdicts: str
+    sections: list[PageSection]
+    plots: dict[str, Path] = field(default_factory=dict)
+    tearsheets: dict[str, Path] = field(default_factory=dict)
+    tearsheet_figures: Table | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def render_index(page: Page, run_dir: Path) -> str:
+    """The page's HTML; paths are written relative to ``run_dir``."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>alphacheck: {name}</title><style>{_CSS}</style></head><body>",
-        f"<h1>alphacheck report: {name}</h1>",
-        verdicts,
-        _scenario_block(scenario, evaluated),
+        f"<title>alphacheck: {html.escape(page.title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>alphacheck report: {html.escape(page.title)}</h1>",
+        f'<p class="scenario" id="scenario-line">{html.escape(page.scenario_line)}</p>',
+        page.verdicts,
     ]
-    for table in tables:
-        parts.append(f'<h2 id="{html.escape(table.key)}">{html.escape(table.title)}</h2>')
-        parts.append(_table_html(table))
-    if plots:
-        parts.append("<h2>Plots</h2>")
-        for title, path in plots.items():
-            src = html.escape(path.relative_to(run_dir).as_posix())
-            parts.append(f'<h3>{html.escape(title)}</h3><img src="{src}" alt="{html.escape(title)}">')
-    if tearsheets:
-        parts.append("<h2>Tearsheets</h2><ul>")
-        for text, path in tearsheets.items():
-            href = html.escape(path.relative_to(run_dir).as_posix())
-            parts.append(f'<li><a href="{href}">{html.escape(text)}</a></li>')
-        parts.append("</ul>")
+    top = {t: p for t, p in page.plots.items() if t in TOP_PLOTS}
+    parts.append(_plots_html("Equity, drawdown and accuracy", "plots-top", top, run_dir))
+    parts.append('<h2 id="tables">Results</h2>')
+    parts.extend(_section_html(section) for section in page.sections)
+    rest = {t: p for t, p in page.plots.items() if t not in TOP_PLOTS}
+    parts.append(_plots_html("More plots", "plots-more", rest, run_dir))
+    parts.append(_tearsheets_html(page.tearsheets, page.tearsheet_figures, run_dir))
+    parts.append(glossary_html(page_names(page)))
+    parts.append(_settings_html(page.settings))
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"
 
 
-def _scenario_block(scenario: dict[str, Any], evaluated: dict[str, Any] | None = None) -> str:
-    backtest = scenario.get("backtest", {})
-    data = scenario.get("data", {})
-    walk = scenario.get("walkforward", {})
-    facts = {
-        "description": scenario.get("description", ""),
-        "data": f"{data.get('source')}: {', '.join(data.get('tickers', []))}, "
-        f"{data.get('start') or 'first bar'} to {data.get('end') or 'last bar'}",
-        "variants": ", ".join(v["name"] for v in scenario.get("variants", [])),
-        "walk-forward": f"train {walk.get('train_days')} / test {walk.get('test_days')} days, "
-        f"purge {walk.get('purge_days')}, validation {walk.get('validation_days')}",
-        "execution": f"{backtest.get('execution')}, long when P(up) > {backtest.get('threshold')}",
-        "costs per side": f"fees {backtest.get('fees_bps')} bps + slippage {backtest.get('slippage_bps')} bps",
-        "seed": scenario.get("seed"),
-    }
-    if evaluated:  # nothing was trained: the scenario's variants and folds did not make these predictions
-        facts["variants"] = ", ".join(evaluated["variants"])
-        facts["walk-forward"] = f"none: predictions read from {evaluated['source']}"
-        facts["decision"] = evaluated["decision"]
-    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in facts.items())
-    return f'<h2 id="scenario">Scenario</h2><dl>{rows}</dl>'
+def page_names(page: Page) -> set[str]:
+    """Every figure name a table of the page shows (headers, and the rows of transposed tables).
+
+    Columns that name a row (:data:`IDENTITY_COLUMNS`, ``level N``) are left out.
+    """
+    tables = [t for s in page.sections for t in (s.headline, *s.full)]
+    if page.tearsheet_figures is not None:
+        tables.append(page.tearsheet_figures)
+    names = set()
+    for table in tables:
+        if table.columns[:1] == ["figure"]:  # transposed: one figure a row
+            names.update(row[0] for row in table.rows)
+        else:
+            names.update(table.columns)
+    return {n for n in names if n not in IDENTITY_COLUMNS and not n.startswith("level ")}
 
 
-def _table_html(table: Table) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+def _plots_html(heading: str, anchor: str, plots: dict[str, Path], run_dir: Path) -> str:
+    if not plots:
+        return ""
+    parts = [f'<h2 id="{anchor}">{html.escape(heading)}</h2>']
+    for title, path in plots.items():
+        src = html.escape(path.relative_to(run_dir).as_posix())
+        parts.append(f'<h3>{html.escape(title)}</h3><img src="{src}" alt="{html.escape(title)}">')
+    return "\n".join(parts)
+
+
+def _section_html(section: PageSection) -> str:
+    parts = [f'<h3 id="{html.escape(section.key)}">{html.escape(section.title)}</h3>']
+    if section.note:
+        parts.append(f'<p class="note">{html.escape(section.note)}</p>')
+    parts.append(table_html(section.headline))
+    if section.full:
+        figures = len(section.full[0].rows)
+        parts.append(f"<details><summary>all {figures} figures of {html.escape(section.title.lower())}</summary>")
+        parts.extend(table_html(table) for table in section.full)
+        parts.append("</details>")
+    return "\n".join(parts)
+
+
+def _tearsheets_html(tearsheets: dict[str, Path], figures: Table | None, run_dir: Path) -> str:
+    if not tearsheets:
+        return ""
+    parts = ['<h2 id="tearsheets">Tearsheets (quantstats)</h2><ul>']
+    for text, path in tearsheets.items():
+        href = html.escape(path.relative_to(run_dir).as_posix())
+        parts.append(f'<li><a href="{href}">{html.escape(text)}</a></li>')
+    parts.append("</ul>")
+    if figures is not None:
+        parts.append(
+            '<p class="note">Three of the tearsheet&rsquo;s figures share a name with alphacheck&rsquo;s but not '
+            "its definition: its <em>Time in Market</em> counts bars with a non-zero return (entry and exit "
+            "bars included), not bars holding a position at the close; its <em>Longest DD Days</em> are "
+            "calendar days (<code>max_drawdown_calendar_days</code>), not bars; its <em>Profit Factor</em> "
+            "is per day, not per closed trade. Both, for each tearsheet:</p>"
+        )
+        parts.append(table_html(figures))
+    return "\n".join(parts)
+
+
+def _settings_html(settings: dict[str, Any]) -> str:
+    if not settings:
+        return ""
+    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in settings.items())
+    return f'<h2 id="scenario">Scenario settings</h2><dl>{rows}</dl>'
+
+
+def table_html(table: Table) -> str:
+    """A table whose figure names link to their glossary entries; text columns left-aligned, numbers right."""
+    transposed = table.columns[:1] == ["figure"]
+    text = [not all(_numeric(row[i]) or row[i] in ("", "-") for row in table.rows) for i in range(len(table.columns))]
+    text[0] = text[0] or transposed
+    head = "".join(_header(c, left) for c, left in zip(table.columns, text))
     body = "".join(
-        "<tr>" + "".join(
-            f'<td class="key">{html.escape(c)}</td>' if not _numeric(c) else f"<td>{html.escape(c)}</td>"
-            for c in row
-        ) + "</tr>"
+        "<tr>" + "".join(_cell(c, left, transposed and i == 0) for i, (c, left) in enumerate(zip(row, text))) + "</tr>"
         for row in table.rows
     )
     return f'<table class="{html.escape(table.key)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _breakable(name: str) -> str:
+    """Escaped text that may wrap after an underscore or between the two dates of a range."""
+    return html.escape(name).replace("_", "_<wbr>").replace("..", "..<wbr>")
+
+
+def _header(name: str, left: bool) -> str:
+    css = ' class="key"' if left else ""
+    if define(name) is not None and name not in IDENTITY_COLUMNS:
+        return f'<th{css}><a href="#g-{html.escape(name)}">{_breakable(name)}</a></th>'
+    return f"<th{css}>{_breakable(name)}</th>"
+
+
+def _cell(value: str, left: bool, figure_name: bool) -> str:
+    css = ' class="key"' if left else ""
+    if figure_name and define(value) is not None:
+        return f'<td{css}><a href="#g-{html.escape(value)}">{_breakable(value)}</a></td>'
+    return f"<td{css}>{_breakable(value)}</td>"
 
 
 def _numeric(cell: str) -> bool:

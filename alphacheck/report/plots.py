@@ -17,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "COINCIDE_TOLERANCE",
     "break_even_cost",
+    "coinciding",
     "cost_sensitivity_plot",
+    "draw_lines",
     "drawdown_plot",
     "equity_plot",
     "fold_accuracy_plot",
@@ -52,12 +55,16 @@ def _figure(path: Path, n_rows: int = 1, height: float = 3.2) -> Iterator[list]:
 
 
 def equity_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], path: Path) -> Path:
-    """Compounded equity (start = 1) of every strategy, one panel per ticker."""
+    """Compounded equity (start = 1) of every strategy, one panel per ticker.
+
+    Each baseline has its own style, drawn under the variants; a series that
+    another hides (within :data:`COINCIDE_TOLERANCE` of it everywhere, as
+    ``always_long`` under buy-and-hold) says so in the legend.
+    """
     with _figure(path, len(tickers)) as axes:
         for ax, ticker in zip(axes, tickers):
-            for (name, strategy), series in returns.items():
-                if name == ticker:
-                    ax.plot(series.index, (1.0 + series).cumprod(), label=strategy, **_style(strategy))
+            curves = {s: (1.0 + r).cumprod() for (name, s), r in returns.items() if name == ticker}
+            draw_lines(ax, curves)
             ax.set_title(f"{ticker}: equity, compounded, after costs")
             ax.set_ylabel("growth of 1")
             ax.legend(loc="upper left", fontsize=8)
@@ -65,31 +72,77 @@ def equity_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], p
 
 
 def drawdown_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], path: Path) -> Path:
-    """Drawdown from the running peak of compounded equity, one panel per ticker."""
+    """Drawdown from the running peak of compounded equity, one panel per ticker (styles as :func:`equity_plot`)."""
     with _figure(path, len(tickers)) as axes:
         for ax, ticker in zip(axes, tickers):
+            curves = {}
             for (name, strategy), series in returns.items():
                 if name == ticker:
                     equity = (1.0 + series).cumprod()
-                    peak = np.maximum(equity.cummax(), 1.0)
-                    ax.plot(series.index, equity / peak - 1.0, label=strategy, **_style(strategy))
+                    curves[strategy] = equity / np.maximum(equity.cummax(), 1.0) - 1.0
+            draw_lines(ax, curves)
             ax.set_title(f"{ticker}: drawdown")
             ax.yaxis.set_major_formatter(_percent())
             ax.legend(loc="lower left", fontsize=8)
     return path
 
 
+#: Two curves closer than this everywhere (growth of 1, or drawdown) are said to coincide.
+COINCIDE_TOLERANCE = 0.01
+
+
+def coinciding(curves: dict[str, pd.Series], tolerance: float = COINCIDE_TOLERANCE) -> dict[str, str]:
+    """``{hidden: the curve drawn with it}``: each curve within ``tolerance`` of an earlier one everywhere.
+
+    Curves are compared on their common dates, in the order given (drawing order).
+    """
+    names = list(curves)
+    hidden: dict[str, str] = {}
+    for i, later in enumerate(names):
+        for earlier in names[:i]:
+            a, b = curves[earlier].align(curves[later], join="inner")
+            if earlier not in hidden and len(a) and float(np.nanmax(np.abs(a.to_numpy() - b.to_numpy()))) <= tolerance:
+                hidden[later] = earlier
+                break
+    return hidden
+
+
+def draw_lines(ax, curves: dict[str, pd.Series]) -> list:
+    """Draw the baselines first (under the variants), each in its own style; return the lines.
+
+    A curve that coincides with one drawn before it (:func:`coinciding`) says so in its label.
+    """
+    baselines = [name for name in _BASELINE_STYLES if name in curves]
+    ordered = {name: curves[name] for name in [*baselines, *(n for n in curves if n not in baselines)]}
+    hidden = coinciding(ordered)
+    lines = []
+    for name, series in ordered.items():
+        label = name if name not in hidden else f"{name} (coincides with {hidden[name]}, within {COINCIDE_TOLERANCE:g})"
+        lines += ax.plot(series.index, series.to_numpy(), label=label, **_style(name))
+    return lines
+
+
 def fold_accuracy_plot(folds: pd.DataFrame, path: Path) -> Path:
-    """Accuracy per fold at the middle of its test dates, with its 95% interval."""
+    """Accuracy per fold at the middle of its test dates, with its 95% interval.
+
+    Folds marked ``stub`` (a few days: an interval too wide to read beside
+    the others) are left out, and the title says so.
+    """
+    stubs = folds[folds["stub"]] if "stub" in folds.columns else folds.iloc[:0]
+    shown = folds.drop(index=stubs.index)
     with _figure(path) as (ax,):
-        for (variant, ticker), group in folds.groupby(["variant", "ticker"], sort=False):
+        for (variant, ticker), group in shown.groupby(["variant", "ticker"], sort=False):
             middle = group["test_start"] + (group["test_end"] - group["test_start"]) / 2
             # Never negative: bounds computed elsewhere may round a hair past the accuracy.
             below, above = group["accuracy"] - group["ci_low"], group["ci_high"] - group["accuracy"]
             error = np.clip([below, above], 0, None)
             ax.errorbar(middle, group["accuracy"], yerr=error, fmt="o-", capsize=3, label=f"{variant} {ticker}")
         ax.axhline(0.5, color="grey", linestyle=":", label="coin flip")
-        ax.set_title("Out-of-sample accuracy per fold (Wilson 95% interval)")
+        title = "Out-of-sample accuracy per fold (Wilson 95% interval)"
+        if len(stubs):
+            days = ", ".join(sorted({str(n) for n in stubs["n"]}))
+            title += f"; stub folds left out ({days} days)"
+        ax.set_title(title)
         ax.yaxis.set_major_formatter(_percent())
         ax.legend(loc="best", fontsize=8)
     return path
@@ -205,12 +258,16 @@ def reliability_plot(bins: dict[str, dict[str, list]], variant: str, path: Path)
     return path
 
 
+#: Baselines in drawing order (first: underneath), each in a style no variant uses.
+_BASELINE_STYLES = {
+    "buy_and_hold": {"color": "black", "linewidth": 3.0, "alpha": 0.35, "zorder": 1},
+    "always_long": {"color": "tab:orange", "linestyle": "--", "linewidth": 1.3, "zorder": 2},
+    "random": {"color": "grey", "linestyle": ":", "linewidth": 1.2, "zorder": 2},
+}
+
+
 def _style(strategy: str) -> dict[str, object]:
-    if strategy == "buy_and_hold":
-        return {"color": "black", "linewidth": 1.2}
-    if strategy == "always_long":
-        return {"color": "grey", "linestyle": "--", "linewidth": 1.0}
-    return {"linewidth": 1.2}
+    return dict(_BASELINE_STYLES.get(strategy, {"linewidth": 1.4, "zorder": 3}))
 
 
 def _percent():

@@ -19,6 +19,7 @@ import pandas as pd
 __all__ = [
     "Table",
     "fold_accuracy",
+    "format_cell",
     "render_markdown",
     "run_tables",
     "section_frame",
@@ -86,11 +87,14 @@ def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, flo
     return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
 
 
-def fold_accuracy(predictions: pd.DataFrame, threshold: float) -> pd.DataFrame:
+def fold_accuracy(predictions: pd.DataFrame, threshold: float, min_days: float = 0) -> pd.DataFrame:
     """Out-of-sample accuracy per variant, ticker and fold, with its Wilson 95% interval.
 
     A prediction is "up" when ``proba > threshold``, as the backtest trades it.
-    Columns: ``variant, ticker, fold, test_start, test_end, n, accuracy, ci_low, ci_high``.
+    Columns: ``variant, ticker, fold, test_start, test_end, n, accuracy, ci_low,
+    ci_high, stub``; ``stub`` marks a fold with fewer than ``min_days``
+    predictions (the short last fold a calendar leaves), whose interval is too
+    wide to read beside the others.
     """
     hits = (predictions["proba"].to_numpy() > threshold) == predictions["label"].to_numpy().astype(bool)
     frame = predictions.assign(hit=hits)
@@ -101,7 +105,7 @@ def fold_accuracy(predictions: pd.DataFrame, threshold: float) -> pd.DataFrame:
         rows.append({
             "variant": variant, "ticker": ticker, "fold": int(fold),
             "test_start": pd.Timestamp(group["date"].min()), "test_end": pd.Timestamp(group["date"].max()),
-            "n": n, "accuracy": k / n, "ci_low": low, "ci_high": high,
+            "n": n, "accuracy": k / n, "ci_low": low, "ci_high": high, "stub": n < min_days,
         })
     return pd.DataFrame(rows)
 
@@ -128,7 +132,7 @@ def section_table(key: str, section: Any, title: str | None = None) -> Table | N
         value_columns += [c for c in record if c not in value_columns and c not in names]
     rows = [
         [str(p) for p in path] + [""] * (depth - len(path))
-        + [_format(c, record.get(c)) for c in value_columns]
+        + [format_cell(c, record.get(c)) for c in value_columns]
         for path, record in records
     ]
     return Table(key, title or key.replace("_", " ").capitalize(), names + value_columns, rows)
@@ -220,7 +224,8 @@ def _is_nested(mapping: dict[str, Any]) -> bool:
     return any(isinstance(v, dict | list) for v in mapping.values())
 
 
-def _format(column: str, value: Any) -> str:
+def format_cell(column: str, value: Any) -> str:
+    """A figure as the report shows it: percentages, ratios to 2 decimals, counts as integers, ``-`` if undefined."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     if isinstance(value, bool | str):
@@ -228,6 +233,7 @@ def _format(column: str, value: Any) -> str:
     if isinstance(value, int | np.integer):
         return f"{int(value):d}"
     if isinstance(value, float | np.floating):
+        column = column.removeprefix("whole_window_")  # the same figure, over the whole stress window
         if column in _PERCENT:
             return f"{float(value):.2%}"
         if column in _RATIOS:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from alphacheck.backtest.metrics import PERIODS_PER_YEAR
 
-__all__ = ["write_tearsheet"]
+__all__ = ["GLYPHS", "write_tearsheet"]
 
 # matplotlib logs a "findfont" line per text element on machines without Arial.
 _FONT_LOGGER = "matplotlib.font_manager"
@@ -55,7 +55,23 @@ def write_tearsheet(
             strategy_title=strategy_name,
             benchmark_title=benchmark_name,
         )
+    _replace_missing_glyphs(path)
     return path
+
+
+#: Characters quantstats writes that common fonts lack (a box in the browser), and their plain forms.
+#: U+FE6A SMALL PERCENT SIGN labels "CAGR﹪": no font of a stock Debian, or of Chromium's fallback, has it.
+GLYPHS = {"\ufe6a": "%"}
+
+
+def _replace_missing_glyphs(path: Path) -> None:
+    """Rewrite the characters of :data:`GLYPHS` in a written tearsheet as their plain forms."""
+    text = path.read_text(encoding="utf-8")
+    fixed = text
+    for glyph, plain in GLYPHS.items():
+        fixed = fixed.replace(glyph, plain)
+    if fixed != text:
+        path.write_text(fixed, encoding="utf-8")
 
 
 @contextmanager

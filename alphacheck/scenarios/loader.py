@@ -36,8 +36,8 @@ def shipped_scenarios() -> dict[str, Traversable]:
 def find_scenario(path_or_name: str | Path | Traversable) -> Path | Traversable:
     """Resolve a file path, or the name of a shipped scenario, to a file.
 
-    ``scenarios/NAME.yaml`` also names a shipped scenario when no such file
-    exists here (the repository's old layout, still used by ``make demo``).
+    A file that exists comes first; else ``NAME`` or ``NAME.yaml`` names a
+    shipped scenario.
 
     Raises
     ------
@@ -50,7 +50,7 @@ def find_scenario(path_or_name: str | Path | Traversable) -> Path | Traversable:
     if path.is_file():
         return path
     shipped = shipped_scenarios()
-    if path.stem in shipped and path.suffix in ("", ".yaml") and path.parent in (Path("."), Path("scenarios")):
+    if path.stem in shipped and path.suffix in ("", ".yaml") and path.parent == Path("."):
         return shipped[path.stem]
     raise ConfigError(
         f"scenario file {str(path_or_name)!r} not found{did_you_mean(path.stem, shipped)}; "

@@ -100,14 +100,20 @@ class FeatureConfig(_Frozen):
     one-window feature, ``{macd: {fast: 8, slow: 21}}`` by window name. Names
     are checked against the feature registry (custom features come from
     ``--plugin MODULE`` or entry points, never from a path written here).
+
+    ``allow_lookahead`` names added features whose look-ahead the run accepts
+    instead of stopping, to measure what a known leak does (the case study's
+    ``target_class``). The run still audits every feature, so each of its
+    verdicts is ``leak_suspected``; no other feature may look ahead.
     """
 
     set: Literal["basic", "advanced"] = "basic"
     add: list[str] = Field(default_factory=list)
     drop: list[str] = Field(default_factory=list)
     windows: dict[str, PositiveInt | dict[str, PositiveInt]] = Field(default_factory=dict)
+    allow_lookahead: list[str] = Field(default_factory=list)
 
-    @field_validator("add", "drop", mode="before")
+    @field_validator("add", "drop", "allow_lookahead", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         # `add: rsi_9, atr_14` is shorthand for `add: [rsi_9, atr_14]`.
@@ -120,6 +126,13 @@ class FeatureConfig(_Frozen):
         both = sorted(set(self.add) & set(self.drop))
         if both:
             raise ValueError(f"features {both} are both added and dropped; keep them in one list")
+        # Built-in features never look ahead: only a feature added by name can be a known leak.
+        stray = [name for name in self.allow_lookahead if name not in self.add]
+        if stray:
+            raise ValueError(
+                f"allow_lookahead names {stray}, which features.add does not list; it accepts the "
+                "look-ahead of added (custom) features only"
+            )
         return self
 
 
@@ -405,8 +418,9 @@ class Scenario(_Frozen):
             variant.check_sequence_length(self.walkforward.sequence_length)
             if recipe.warm_start and variant.is_estimator:
                 raise ValueError(
-                    f"variant {variant.name!r} is an estimator, fitted afresh on each fold: training.warm_start "
-                    f"does not apply; set it false for this variant ({variant.name}.training.warm_start=false)"
+                    f"variant {variant.name!r} is an estimator, fitted afresh on each fold: "
+                    "training.warm_start does not apply; set it false for this variant "
+                    f"({variant.name}.training.warm_start=false)"
                 )
         if self.portfolio is not None:
             check_universe(self.portfolio, self.data.tickers, self.backtest.policy)

@@ -4,6 +4,7 @@ from alphacheck.stress.sections import stress_sections
 from alphacheck.stress.shocked import (
     CHANGED_METRICS,
     ShockedRun,
+    metric_changes,
     run_shocks,
     shocked_predictions,
     trade_multipliers,
@@ -12,6 +13,7 @@ from alphacheck.stress.shocks import apply_multipliers, in_ranges, shock_multipl
 from alphacheck.stress.strategies import STRESS_METRICS, score_strategies
 from alphacheck.stress.windows import (
     WHOLE_WINDOW,
+    fold_test_starts,
     qualifying_predictions,
     stress_windows,
     window_predictions,
@@ -23,7 +25,9 @@ __all__ = [
     "WHOLE_WINDOW",
     "ShockedRun",
     "apply_multipliers",
+    "fold_test_starts",
     "in_ranges",
+    "metric_changes",
     "qualifying_predictions",
     "run_shocks",
     "score_strategies",

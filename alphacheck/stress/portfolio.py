@@ -15,15 +15,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from alphacheck.backtest.portfolio import PORTFOLIO_BENCHMARKS, backtest_portfolio, portfolio_costs
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.scenarios.stress import CostShock
-from alphacheck.stress.shocked import CHANGED_METRICS, shocked_predictions
-from alphacheck.stress.windows import WHOLE_WINDOW, qualifying_predictions, window_predictions
+from alphacheck.stress.shocked import metric_changes, shocked_predictions
+from alphacheck.stress.windows import (
+    WHOLE_WINDOW,
+    fold_test_starts,
+    qualifying_predictions,
+    window_predictions,
+)
+
+if TYPE_CHECKING:
+    from alphacheck.walkforward import WalkForwardResult
 
 __all__ = [
     "PORTFOLIO_STRESS_METRICS",
@@ -76,15 +84,16 @@ def score_books(
     return records
 
 
-def portfolio_windows(scenario: Scenario, prices: dict[str, pd.DataFrame], walk: Any) -> dict[str, Any]:
+def portfolio_windows(
+    scenario: Scenario, prices: dict[str, pd.DataFrame], walk: WalkForwardResult
+) -> dict[str, Any]:
     """``{window: {strategy: record}}``: the books over each stress window, both ways.
 
     The plain keys trade the predictions of the folds trained before the
     window; the :data:`~alphacheck.stress.windows.WHOLE_WINDOW` keys every
     walk-forward prediction inside it, as the per-ticker records do.
     """
-    folds = pd.DataFrame(walk.folds).rename(columns={"index": "fold"})[["fold", "test_start"]]
-    folds = folds.drop_duplicates("fold")
+    folds = fold_test_starts(walk.folds)
     names = [*dict.fromkeys(str(v) for v in walk.predictions["variant"]), *PORTFOLIO_BENCHMARKS]
     out: dict[str, Any] = {}
     for window in scenario.stress.windows:
@@ -111,7 +120,10 @@ def _window_books(rows, prices, scenario, names) -> dict[str, dict[str, object]]
 
 
 def portfolio_shocks(
-    scenario: Scenario, prices: dict[str, pd.DataFrame], datasets: dict[str, pd.DataFrame], walk: Any
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    datasets: dict[str, pd.DataFrame],
+    walk: WalkForwardResult,
 ) -> dict[str, Any]:
     """``{shock: {strategy: record}}`` with each figure's change from the unshocked books."""
     base = score_books(walk.predictions, prices, scenario)
@@ -130,14 +142,8 @@ def portfolio_shocks(
             run = shocked_predictions(scenario, prices, datasets, walk.fold_models, shock)
             records = score_books(run.predictions, run.trade_prices, scenario, volatility=run.volatility)
         out[shock.name] = {
-            name: {**record, **_changes(record, base[name])} for name, record in records.items()
+            name: {**record, **metric_changes(record, base[name])} for name, record in records.items()
         }
         log.info("portfolio shock %s scored", shock.name)
     return out
 
-
-def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:
-    """Shocked minus unshocked, for the changed figures a book has (it has no accuracy)."""
-    return {
-        f"{key}_change": float(shocked[key]) - float(base[key]) for key in CHANGED_METRICS if key in shocked
-    }

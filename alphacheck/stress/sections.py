@@ -48,16 +48,15 @@ def stress_sections(
         Only the sections the scenario declares (none: an empty dict).
     """
     from alphacheck.stress.shocked import run_shocks
-    from alphacheck.stress.windows import stress_windows
+    from alphacheck.stress.windows import fold_test_starts, stress_windows
 
     say = on_progress or (lambda message: None)
     sections: dict[str, Any] = {}
     if scenario.stress.windows:
         say(f"stress windows: {', '.join(w.name for w in scenario.stress.windows)}")
-        folds = pd.DataFrame(walk.folds).rename(columns={"index": "fold"})[["fold", "test_start"]]
         sections["stress"] = stress_windows(
             walk.predictions,
-            folds.drop_duplicates("fold"),
+            fold_test_starts(walk.folds),
             prices,
             scenario.backtest,
             scenario.stress.windows,

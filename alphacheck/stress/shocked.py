@@ -56,7 +56,14 @@ if TYPE_CHECKING:
     from alphacheck.models.calibration import CalibratedModel
     from alphacheck.walkforward import Fold
 
-__all__ = ["CHANGED_METRICS", "ShockedRun", "run_shocks", "shocked_predictions", "trade_multipliers"]
+__all__ = [
+    "CHANGED_METRICS",
+    "ShockedRun",
+    "metric_changes",
+    "run_shocks",
+    "shocked_predictions",
+    "trade_multipliers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +143,7 @@ def run_shocks(
                 shocked.volatility.get(ticker),
             )
             out[shock.name][ticker] = {
-                name: {**record, **_changes(record, base[ticker][name])} for name, record in scores.items()
+                name: {**record, **metric_changes(record, base[ticker][name])} for name, record in scores.items()
             }
         log.info("shock %s scored", shock.name)
     return out
@@ -244,8 +251,15 @@ def _fold_rows(scenario, paths, calendar, fold, fold_models, shock_name) -> list
     return rows
 
 
-def _changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:
-    return {f"{key}_change": _difference(shocked.get(key), base.get(key)) for key in CHANGED_METRICS}
+def metric_changes(shocked: dict[str, object], base: dict[str, object]) -> dict[str, float]:
+    """``{metric_change: shocked - unshocked}`` for the :data:`CHANGED_METRICS` a record has.
+
+    A figure that is undefined on either side (buy-and-hold's accuracy) changes by NaN;
+    a figure the record does not have (a portfolio book's accuracy) is left out.
+    """
+    return {
+        f"{key}_change": _difference(shocked[key], base.get(key)) for key in CHANGED_METRICS if key in shocked
+    }
 
 
 def _difference(shocked: object, base: object) -> float:

@@ -32,6 +32,7 @@ from alphacheck.stress.strategies import score_strategies
 
 __all__ = [
     "WHOLE_WINDOW",
+    "fold_test_starts",
     "qualifying_predictions",
     "stress_windows",
     "window_predictions",
@@ -41,6 +42,12 @@ __all__ = [
 WHOLE_WINDOW = "whole_window_"
 
 log = logging.getLogger(__name__)
+
+
+def fold_test_starts(folds: list[dict[str, object]]) -> pd.DataFrame:
+    """One row per fold, ``fold`` and ``test_start``, from the walk-forward's fold records (one per variant)."""
+    starts = pd.DataFrame(folds).rename(columns={"index": "fold"})[["fold", "test_start"]]
+    return starts.drop_duplicates("fold")
 
 
 def qualifying_predictions(

@@ -157,7 +157,9 @@ def _record_child(recorder: Recorder, run: RunResult, variant: str, ticker: str,
     _record_verdict(recorder, run.metrics.get("verdict", {}).get(ticker, {}).get(variant))
     # A variant of an evaluated file is not one of the scenario's: it has no hyperparameters here.
     params = next((v.params for v in run.scenario.variants if v.name == variant), {})
-    recorder.log_params({"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in params.items()}})
+    recorder.log_params(
+        {"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in params.items()}}
+    )
     overall = {}
     for strategy, values in run.metrics.get("metrics", {}).get(ticker, {}).items():
         if strategy == variant or strategy not in run.variants:  # the variant and the baselines

@@ -297,3 +297,31 @@ def test_report_exit_code_and_table():
     assert table.endswith("s: 1 passed, 1 warned, 1 failed")
     with pytest.raises(ValueError, match="verdict must be one of"):
         Check("x", "ok", "")
+
+
+def test_audit_training_uses_the_scenarios_cpu_threads(monkeypatch):
+    """The audit trains with ``training.cpu_threads`` torch threads, as a run does (not one per core)."""
+    import torch
+
+    from alphacheck.audit import runner
+    from alphacheck.scenarios import load_scenario
+    from alphacheck.scenarios.overrides import apply_overrides
+
+    seen = []
+
+    class _Result:
+        predictions = pd.DataFrame()
+
+    def fake_walkforward(datasets, scenario, device):
+        seen.append(torch.get_num_threads())
+        return _Result()
+
+    monkeypatch.setattr("alphacheck.walkforward.run_walkforward", fake_walkforward)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        scenario = apply_overrides(load_scenario("quick"), {"device": "cpu", "training.cpu_threads": 1})
+        runner._walkforward({}, scenario)
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1]

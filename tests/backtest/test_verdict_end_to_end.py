@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from alphacheck.backtest.verdict import LABELS, NO_EDGE
 from alphacheck.cli.main import cli
-from alphacheck.exceptions import DataWarning
 
 YAHOO_TICKERS = ["SPY", "AAPL", "MSFT", "XBI"]
 YAHOO_SCENARIO = {
@@ -53,19 +52,15 @@ def check_printed_and_stored(output: str, run_dir, tickers: list[str], variants:
 
 
 @pytest.mark.slow
-def test_the_default_scenario_has_no_edge(tmp_path, isolated_home) -> None:
-    out = tmp_path / "run"
-    # The embedded SP500's 1999-2006 opens copy the last close: validation says so; default fills at the close.
-    with pytest.warns(DataWarning, match="SP500: the open equals the previous close"):
-        result = CliRunner().invoke(cli, ["run", "default", "--no-tracking", "-q", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    metrics = check_printed_and_stored(result.output, out, ["NASDAQ", "SP500"], ["baseline"])
+def test_the_default_scenario_has_no_edge(default_run) -> None:
+    out, output = default_run
+    metrics = check_printed_and_stored(output, out, ["NASDAQ", "SP500"], ["baseline"])
     for ticker in ("SP500", "NASDAQ"):
         scores = metrics["metrics"][ticker]
         # the premise: after costs the model loses to buy-and-hold on every ticker
         assert scores["baseline"]["sharpe"] < scores["buy_and_hold"]["sharpe"]
         assert metrics["verdict"][ticker]["baseline"]["label"] == NO_EDGE, metrics["verdict"][ticker]
-    assert result.output.rstrip("\n").splitlines()[-1] == "verdict over 2 strategies: 2 no_edge"
+    assert output.rstrip("\n").splitlines()[-1] == "verdict over 2 strategies: 2 no_edge"
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,48 @@ def test_report_rebuilds_a_run_folder(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(run_dir / "index.html")
     assert (run_dir / "summary.md").is_file() and (run_dir / "plots" / "equity.png").is_file()
+
+
+_PLUGIN_VARIANT = """
+from alphacheck.models.lstm import LSTMClassifier
+from alphacheck.models.registry import VARIANTS, VariantSpec
+
+VARIANTS["plugged"] = VariantSpec(
+    name="plugged", description="LSTM from a plugin", build=LSTMClassifier,
+    architecture={"hidden_size": 4, "num_layers": 1, "dropout": 0.0}, learning_rate=1e-3,
+)
+"""
+
+
+def test_report_of_a_plugin_variant_needs_and_takes_the_run_plugin(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from alphacheck.features import plugins
+    from alphacheck.models import registry
+    from tests.conftest import forget_modules_from
+
+    run_dir = runfolder.write_run_folder(tmp_path / "run")
+    for name in ("config.yaml", "metrics.json"):  # the run's variant is the plugin's
+        (run_dir / name).write_text((run_dir / name).read_text().replace("baseline", "plugged"))
+    for name in ("predictions.parquet", "returns.parquet"):
+        frame = pd.read_parquet(run_dir / name)
+        frame.assign(variant=frame["variant"].replace("baseline", "plugged")).to_parquet(run_dir / name)
+    (tmp_path / "plugged_variant.py").write_text(_PLUGIN_VARIANT)
+    monkeypatch.setattr(registry, "VARIANTS", dict(registry.VARIANTS))  # the plugin registers into a copy
+    monkeypatch.setattr(plugins, "_LOADED", [])
+    modules = set(sys.modules)
+    try:
+        without = CliRunner().invoke(cli, ["report", str(run_dir), "--no-tearsheets"])
+        assert without.exit_code == 1 and without.output.count("\n") == 1, without.output
+        assert "unknown model variant 'plugged'" in without.output
+        assert "(a plugin's variant: give the --plugin that defines it)" in without.output
+        plugin = str(tmp_path / "plugged_variant.py")
+        args = ["report", str(run_dir), "--no-tearsheets", "-q", "--plugin", plugin]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert "plugged" in (run_dir / "summary.md").read_text()
+    finally:
+        forget_modules_from(tmp_path, modules)
 
 
 def test_report_on_a_folder_that_is_no_run_says_so_in_one_line(tmp_path):

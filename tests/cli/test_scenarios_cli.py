@@ -7,7 +7,10 @@ from click.testing import CliRunner
 from alphacheck.cli.main import cli
 from alphacheck.scenarios import shipped_scenarios
 
-SHIPPED = ("biotech_winter_2022", "covid_crash_2020", "default", "portfolio_demo", "quick", "transaction_costs")
+SHIPPED = (
+    "biotech_winter_2022", "covid_crash_2020", "default", "original_claims", "portfolio_demo", "quick",
+    "transaction_costs",
+)
 
 
 def test_help_of_the_group_and_each_subcommand():
@@ -29,6 +32,7 @@ def test_list_names_every_shipped_scenario_with_its_data_and_stress():
         assert any(line.startswith(name + " ") for line in lines), name
     assert "yahoo:SPY,AAPL,MSFT 2018-01-01..2023-12-31; 2 windows, 2 shocks" in result.output
     assert "sample:SP500,NASDAQ first..last; 6 windows, 4 shocks" in result.output
+    assert "original_claims      yahoo:AAPL,MSFT 2018-01-01..2023-12-31; 0 windows, 0 shocks" in result.output
     assert "INVALID" not in result.output
 
 

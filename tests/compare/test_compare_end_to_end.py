@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from alphacheck.scenarios import shipped_scenarios
+from tests.conftest import REPO
 
 _SECOND_VARIANT = """
 from alphacheck.models.lstm import LSTMClassifier
@@ -35,7 +36,7 @@ def test_run_then_compare(tmp_path: Path):
         "cwd": tmp_path,
         "capture_output": True,
         "text": True,
-        "env": {"FORCE_CPU": "1", "PATH": "/usr/bin:/bin"},
+        "env": {"FORCE_CPU": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},  # this checkout
     }
     run = subprocess.run(
         [*env_run, "run", "ab.yaml", "--plugin", "small_variant", "--no-tracking", "-o", "run", "-q"],
@@ -44,7 +45,9 @@ def test_run_then_compare(tmp_path: Path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    compare = subprocess.run([*env_run, "compare", "run", "--tracking-uri", uri], check=False, **common)
+    # The run's config names the plugin's variant: reading it back needs the same --plugin.
+    compare_args = ["compare", "run", "--plugin", "small_variant", "--tracking-uri", uri]
+    compare = subprocess.run([*env_run, *compare_args], check=False, **common)
     assert compare.returncode == 0, compare.stderr[-2000:]
     assert "baseline" in compare.stdout and "small" in compare.stdout and "70/30 split" in compare.stdout
     saved = json.loads((tmp_path / "run" / "compare-baseline-vs-small.json").read_text())

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import alphacheck.features
-from alphacheck.exceptions import ConfigError, LeakageError
+from alphacheck.exceptions import ConfigError, LeakageError, LeakageWarning
 from alphacheck.features import FEATURES, build_dataset, compute_features, get_feature, load_plugins
 from alphacheck.features import plugins as plugins_module
 from alphacheck.scenarios.schema import FeatureConfig
@@ -74,6 +74,29 @@ def test_leaky_plugin_feature_stops_the_dataset(plugin_module, prices):
     load_plugins([plugin_module], include_entry_points=False)
     with pytest.raises(LeakageError, match=r"'tomorrow_return' looks ahead: on \d{4}-\d\d-\d\d column"):
         build_dataset(prices, FeatureConfig(add=["tomorrow_return"]), "next_open")
+
+
+def test_allow_lookahead_lets_only_the_named_leak_through_with_a_warning(clean_registry, prices):
+    @alphacheck.features.register("tomorrow_up")
+    def tomorrow_up(p):
+        """Whether the next close is higher (0 on the last day): a leak."""
+        return (p["close"].shift(-1) > p["close"]).astype(float)
+
+    @alphacheck.features.register("tomorrow_down")
+    def tomorrow_down(p):
+        """Whether the next close is lower: another leak."""
+        return (p["close"].shift(-1) < p["close"]).astype(float)
+
+    accepted = FeatureConfig(add=["tomorrow_up"], allow_lookahead="tomorrow_up")
+    with pytest.warns(LeakageWarning, match=r"'tomorrow_up' looks ahead: on \d{4}-\d\d-\d\d .* every verdict"):
+        data = build_dataset(prices, accepted, "next_close")
+    close = prices["close"]
+    assert data["tomorrow_up"].equals((close.shift(-1) > close).astype(float).loc[data.index])
+    with pytest.raises(LeakageError, match=r"'tomorrow_up' looks ahead"):
+        build_dataset(prices, FeatureConfig(add=["tomorrow_up"]), "next_close")
+    both = FeatureConfig(add=["tomorrow_up", "tomorrow_down"], allow_lookahead=["tomorrow_up"])
+    with pytest.warns(LeakageWarning), pytest.raises(LeakageError, match=r"'tomorrow_down' looks ahead"):
+        build_dataset(prices, both, "next_close")
 
 
 @pytest.mark.parametrize(

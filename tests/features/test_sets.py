@@ -107,6 +107,10 @@ def test_schema_refuses_overlap_and_bad_windows():
         FeatureConfig(windows={"rsi_14": 0})
     with pytest.raises(ValueError, match="Input should be 'basic' or 'advanced'"):
         FeatureConfig(set="advnced")
+    # Only an added feature can be a known leak: a built-in (or unlisted) name is refused.
+    with pytest.raises(ValueError, match=r"allow_lookahead names \['rsi_14'\], which features.add does not list"):
+        FeatureConfig(add=["atr_14"], allow_lookahead="rsi_14")
+    assert FeatureConfig(add=["a", "b"], allow_lookahead="a, b").allow_lookahead == ["a", "b"]
 
 
 def test_unknown_set_name_is_named(prices):

@@ -82,3 +82,65 @@ def render(page: Path, timeout_s: float = 120) -> dict:
     found = re.search(r'<pre id="__alphacheck_check">(.*?)</pre>', done.stdout, flags=re.DOTALL)
     assert found, f"chromium printed no check report (exit {done.returncode}): {done.stderr[-2000:]}"
     return json.loads(html.unescape(found.group(1)))
+
+
+_LAYOUT = """<script>
+window.addEventListener('load', function () {
+  if (%(open)s) {
+    Array.prototype.forEach.call(document.querySelectorAll('details'), function (d) { d.open = true; });
+  }
+  var viewport = document.documentElement.clientWidth;
+  var tables = Array.prototype.map.call(document.querySelectorAll('table'), function (t) {
+    var box = t.getBoundingClientRect();
+    return {cls: t.className, right: box.right, width: box.width, hidden: box.width === 0,
+            columns: t.rows.length ? t.rows[0].cells.length : 0, folded: t.closest('details') !== null};
+  });
+  var report = {
+    scrollWidth: document.scrollingElement.scrollWidth,
+    viewport: viewport,
+    innerWidth: window.innerWidth,
+    details: document.querySelectorAll('details').length,
+    tables: tables,
+    order: Array.prototype.map.call(document.querySelectorAll('h1, h2, p.scenario, section#verdict, img, table'),
+      function (e) {
+        return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
+          + (e.tagName === 'IMG' ? '[' + e.getAttribute('src') + ']' : '');
+      })
+  };
+  var pre = document.createElement('pre');
+  pre.id = '__alphacheck_layout';
+  pre.textContent = JSON.stringify(report);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def layout(page: Path, width: int = 1400, open_details: bool = False, timeout_s: float = 120) -> dict:
+    """Load ``page`` in a ``width``-px-wide headless window; return its widths and every table's box.
+
+    ``scrollWidth`` is ``document.scrollingElement.scrollWidth``, ``viewport``
+    the document's client width: the page scrolls sideways when the first
+    exceeds the second. ``open_details`` opens every ``<details>`` first.
+    Each table reports its class, right edge, width, columns (cells of its
+    first row) and whether it sits in a ``<details>`` (``folded``); ``order``
+    lists the headings, scenario line, verdict, images and tables top down.
+    """
+    text = page.read_text(encoding="utf-8")
+    head = re.search(r"<head[^>]*>", text, flags=re.IGNORECASE)
+    at = head.end() if head else 0
+    probe = page.with_name(f"__layout__{page.name}")
+    script = _LAYOUT % {"open": "true" if open_details else "false"}
+    probe.write_text(text[:at] + script + text[at:], encoding="utf-8")
+    profile = tempfile.mkdtemp(prefix="alphacheck-chromium-")
+    try:
+        done = subprocess.run(
+            [chromium(), *_FLAGS, f"--window-size={width},1000", f"--user-data-dir={profile}", "--dump-dom",
+             probe.resolve().as_uri()],
+            capture_output=True, text=True, timeout=timeout_s, check=False,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+        probe.unlink()
+    found = re.search(r'<pre id="__alphacheck_layout">(.*?)</pre>', done.stdout, flags=re.DOTALL)
+    assert found, f"chromium printed no layout report (exit {done.returncode}): {done.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))

@@ -73,7 +73,7 @@ def test_the_report_draws_the_books_and_tabulates_their_sections(run_with_books)
         )
     page = files.index.read_text()
     assert 'src="plots/portfolio_weights-baseline.png"' in page
-    assert '<h2 id="portfolio">Portfolio</h2>' in page and '<h2 id="portfolio_stress">' in page
+    assert '<h3 id="portfolio">Portfolio</h3>' in page and '<h3 id="portfolio_stress">' in page
     summary = files.summary.read_text()
     assert "## Portfolio cost sweep" in summary and "| strategy | cost_bps_per_side |" in summary
 

@@ -64,7 +64,7 @@ def test_report_shows_the_verdicts_above_every_table(run_dir) -> None:
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
     files = build_report(run_dir, tearsheets=False)
     page = files.index.read_text()
-    assert page.index('id="verdict"') < page.index('id="scenario"') < page.index("<table")
+    assert page.index('id="scenario-line"') < page.index('id="verdict"') < page.index("<table")
     assert "verdict over 2 strategies: 2 no_edge" in page
     summary = files.summary.read_text()
     assert summary.index("## Verdict") < summary.index("| ticker | strategy | accuracy")

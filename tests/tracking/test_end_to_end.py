@@ -105,7 +105,10 @@ def test_report_command_rebuilds_without_font_noise(tiny_run):
 
 @pytest.mark.slow
 def test_ui_serves_the_store(tmp_path, closed_uri):
+    from mlflow import MlflowClient
+
     port = closed_uri.rsplit(":", 1)[1]
+    MlflowClient(f"sqlite:///{tmp_path / 'ui.db'}").search_experiments()  # a store (ui refuses a missing one)
     process = subprocess.Popen(
         [sys.executable, "-m", "alphacheck", "ui", "--tracking-uri", f"sqlite:///{tmp_path / 'ui.db'}", "--port", port],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,

@@ -27,7 +27,7 @@ def test_a_logged_ray_address_is_not_used_by_reproduce(tmp_path, monkeypatch):
 
     seen = {}
 
-    def run(scenario, output_dir, recorder, on_progress=None):
+    def run(scenario, output_dir, recorder, on_progress=None, **options):
         seen["compute"] = scenario.compute
         return SimpleNamespace(predictions=predictions, output_dir=output_dir)
 
