@@ -178,3 +178,5 @@ def test_the_report_says_where_the_probabilities_came_from(tmp_path, outside_pre
     page = (result.output_dir / "index.html").read_text()
     assert f"<dt>walk-forward</dt><dd>none: predictions read from {path}</dd>" in page
     assert "<dt>variants</dt><dd>notebook_model</dd>" in page
+    assert f"out of sample 2017-01-03..2018-06-29 read from {path} (alphacheck evaluate); filled at" in page
+    assert "walk-forward folds" not in page
