@@ -11,6 +11,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
@@ -154,11 +155,8 @@ def test_a_folder_without_a_run_is_refused(tmp_path):
     assert result.exit_code == 1 and "config.yaml is missing; give a run folder" in result.output
 
 
-def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(
-    tmp_path, monkeypatch, shared_yahoo_dir
-):
-    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
+def _spy_run(tmp_path, shared_yahoo_dir):
+    """A run folder of quick on the imported SPY file (cached to 2023-12-29), with an untrained baseline."""
     imported = CliRunner().invoke(cli, ["data", "import", str(shared_yahoo_dir / "SPY.csv")])
     assert imported.exit_code == 0, imported.output
     changes = {
@@ -179,6 +177,15 @@ def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(
         fold_dates={"val_end": "2019-06-28", "test_start": "2019-07-03", "test_end": "2019-12-31"},
     )  # fmt: skip
     write_models(run, {"baseline": trained})
+    return run
+
+
+def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(
+    tmp_path, monkeypatch, shared_yahoo_dir
+):
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ALPHACHECK_OFFLINE", "1")
+    run = _spy_run(tmp_path, shared_yahoo_dir)
     result = _predict(run, "--json")
     assert result.exit_code == 0, result.output
     # The cache holds SPY to 2023-12-29: the signal is for the last cached day, past the run's own end.
@@ -187,3 +194,35 @@ def test_offline_predict_reads_the_cache_and_refuses_what_is_not_cached(
     missing = _predict(run)
     assert missing.exit_code == 1 and "SPY: no cached prices in" in missing.output
     assert "run with --update to download them" in missing.output
+
+
+def test_update_fetches_the_days_the_cache_lacks_first(tmp_path, monkeypatch, shared_yahoo_dir):
+    from alphacheck.data import yahoo
+
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ALPHACHECK_OFFLINE", raising=False)
+    run = _spy_run(tmp_path, shared_yahoo_dir)
+    # Yahoo, at the download seam: the file's rows, then four new days (yfinance's layout, New York time).
+    known = pd.read_csv(shared_yahoo_dir / "SPY.csv", index_col="Date", parse_dates=True)
+    new_days = pd.DatetimeIndex(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"], name="Date")
+    close = 475.31 * np.exp(np.cumsum([-0.006, -0.008, -0.003, 0.002]))
+    new = pd.DataFrame(
+        {"Open": close, "High": close * 1.004, "Low": close * 0.994, "Close": close, "Adj Close": close,
+         "Volume": 9.0e7}, index=new_days,
+    )  # fmt: skip
+    served = pd.concat([known, new]).tz_localize("America/New_York")
+    calls = []
+
+    def download(ticker, start, end):
+        calls.append((ticker, start, end))
+        days = served.index.tz_localize(None)
+        return served.loc[(days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))]
+
+    monkeypatch.setattr(yahoo, "download", download)
+    cached = _predict(run, "--json")  # without --update: nothing is downloaded
+    assert json.loads(cached.stdout)["decision_date"] == "2023-12-29" and calls == []
+    updated = _predict(run, "--json", "--update")
+    assert updated.exit_code == 0, updated.output
+    assert json.loads(updated.stdout)["decision_date"] == "2024-01-05"
+    # One download, from the last cached day (fetched again to detect revisions) onwards.
+    assert [(t, str(start)) for t, start, _ in calls] == [("SPY", "2023-12-29")]
