@@ -59,6 +59,9 @@ def run(
     overwrite
         Replace a run already in ``output_dir`` (a folder holding one is refused otherwise).
 
+    With ``ALPHACHECK_PROFILE=1`` in the environment, the run folder also gets
+    ``profile.json``: the wall and CPU seconds of each stage (see ``alphacheck run --profile``).
+
     Returns
     -------
     RunResult
@@ -72,9 +75,20 @@ def run(
     config = resolve_scenario(scenario, overrides)
     recorder = _recorder(tracking)
     from alphacheck import pipeline
+    from alphacheck.profiling import Profile, profile_requested
 
     folder = None if output_dir is None else Path(output_dir)
-    return pipeline.run(config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite)
+    recording = Profile().start(startup=False) if profile_requested() else None
+    try:
+        result = pipeline.run(
+            config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite
+        )
+    finally:
+        if recording is not None:
+            recording.stop()
+    if recording is not None:
+        recording.write(result.output_dir)
+    return result
 
 
 def evaluate(

@@ -28,9 +28,8 @@ from typing import Any
 import pandas as pd
 
 from alphacheck.exceptions import PredictionsError
-from alphacheck.rundir import RunResult
+from alphacheck.rundir import RunResult, Staging, check_target
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.staging import Staging, check_target
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 __all__ = ["SKIPPED_CHECKS", "evaluate_predictions", "scenario_for_file"]

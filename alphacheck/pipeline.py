@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
-from alphacheck.rundir import RunResult
+from alphacheck.profiling import profiled
+from alphacheck.rundir import RunResult, Staging, check_target, stage
 from alphacheck.scenarios.schema import Scenario
-from alphacheck.staging import Staging, check_target, stage
 from alphacheck.tracking.base import NullRecorder, Recorder
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def run(
     overwrite
         Replace a run already in ``output_dir`` (refused otherwise). The run
         writes into a temporary sibling folder that takes ``output_dir``'s place
-        only once everything succeeded (:mod:`alphacheck.staging`).
+        only once everything succeeded (:mod:`alphacheck.rundir.staging`).
 
     Raises
     ------
@@ -101,11 +101,13 @@ def run(
 
         cache_subdir("folds")
     set_cpu_threads(device, scenario.training.cpu_threads)
-    prices = load_prices(scenario.data)
-    datasets = {
-        ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
-        for ticker, frame in prices.items()
-    }
+    with profiled("data"):
+        prices = load_prices(scenario.data)
+    with profiled("features"):
+        datasets = {
+            ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
+            for ticker, frame in prices.items()
+        }
 
     def train_and_report(staging: Staging) -> RunResult:
         return _train_and_report(scenario, prices, datasets, device, staging, recorder, say, progress, report)
@@ -126,7 +128,8 @@ def staged(
     tracker's run ends FINISHED, FAILED or KILLED, and after a failure the
     error names the partial output while ``output_dir`` stays as it was.
     """
-    recorder.start(experiment=experiment, run_name=output_dir.name)
+    with profiled("tracking"):
+        recorder.start(experiment=experiment, run_name=output_dir.name)
     try:
         staging = stage(output_dir, overwrite)
     except BaseException:
@@ -146,7 +149,8 @@ def staged(
         recorder.end("FAILED")
         exc.add_note(staging.describe_partial())
         raise
-    recorder.end("FINISHED")
+    with profiled("tracking"):
+        recorder.end("FINISHED")
     return result
 
 
@@ -192,16 +196,17 @@ def train(
     seed_everything(scenario.seed)
     started = time.perf_counter()
     say(f"training {', '.join(v.name for v in scenario.variants)} walk-forward on {device}")
-    walk = run_walkforward(
-        datasets,
-        scenario,
-        device,
-        on_fold=None if progress else lambda variant, fold, rec: say(
-            f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
-            f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
-        ),
-        progress=progress,
-    )
+    with profiled("training"):
+        walk = run_walkforward(
+            datasets,
+            scenario,
+            device,
+            on_fold=None if progress else lambda variant, fold, rec: say(
+                f"  {variant} fold {fold.index}: test {rec['test_start']}..{rec['test_end']}, "
+                f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
+            ),
+            progress=progress,
+        )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
     return walk
 
@@ -256,8 +261,13 @@ def report_run(
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
 
-    evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
-    book = _portfolio(scenario, prices, walk, say)
+    with profiled("backtest"):
+        evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
+        book = _portfolio(scenario, prices, walk, say)
+    with profiled("verdict"):
+        verdicts = _verdict_sections(
+            scenario, prices, walk.predictions, evaluation, say, book, run_wide=signature is not None
+        )
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -265,9 +275,7 @@ def report_run(
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
         **({"evaluated": evaluated} if evaluated is not None else {}),
-        **_verdict_sections(
-            scenario, prices, walk.predictions, evaluation, say, book, run_wide=signature is not None
-        ),
+        **verdicts,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
         "baselines": evaluation.baselines,
@@ -275,18 +283,21 @@ def report_run(
         "cost_sweep": evaluation.cost_sweep,
         "per_fold": evaluation.per_fold,
         "per_year": evaluation.per_year,
-        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
-        "reliability": reliability_section(walk.predictions),
     }
+    with profiled("backtest"):
+        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
+        metrics["reliability"] = reliability_section(walk.predictions)
     if book is not None:
         metrics.update(book.sections())
-    metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
-    run = write_run(
-        staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
-        portfolio=None if book is None else book.frame,
-        portfolio_weights=None if book is None else book.weights,
-        signature=signature,
-    )
+    with profiled("stress"):
+        metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
+    with profiled("write"):
+        run = write_run(
+            staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+            portfolio=None if book is None else book.frame,
+            portfolio_weights=None if book is None else book.weights,
+            signature=signature,
+        )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     try:
@@ -295,8 +306,9 @@ def report_run(
         run.output_dir = staging.commit()
         raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
     run.output_dir = staging.commit()
-    record_run(recorder, run, prices, device)
-    run.tracking = recorder.location
+    with profiled("tracking"):
+        record_run(recorder, run, prices, device)
+        run.tracking = recorder.location
     return run
 
 

@@ -133,6 +133,27 @@ def tracking_uri(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
+#: Modules named like the libraries alphacheck and mlflow import: planted where a command runs.
+LIBRARY_TRAPS = (
+    "vectorbt", "torch", "pandas", "numpy", "yaml", "mlflow", "quantstats", "pyarrow", "scipy", "ray",
+    "uvicorn", "sqlalchemy",
+)
+_TRAP = "import pathlib\npathlib.Path(__file__).with_suffix('.executed').write_text('imported')\n"
+
+
+def plant_traps(folder: Path) -> Path:
+    """Create ``folder`` with a module for each of :data:`LIBRARY_TRAPS`; each marks itself when imported."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in LIBRARY_TRAPS:
+        (folder / f"{name}.py").write_text(_TRAP)
+    return folder
+
+
+def sprung_traps(folder: Path) -> list[str]:
+    """The planted modules of ``folder`` that were imported."""
+    return sorted(path.stem for path in folder.glob("*.executed"))
+
+
 def forget_modules_from(folder: Path, before: set[str]) -> None:
     """Unload modules imported since ``before`` whose file lies in ``folder`` (test plugins).
 
@@ -170,3 +191,37 @@ def clean_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     model_registry.VARIANTS.update(variants)
     forget_modules_from(tmp_path, modules)
     sys.path[:] = path
+
+
+# Fields of metrics.json that record how a run went, not what it found: a fold's wall time, and
+# whether it was resumed from a checkpoint (an earlier identical run leaves one).
+RUN_RECORD_KEYS = frozenset({"seconds", "resumed"})
+
+
+def run_folder_differences(a: Path, b: Path, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """Where two run folders of the same scenario differ, as bench/compare_runs.py judges it.
+
+    Every file's relative path must be in both (except names in ``ignore``);
+    the parquet files, ``config.yaml`` and ``models/*`` must be equal byte for
+    byte, and ``metrics.json`` equal once :data:`RUN_RECORD_KEYS` are dropped.
+    """
+    import json
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in RUN_RECORD_KEYS}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    files = [{str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} - ignore for root in (a, b)]
+    out = [f"{name}: only in {'A' if name in files[0] else 'B'}" for name in sorted(files[0] ^ files[1])]
+    for name in sorted(files[0] & files[1]):
+        left, right = a / name, b / name
+        if name == "metrics.json":
+            if strip(json.loads(left.read_text())) != strip(json.loads(right.read_text())):
+                out.append("metrics.json: different figures")
+        elif name.endswith(".parquet") or name == "config.yaml" or name.startswith("models/"):
+            if left.read_bytes() != right.read_bytes():
+                out.append(f"{name}: bytes differ")
+    return out

@@ -6,6 +6,8 @@ nothing heavy; each subcommand lives in its own module, loaded on use.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import os
 import sys
@@ -36,6 +38,13 @@ _COMMANDS = {
     ),
     "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
 }
+
+
+# At exit, the interpreter's last garbage collection walks every object the libraries made (torch,
+# vectorbt, numba): seconds after the last line is printed. Freezing them first skips that walk; the
+# exit handlers registered later (the libraries') still run before this one, and memory goes back to
+# the system with the process.
+atexit.register(gc.freeze)
 
 
 class LazyGroup(click.Group):

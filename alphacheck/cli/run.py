@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.exceptions import AlphacheckError
+
+if TYPE_CHECKING:
+    from alphacheck.profiling import Profile
 
 __all__ = ["echo_results", "names", "run"]
 
@@ -82,6 +87,16 @@ __all__ = ["echo_results", "names", "run"]
     help="Train a variant's folds one after another, or its independent folds at once as one stacked "
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
 )
+@click.option(
+    "--no-report", is_flag=True,
+    help="Skip the plots and tearsheets (about 8 s each); predictions, returns, metrics, summary.md and "
+    "index.html are still written. `alphacheck report RUN_DIR` draws them later.",
+)
+@click.option(
+    "--profile", is_flag=True, envvar="ALPHACHECK_PROFILE",
+    help="Time each stage (imports, data, features, training, backtest, stress, plots, tearsheets, "
+    "tracking, shutdown, ...): print the table at exit and write profile.json to the run folder.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the results table.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -108,6 +123,8 @@ def run(
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    no_report: bool,
+    profile: bool,
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -117,7 +134,8 @@ def run(
 
     The folder holds config.yaml, predictions.parquet, returns.parquet,
     metrics.json, plots/, summary.md, index.html, one quantstats tearsheet per
-    ticker and variant and models/<variant>.pt/.onnx; the run is also logged to
+    ticker and variant (plots and tearsheets unless --no-report) and
+    models/<variant>.pt/.onnx; the run is also logged to
     MLflow. Settings come from the scenario file, then the original project's
     environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
     Finished folds are checkpointed: the same command run again after an
@@ -125,6 +143,7 @@ def run(
     """
     if tracking_uri and no_tracking:
         raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
+    recording = _start_profile() if profile else None
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         from alphacheck import pipeline
@@ -164,7 +183,8 @@ def run(
             )
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
-            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite
+            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
+            report=not no_report,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
@@ -197,6 +217,30 @@ def echo_results(result, quiet: bool = False) -> None:
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
+    if recording is not None:
+        recording.folder = result.output_dir
+        recording.enter("shutdown")
+
+
+def _start_profile() -> Profile:
+    """Start timing the stages; the table and ``profile.json`` come at exit, once the shutdown is timed.
+
+    The exit handler is registered before the libraries are imported, so it
+    runs after theirs (exit handlers run last registered, first called).
+    """
+    from alphacheck.profiling import Profile
+
+    recording = Profile().start()
+    atexit.register(_end_profile, recording)
+    return recording
+
+
+def _end_profile(recording: Profile) -> None:
+    recording.stop()
+    if recording.folder is None:  # the run failed: no run folder to write into
+        return
+    path = recording.write(recording.folder)
+    click.echo(f"\nprofile (wall seconds per stage; also in {path}):\n{recording.format()}", err=True)
 
 
 def _refuse_unconfirmed_cluster(config, executor: str | None, ray_address: str | None) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
+from alphacheck.profiling import profiled
 from alphacheck.rundir import (
     INDEX_FILE,
     METRICS_FILE,
@@ -77,28 +78,30 @@ def build_report(
     say = on_progress or (lambda message: None)
     run = run_dir if isinstance(run_dir, RunResult) else read_run(Path(run_dir), backtest=backtest)
     threshold = run.scenario.backtest.threshold
-    with report_stage("the tables", run.output_dir):
+    with profiled("summary"), report_stage("the tables", run.output_dir):
         tables = run_tables(run.metrics, run.predictions, threshold)
         folds, min_days = _fold_accuracy(run)
     drawn = {}
     if plots:
         say("writing plots")
-        drawn = _write_plots(run, folds)
+        with profiled("plots"):
+            drawn = _write_plots(run, folds)
     written = {}
     if tearsheets:
         say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
-        written = _write_tearsheets(run)
+        with profiled("tearsheets"):
+            written = _write_tearsheets(run)
     books = _write_portfolio(run, drawn if plots else None, tearsheets)
     summary = run.output_dir / SUMMARY_FILE
     verdicts = run.metrics.get("verdict") or {}
     verdict_section = verdict_markdown(verdicts) if verdicts else ""
-    with report_stage("summary.md", run.output_dir):
+    with profiled("summary"), report_stage("summary.md", run.output_dir):
         summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
     if not tearsheets:  # keep links to tearsheets written by an earlier build
         written = {(t, v): tearsheet_file(run.output_dir, t, v) for t in run.tickers for v in run.variants
                    if tearsheet_file(run.output_dir, t, v).is_file()}
     index = run.output_dir / INDEX_FILE
-    with report_stage("index.html", run.output_dir):
+    with profiled("summary"), report_stage("index.html", run.output_dir):
         index.write_text(_index_page(run, folds, min_days, drawn, written, books))
     return ReportFiles(index, summary, drawn, written)
 
@@ -198,11 +201,11 @@ def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: 
 
     if plots is not None:
         books, weights = run.portfolio, run.portfolio_weights
-        with report_stage("the portfolio plots", run.output_dir):
+        with profiled("plots"), report_stage("the portfolio plots", run.output_dir):
             plots.update(write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR))
     if tearsheets:
         title = f"{run.scenario.name}, {len(run.tickers)} tickers"
-        with report_stage("the portfolio tearsheets", run.output_dir):
+        with profiled("tearsheets"), report_stage("the portfolio tearsheets", run.output_dir):
             return write_portfolio_tearsheets(run.portfolio, run.variants, run.output_dir, title)
     existing = {v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants}
     return {v: path for v, path in existing.items() if path.is_file()}

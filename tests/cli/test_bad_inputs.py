@@ -119,7 +119,7 @@ def world(tmp_path_factory) -> World:
         else:
             os.environ["ALPHACHECK_HOME"] = before
     # The user's finished run, and the store it was logged to.
-    from alphacheck.manifest import write_manifest
+    from alphacheck.rundir.manifest import write_manifest
     from mlflow import MlflowClient
 
     runfolder.write_run_folder(world.run)
@@ -133,7 +133,7 @@ def world(tmp_path_factory) -> World:
 
 def _mix_runs(folder: Path) -> None:
     """A run's manifest, then another run's predictions put in its folder."""
-    from alphacheck.manifest import write_manifest
+    from alphacheck.rundir.manifest import write_manifest
 
     write_manifest(folder, "1", RESULTS)
     pd.read_parquet(folder / "predictions.parquet").iloc[:5].to_parquet(folder / "predictions.parquet")

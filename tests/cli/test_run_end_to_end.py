@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from alphacheck.profiling import STAGES
 from alphacheck.scenarios import load_scenario
+from tests.conftest import run_folder_differences
 
 METRIC_KEYS = {
     "accuracy", "precision", "recall", "f1", "total_return", "sharpe",
@@ -99,3 +101,32 @@ def test_the_verdict_comes_first_last_and_tags_the_child_run(quick_run):
     child = client.search_runs([experiment.experiment_id], "tags.`alphacheck.role` = 'variant'")[0]
     assert child.data.tags["alphacheck.verdict"] == verdict["label"]
     assert child.data.metrics["verdict.sharpe"] == pytest.approx(verdict["evidence"]["sharpe"])
+
+
+@pytest.fixture(scope="module")
+def profiled_run(tmp_path_factory):
+    """The same scenario with --profile (and without tracking, which writes nothing into the folder)."""
+    tmp = tmp_path_factory.mktemp("profiled")
+    proc = subprocess.run(
+        [sys.executable, "-m", "alphacheck", "run", "quick", "-o", str(tmp / "run"), "--no-tracking", "--profile"],
+        capture_output=True, text=True, cwd=tmp, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return tmp / "run", proc
+
+
+@pytest.mark.slow
+def test_profile_times_every_stage_and_changes_nothing_else(quick_run, profiled_run):
+    run_dir, proc = profiled_run
+    profile = json.loads((run_dir / "profile.json").read_text())
+    assert list(profile["stages"]) == list(STAGES)
+    assert all(isinstance(v, float) and v >= 0 for v in profile["stages"].values())
+    for name in ("imports", "training", "backtest", "plots", "tearsheets"):  # work this scenario does
+        assert profile["stages"][name] > 0, name
+    assert profile["stages"]["tracking"] < 0.5  # --no-tracking: nothing but the null recorder
+    assert sum(profile["stages"].values()) == pytest.approx(profile["total_seconds"], abs=0.05)
+    assert "torch" in profile["imports_by_package"]
+    assert "profile (wall seconds per stage" in proc.stderr and "\ntearsheets " in proc.stderr
+    # The folder of the unprofiled run, file for file: the profile adds profile.json and nothing else.
+    assert run_folder_differences(quick_run[0], run_dir, ignore=frozenset({"profile.json"})) == []
+    assert not (quick_run[0] / "profile.json").exists()

@@ -1,6 +1,7 @@
 """The run folder: what a run writes, where, and how it is read back.
 
-This module is the one owner of the folder's layout. The pipeline writes it
+This module owns the folder's layout (with :mod:`~alphacheck.rundir.manifest`
+and :mod:`~alphacheck.rundir.staging` beside it). The pipeline writes it
 with :func:`write_run`; the report, ``compare``, tracking, ``reproduce`` and
 ``alphacheck.load_run`` read it with :func:`read_run` (or the file names
 below), and every one of them gets the same :class:`RunResult`.
@@ -12,9 +13,10 @@ below), and every one of them gets the same :class:`RunResult`.
 ``metrics.json``         every figure; undefined values (NaN, infinities) as ``null``
 ``portfolio.parquet``    with a ``portfolio`` block: one row per (date, book), and
 ``portfolio_weights.parquet``  the weights each book held
-``manifest.json``        the run id and the SHA-256 of the files above (:mod:`alphacheck.manifest`)
+``manifest.json``        the run id and the SHA-256 of the files above (:mod:`alphacheck.rundir.manifest`)
 ``models/``              ``<variant>.pt`` (+ ``.json``, ``.onnx`` or ``.skops``), the last fold's model
 ``plots/``, ``tearsheets/``, ``summary.md``, ``index.html``: the report
+``profile.json``         with ``--profile``: seconds per stage (:mod:`alphacheck.profiling`)
 =======================  ==========================================================
 
 Reading never reloads prices nor re-runs a backtest unless asked
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from alphacheck.exceptions import ConfigError
-from alphacheck.manifest import MANIFEST_FILE, check_manifest, new_run_id, write_manifest
+from alphacheck.rundir.manifest import MANIFEST_FILE, check_manifest, new_run_id, write_manifest
 from alphacheck.scenarios.schema import Scenario
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ __all__ = [
     "PORTFOLIO_FILE",
     "PORTFOLIO_WEIGHTS_FILE",
     "PREDICTIONS_FILE",
+    "PROFILE_FILE",
     "RETURNS_FILE",
     "RUN_OUTPUTS",
     "SIGNATURE_ATTR",
@@ -84,13 +87,14 @@ INDEX_FILE = "index.html"
 MODELS_DIR = "models"
 PLOTS_DIR = "plots"
 TEARSHEETS_DIR = "tearsheets"
+PROFILE_FILE = "profile.json"
 
 _REQUIRED = (CONFIG_FILE, PREDICTIONS_FILE, METRICS_FILE)
 # The results a manifest vouches for (the report, models and comparisons are drawn from them).
 _RESULTS = (CONFIG_FILE, PREDICTIONS_FILE, RETURNS_FILE, METRICS_FILE, PORTFOLIO_FILE, PORTFOLIO_WEIGHTS_FILE)
 #: Every name a run writes at the top of its folder (what ``--overwrite`` may replace).
 RUN_OUTPUTS = frozenset(
-    {*_RESULTS, MANIFEST_FILE, SUMMARY_FILE, INDEX_FILE, MODELS_DIR, PLOTS_DIR, TEARSHEETS_DIR}
+    {*_RESULTS, MANIFEST_FILE, SUMMARY_FILE, INDEX_FILE, MODELS_DIR, PLOTS_DIR, TEARSHEETS_DIR, PROFILE_FILE}
 )
 
 

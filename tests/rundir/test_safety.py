@@ -19,11 +19,11 @@ from click.testing import CliRunner
 import alphacheck.walkforward
 from alphacheck.cli.main import cli
 from alphacheck.exceptions import ConfigError, DataError
-from alphacheck.manifest import MANIFEST_FILE, check_manifest, write_manifest
+from alphacheck.rundir.manifest import MANIFEST_FILE, check_manifest, write_manifest
 from alphacheck.rundir import read_run
-from alphacheck.staging import check_target, stage
+from alphacheck.rundir.staging import check_target, stage
 
-_spec = importlib.util.spec_from_file_location("runfolder", Path(__file__).parent / "report" / "runfolder.py")
+_spec = importlib.util.spec_from_file_location("runfolder", Path(__file__).parents[1] / "report" / "runfolder.py")
 runfolder = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(runfolder)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alphacheck.exceptions import ConfigError
-from alphacheck.rundir import CONFIG_FILE, MANIFEST_FILE, METRICS_FILE, PREDICTIONS_FILE, RUN_OUTPUTS
+from alphacheck.rundir.folder import CONFIG_FILE, MANIFEST_FILE, METRICS_FILE, PREDICTIONS_FILE, RUN_OUTPUTS
 
 __all__ = ["Staging", "check_target", "stage"]
 
