@@ -199,6 +199,9 @@ def run(
             f"run the same command again to resume from the next fold{partial}"
         ) from None
     echo_results(result, quiet)
+    if recording is not None:
+        recording.folder = result.output_dir
+        recording.enter("shutdown")
 
 
 def echo_results(result, quiet: bool = False) -> None:
@@ -217,9 +220,6 @@ def echo_results(result, quiet: bool = False) -> None:
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
-    if recording is not None:
-        recording.folder = result.output_dir
-        recording.enter("shutdown")
 
 
 def _start_profile() -> Profile:
