@@ -152,9 +152,17 @@ def latest_prices(scenario: Scenario, update: bool = False) -> dict[str, pd.Data
     from alphacheck.data import load_prices
 
     data = scenario.data
-    end = None
-    if data.source == "yahoo" and not update:
-        end = _cached_end(data.tickers)
+    if update and data.source != "yahoo":
+        raise ConfigError(
+            f"--update downloads from Yahoo, but the run's data source is {data.source!r}; "
+            "predict without --update (the prices are read as the run read them, to their last day)"
+        )
+    end = None  # sample and csv: every day they hold
+    if data.source == "yahoo":
+        from alphacheck.data.yahoo import last_complete_day
+
+        # An explicit end: to yesterday, downloading what the cache lacks; else the cache's last day.
+        end = last_complete_day() if update else _cached_end(data.tickers)
     return load_prices(data.model_copy(update={"end": end}))
 
 

@@ -128,6 +128,7 @@ def test_a_model_past_its_retraining_interval_warns_and_still_exits_0(tmp_path):
             r"before the first out-of-sample day of baseline's last model \(2018-12-03\)",
         ),
         (["--tickers", "SPY"], r"--tickers SPY: the run's models were trained on SP500 only"),
+        (["--update"], r"--update downloads from Yahoo, but the run's data source is 'sample'; predict without"),
     ],
 )
 def test_refusals_name_the_date_or_ticker_and_the_fix(tmp_path, args, message):

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_option
+from alphacheck.cli.options import update_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["predict"]
@@ -27,7 +28,7 @@ __all__ = ["predict"]
     help="Only these of the run's tickers: repeat, or comma-separate (default: all of them).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (ticker and variant).")
-@click.option("--update", is_flag=True, help="Download the days the price cache lacks first (Yahoo).")
+@update_option
 @click.option(
     "--backend",
     type=click.Choice(["auto", "onnx", "torch"]),
