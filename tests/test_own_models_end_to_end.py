@@ -106,7 +106,7 @@ def test_audit_trains_the_plugin_variants(plugin_run):
         cli,
         ["audit", "quick", "--plugin", str(plugin), "--variants", "gru_small,hgb",
          "--param", "hgb.max_iter=20",
-         "--epochs", "1", "--folds", "1", "-q", "-o", str(tmp / "audit.json")],
+         "--epochs", "1", "--folds", "1", "-q", "--output-file", str(tmp / "audit.json")],
     )  # fmt: skip
     report = json.loads((tmp / "audit.json").read_text())
     checks = {c["name"]: c for c in report["checks"]}
