@@ -1,4 +1,4 @@
-"""The README against the code: every command, flag, choice, scenario name and scenario key it documents exists.
+"""The README against the code: each command, flag, choice, scenario name and scenario key it names exists.
 
 Read from README.md itself (its ```bash blocks, its inline `alphacheck ...` spans, its scenario table and
 its ```yaml blocks), so a renamed flag or a new shipped scenario the README does not mention fails here.
@@ -49,13 +49,20 @@ def _command(path: list[str]) -> click.Command:
 def _check(line: str) -> int:
     """Check one documented command line against the click commands; return how many flags it names."""
     tokens = re.sub(r"[\[\]]|\.\.\.", " ", line).split(">", 1)[0].split()
-    path = []
-    while tokens and re.fullmatch(r"[a-z]+(\|[a-z]+)*", tokens[0]) and isinstance(_command(path), click.Group):
+    path: list[str] = []
+    command: click.Command = cli
+    words = re.compile(r"[a-z]+(\|[a-z]+)*")  # a subcommand, or alternatives: `features list|compute`
+    while tokens and isinstance(command, click.Group) and words.fullmatch(tokens[0]):
         path.append(tokens.pop(0))
+        if "|" in path[-1]:
+            break
+        command = _command(path)
     commands = [_command([*path[:-1], name]) for name in path[-1].split("|")] if path else [cli]
     flags = 0
     for command in commands:
-        params = {opt: p for p in command.get_params(click.Context(command)) for opt in p.opts + p.secondary_opts}
+        params = {
+            opt: p for p in command.get_params(click.Context(command)) for opt in p.opts + p.secondary_opts
+        }
         for at, token in enumerate(tokens):
             if not token.startswith("-") or re.fullmatch(r"-?\d+", token):
                 continue
@@ -63,10 +70,12 @@ def _check(line: str) -> int:
             assert token in params, f"README: `alphacheck {line}`: {command.name} has no option {token}"
             param, value = params[token], tokens[at + 1] if at + 1 < len(tokens) else ""
             if isinstance(param.type, click.Choice) and not getattr(param, "is_flag", False):
-                # A documented value (or alternatives a|b|c) in lower case is a literal choice, not a placeholder.
+                # A value (or alternatives a|b|c) in lower case is a literal choice, not a placeholder.
                 for choice in (v for v in value.split("|") if v.islower()):
-                    assert choice in param.type.choices, f"README: {token} {choice}: not in {param.type.choices}"
-        if command.name in ("run", "show") and tokens and re.fullmatch(r"[a-z0-9_]+", tokens[0]):
+                    assert choice in param.type.choices, (
+                        f"README: {token} {choice}: not in {param.type.choices}"
+                    )
+        if path in (["run"], ["scenarios", "show"]) and tokens and re.fullmatch(r"[a-z0-9_]+", tokens[0]):
             assert tokens[0] in shipped_scenarios(), f"README: `alphacheck {line}`: no shipped scenario"
     return flags
 
@@ -87,6 +96,8 @@ def test_the_check_fails_on_an_unknown_flag_choice_or_scenario():
         _check("run not_a_scenario --epochs 1")
     with pytest.raises(AssertionError, match="no command 'fetchall'"):
         _check("data fetchall SPY")
+    with pytest.raises(AssertionError, match="list has no option --rows"):
+        _check("features list|compute --rows 3")
 
 
 def test_the_scenario_table_lists_every_shipped_scenario():
@@ -98,7 +109,8 @@ def test_the_scenario_table_lists_every_shipped_scenario():
 def _merged(base: dict, block: dict) -> dict:
     out = dict(base)
     for key, value in block.items():
-        out[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        nested = isinstance(value, dict) and isinstance(base.get(key), dict)
+        out[key] = _merged(base[key], value) if nested else value
     return out
 
 
