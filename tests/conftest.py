@@ -133,6 +133,27 @@ def tracking_uri(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
+#: Modules named like the libraries alphacheck and mlflow import: planted where a command runs.
+LIBRARY_TRAPS = (
+    "vectorbt", "torch", "pandas", "numpy", "yaml", "mlflow", "quantstats", "pyarrow", "scipy", "ray",
+    "uvicorn", "sqlalchemy",
+)
+_TRAP = "import pathlib\npathlib.Path(__file__).with_suffix('.executed').write_text('imported')\n"
+
+
+def plant_traps(folder: Path) -> Path:
+    """Create ``folder`` with a module for each of :data:`LIBRARY_TRAPS`; each marks itself when imported."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in LIBRARY_TRAPS:
+        (folder / f"{name}.py").write_text(_TRAP)
+    return folder
+
+
+def sprung_traps(folder: Path) -> list[str]:
+    """The planted modules of ``folder`` that were imported."""
+    return sorted(path.stem for path in folder.glob("*.executed"))
+
+
 def forget_modules_from(folder: Path, before: set[str]) -> None:
     """Unload modules imported since ``before`` whose file lies in ``folder`` (test plugins).
 
