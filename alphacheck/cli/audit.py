@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
+from alphacheck.cli.options import output_file_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["audit"]
@@ -29,12 +30,7 @@ __all__ = ["audit"]
     type=click.Choice(["auto", "cpu", "cuda", "mps"]),
     help="Where to train: auto picks CUDA, then MPS, then CPU. FORCE_CPU=1 forces the CPU.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the checks and their evidence as JSON to this file.",
-)
+@output_file_option("Also write the checks and their evidence as JSON to this file.")
 @click.option(
     "--strict",
     is_flag=True,
@@ -52,7 +48,7 @@ def audit(
     epochs: int | None,
     cuts: int,
     device: str | None,
-    output: Path | None,
+    output_file: Path | None,
     strict: bool,
     quiet: bool,
     verbose: bool,
@@ -83,13 +79,13 @@ def audit(
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
-        if output:  # a folder that cannot be made fails now, not after the training checks
-            output.parent.mkdir(parents=True, exist_ok=True)
+        if output_file:  # a folder that cannot be made fails now, not after the training checks
+            output_file.parent.mkdir(parents=True, exist_ok=True)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         report = run_audit(config, folds=folds, epochs=epochs, cuts=cuts, on_progress=say)
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_audit_table(report))
-    if output:
-        output.write_text(json.dumps(report.as_dict(), indent=2, default=str))
+    if output_file:
+        output_file.write_text(json.dumps(report.as_dict(), indent=2, default=str))
     ctx.exit(report.exit_status(strict))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
+from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
 from alphacheck.exceptions import AlphacheckError
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ __all__ = ["run"]
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
 )
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
+@update_option
 @click.option(
     "--executor", type=click.Choice(["local", "processes", "ray"]), envvar="ALPHACHECK_EXECUTOR",
     help="Where the (variant, fold-group) tasks run: in-process, in worker processes, or on Ray "
@@ -119,6 +121,7 @@ def run(
     tickers: tuple[str, ...],
     start: dt.datetime | None,
     end: dt.datetime | None,
+    update: bool,
     executor: str | None,
     workers: int | None,
     ray_address: str | None,
@@ -165,7 +168,7 @@ def run(
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
             "data.source": source, "data.tickers": _names(tickers) or None,
-            "data.start": start and start.date(), "data.end": end and end.date(),
+            "data.start": start and start.date(), "data.end": updated_end(update, end),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
             "compute.fold_concurrency": fold_concurrency,
@@ -174,6 +177,7 @@ def run(
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         flags.update(parse_params(params))
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
+        require_yahoo_for_update(update, config.data.source)
         recorder = None
         if not no_tracking:
             from alphacheck.tracking.mlflow_recorder import MlflowRecorder

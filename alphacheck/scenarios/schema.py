@@ -37,6 +37,13 @@ class _Frozen(FrozenModel):
 class DataConfig(_Frozen):
     """Where the prices come from.
 
+    ``sample`` reads the embedded SP500 and NASDAQ, and any other ticker by
+    name from the price cache (imported or fetched), over the dates it holds.
+    ``yahoo`` reads the cache first and downloads only the days the dates ask
+    for: a cached ticker without ``start``/``end`` keeps its cached dates, so
+    recent days are fetched only when ``end`` (or ``--update``) asks for them;
+    an uncached ticker needs ``start``.
+
     ``tickers_file`` names a universe file (one symbol a line, ``#`` comments;
     see :mod:`alphacheck.scenarios.universe`) read into ``tickers``. Both may be
     given only when they agree (a resolved run's config.yaml); when the file
@@ -88,8 +95,6 @@ class DataConfig(_Frozen):
             unnamed = [t for t in self.tickers if t.upper() not in named]
             if unnamed:
                 raise ValueError(f"source 'csv' needs data.directory, or data.files entries for {unnamed}")
-        if self.source == "yahoo" and self.start is None:
-            raise ValueError("source 'yahoo' needs data.start (the first date to download), e.g. 2018-01-01")
         return self
 
 

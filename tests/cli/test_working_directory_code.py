@@ -50,7 +50,7 @@ def _alphacheck(folder: Path, *args: str, script: bool = False, timeout: int = 6
         ["scenarios", "validate", "quick"],
         ["data", "list"],
         ["features", "list"],
-        ["features", "compute", "SP500", "--start", "2017-01-01", "--end", "2018-12-31", "-o", "f.parquet"],
+        ["features", "compute", "SP500", "--start", "2017-01-01", "--end", "2018-12-31", "--output-file", "f.parquet"],
         ["models", "list"],
     ],
     ids=lambda args: "-".join(a for a in args[:2] if not a.startswith("-")),
