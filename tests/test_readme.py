@@ -51,7 +51,7 @@ def _check(line: str) -> int:
     tokens = re.sub(r"[\[\]]|\.\.\.", " ", line).split(">", 1)[0].split()
     path: list[str] = []
     command: click.Command = cli
-    words = re.compile(r"[a-z]+(\|[a-z]+)*")  # a subcommand, or alternatives: `features list|compute`
+    words = re.compile(r"[a-z][a-z-]*(\|[a-z][a-z-]*)*")  # a subcommand (audit-predictions), or `list|compute`
     while tokens and isinstance(command, click.Group) and words.fullmatch(tokens[0]):
         path.append(tokens.pop(0))
         if "|" in path[-1]:

@@ -18,7 +18,7 @@ from alphacheck.exceptions import AlphacheckError
 if TYPE_CHECKING:
     from alphacheck.profiling import Profile
 
-__all__ = ["run"]
+__all__ = ["echo_results", "names", "run"]
 
 
 @click.command()
@@ -152,8 +152,6 @@ def run(
         from alphacheck import pipeline
         from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
-        from alphacheck.report import format_metrics_table
-        from alphacheck.report.verdicts import format_verdicts, verdict_summary
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
@@ -167,7 +165,7 @@ def run(
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
-            "data.source": source, "data.tickers": _names(tickers) or None,
+            "data.source": source, "data.tickers": names(tickers) or None,
             "data.start": start and start.date(), "data.end": updated_end(update, end),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
@@ -204,6 +202,17 @@ def run(
             f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
             f"run the same command again to resume from the next fold{partial}"
         ) from None
+    echo_results(result, quiet)
+    if recording is not None:
+        recording.folder = result.output_dir
+        recording.enter("shutdown")
+
+
+def echo_results(result, quiet: bool = False) -> None:
+    """The verdicts, the results tables, the folder and the verdict line, as ``run`` and ``evaluate`` end."""
+    from alphacheck.report import format_metrics_table
+    from alphacheck.report.verdicts import format_verdicts, verdict_summary
+
     verdicts = result.metrics.get("verdict")
     if verdicts:
         click.echo(format_verdicts(verdicts) + "\n")
@@ -215,9 +224,6 @@ def run(
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
-    if recording is not None:
-        recording.folder = result.output_dir
-        recording.enter("shutdown")
 
 
 def _start_profile() -> Profile:
@@ -262,7 +268,7 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _names(values: tuple[str, ...]) -> list[str]:
+def names(values: tuple[str, ...]) -> list[str]:
     """``("SPY,AAPL", "MSFT")`` -> ``["SPY", "AAPL", "MSFT"]``."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 

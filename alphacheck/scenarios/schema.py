@@ -247,6 +247,13 @@ class VariantConfig(_Frozen):
             problems = "; ".join(_training_problem(e) for e in exc.errors())
             raise ValueError(f"variant {self.name!r}: {problems}") from None
 
+    @property
+    def is_estimator(self) -> bool:
+        """Whether the variant is a scikit-learn-style estimator (no epochs, no warm start)."""
+        from alphacheck.models.registry import get_variant
+
+        return get_variant(self.name).estimator
+
     def check_sequence_length(self, length: int) -> None:
         """Refuse a sequence length the variant's module cannot take (see the variant's checks)."""
         from alphacheck.exceptions import ConfigError
@@ -412,8 +419,14 @@ class Scenario(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
         for variant in self.variants:
-            variant.training_config(self.training)  # a variant's own recipe, range-checked now
+            recipe = variant.training_config(self.training)  # a variant's own recipe, range-checked now
             variant.check_sequence_length(self.walkforward.sequence_length)
+            if recipe.warm_start and variant.is_estimator:
+                raise ValueError(
+                    f"variant {variant.name!r} is an estimator, fitted afresh on each fold: "
+                    "training.warm_start does not apply; set it false for this variant "
+                    f"({variant.name}.training.warm_start=false)"
+                )
         if self.portfolio is not None:
             check_universe(self.portfolio, self.data.tickers, self.backtest.policy)
         return self

@@ -210,13 +210,13 @@ def train_fold(
     if saved is not None:
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
         return saved
-    from alphacheck.walkforward.trainer import SequenceClassifier
+    from alphacheck.walkforward.estimators import fold_classifier
 
     _check_classes(fold, parts)
     training = variant.training_config(scenario.training)
     progress = progress or NullProgress()
     progress.start_fold(fold.index, training.epochs)
-    model = SequenceClassifier(
+    model = fold_classifier(variant.name)(
         variant.name,
         variant.params,
         training,
