@@ -2,7 +2,9 @@
 
 Stages: prices -> features and labels -> walk-forward predictions -> backtest
 and metrics -> report (plots, tearsheets) -> tracking. Every output lands in
-one run folder.
+one run folder. Two halves: :func:`train` (the walk-forward) and
+:func:`report_run` (everything after training), which ``alphacheck evaluate``
+calls on a file of predictions, so both commands share one path.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from alphacheck.walkforward import WalkForwardResult
     from alphacheck.walkforward.progress import NullProgress
 
-__all__ = ["RunResult", "default_output_dir", "run"]
+__all__ = ["RunResult", "default_output_dir", "report_run", "run", "staged", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -116,20 +118,43 @@ def run(
             ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
             for ticker, frame in prices.items()
         }
+
+    def train_and_report(staging: Staging) -> RunResult:
+        from alphacheck.tracking.provenance import walkforward_signature
+
+        walk = train(scenario, datasets, device, say, progress, fresh=fresh)
+        return report_run(
+            scenario, prices, walk, staging, recorder, say, datasets=datasets, device=str(device),
+            report=report, signature=walkforward_signature(scenario, prices), environment=environment,
+        )
+
     if not isinstance(recorder, NullRecorder):
         say("opening the MLflow store (creating a new one takes a few seconds)")
+    return staged(scenario.name, output_dir, overwrite, recorder, train_and_report)
+
+
+def staged(
+    experiment: str,
+    output_dir: Path,
+    overwrite: bool,
+    recorder: Recorder,
+    body: Callable[[Staging], RunResult],
+) -> RunResult:
+    """Track and stage a run folder around ``body``, which writes into ``staging.work`` and commits it.
+
+    ``run`` and ``alphacheck evaluate`` both write their folder this way: the
+    tracker's run ends FINISHED, FAILED or KILLED, and after a failure the
+    error names the partial output while ``output_dir`` stays as it was.
+    """
     with profiled("tracking"):
-        recorder.start(experiment=scenario.name, run_name=output_dir.name)
+        recorder.start(experiment=experiment, run_name=output_dir.name)
     try:
         staging = stage(output_dir, overwrite)
     except BaseException:
         recorder.end("FAILED")
         raise
     try:
-        result = _train_and_report(
-            scenario, prices, datasets, device, staging, recorder, say, progress,
-            _Options(report, fresh, dict(environment or {})),
-        )
+        result = body(staging)
     except KeyboardInterrupt as exc:
         recorder.end("KILLED")  # MLflow's status for a run its user stopped
         raise KeyboardInterrupt(staging.describe_partial()) from exc
@@ -147,35 +172,25 @@ def run(
     return result
 
 
-@dataclass(frozen=True)
-class _Options:
-    """How :func:`run` was asked to run: draw the report? train afresh? what the environment changed."""
-
-    report: bool = True
-    fresh: bool = False
-    environment: dict[str, str] = field(default_factory=dict)
-
-
-def _train_and_report(
+def train(
     scenario: Scenario,
-    prices: dict[str, pd.DataFrame],
     datasets: dict[str, pd.DataFrame],
     device: torch.device,
-    staging: Staging,
-    recorder: Recorder,
     say: Callable[[str], None],
-    progress: NullProgress | None,
-    options: _Options,
-) -> RunResult:
-    """Train, backtest and stress the scenario, write the run folder, its report and the tracking."""
-    from alphacheck.backtest import evaluate
-    from alphacheck.backtest.numba_cache import kernel_message
-    from alphacheck.backtest.reliability import reliability_section
+    progress: NullProgress | None = None,
+    fresh: bool = False,
+) -> WalkForwardResult:
+    """The training half of a run: the walk-forward of every variant, seeded.
+
+    Says how many folds each variant read from fold checkpoints, and where;
+    ``fresh`` trains them all again.
+
+    Returns
+    -------
+    WalkForwardResult
+        Predictions, fold records, the last model of each variant and every fold's model.
+    """
     from alphacheck.models import seed_everything
-    from alphacheck.report.builder import build_report
-    from alphacheck.rundir import write_run
-    from alphacheck.stress import stress_sections
-    from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
@@ -191,25 +206,85 @@ def _train_and_report(
                 f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
             ),
             progress=progress,
-            fresh=options.fresh,
+            fresh=fresh,
         )
     for variant, (reused, total) in walk.reused().items():
         say(f"{variant}: {reused} of {total} folds read from the fold checkpoints in "
             f"{walk.checkpoints[variant]} (same data, settings, seed and code); --fresh trains them again")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
-    say(f"  {kernel_message()}")
+    return walk
 
+
+def report_run(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    walk: WalkForwardResult,
+    staging: Staging,
+    recorder: Recorder,
+    say: Callable[[str], None],
+    *,
+    datasets: dict[str, pd.DataFrame] | None = None,
+    device: str = "none",
+    report: bool = True,
+    signature: str | None = None,
+    evaluated: dict[str, Any] | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Everything after training: backtest, verdicts, stress, portfolio, run folder, report, tracking.
+
+    ``alphacheck run`` calls it with its walk-forward; ``alphacheck evaluate``
+    with the predictions of a file (:mod:`alphacheck.evaluate_predictions`), so
+    both write their folder through the same functions.
+
+    Parameters
+    ----------
+    scenario, prices
+        The resolved configuration and the prices per ticker.
+    walk
+        Predictions (with ``label`` and ``fwd_return``), fold records, and the
+        models; without fold models the shocks (which predict again) are skipped.
+    staging, recorder, say
+        Where the run folder is written (:func:`staged`), the tracker and the progress lines.
+    datasets
+        The features the walk-forward read, for the shocks; ``None`` when nothing was trained.
+    device
+        Where the models trained, for ``metrics.json``.
+    report
+        Also draw the plots and tearsheets.
+    signature
+        The walk-forward's signature (:func:`~alphacheck.tracking.provenance.walkforward_signature`),
+        stored with ``predictions.parquet``; when given, the audit includes the run-wide checks of
+        this scenario's features and folds, which made the predictions.
+    evaluated
+        What ``evaluate`` read (the file, its hash, the decision convention, notes): the ``evaluated``
+        section of ``metrics.json``.
+    environment
+        The settings environment variables changed (:func:`run`), atop ``config.yaml`` and in MLflow.
+    """
+    from alphacheck.backtest import evaluate
+    from alphacheck.backtest.numba_cache import kernel_message
+    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.report.builder import build_report
+    from alphacheck.rundir import write_run
+    from alphacheck.stress import stress_sections
+    from alphacheck.tracking.record import record_run
+
+    environment = dict(environment or {})
+    say(f"  {kernel_message()}")
     with profiled("backtest"):
         evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
         book = _portfolio(scenario, prices, walk, say)
     with profiled("verdict"):
-        verdicts = _verdict_sections(scenario, prices, walk.predictions, evaluation, say, book)
+        verdicts = _verdict_sections(
+            scenario, prices, walk.predictions, evaluation, say, book, run_wide=signature is not None
+        )
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "device": str(device),
+        "device": device,
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
+        **({"evaluated": evaluated} if evaluated is not None else {}),
         **verdicts,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
@@ -225,15 +300,15 @@ def _train_and_report(
     if book is not None:
         metrics.update(book.sections())
     with profiled("stress"):
-        metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+        metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
     with profiled("write"):
         run = write_run(
             staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
             portfolio=None if book is None else book.frame,
-            portfolio_weights=None if book is None else book.weights, environment=options.environment,
+            portfolio_weights=None if book is None else book.weights,
+            signature=signature, environment=environment,
         )
 
-    report = options.report
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
     try:
         build_report(run, tearsheets=report, plots=report, on_progress=say)
@@ -244,9 +319,9 @@ def _train_and_report(
     if not isinstance(recorder, NullRecorder):
         say("logging the run to MLflow: params, metrics, the run folder's files, a child run per variant")
     with profiled("tracking"):
-        record_run(recorder, run, prices, str(device))
-        if options.environment:
-            recorder.log_params({f"environment.{name}": line for name, line in options.environment.items()})
+        record_run(recorder, run, prices, device)
+        if environment:
+            recorder.log_params({f"environment.{name}": line for name, line in environment.items()})
         run.tracking = recorder.location
     return run
 
@@ -267,6 +342,7 @@ def _verdict_sections(
     evaluation: Evaluation,
     say: Callable[[str], None],
     book: PortfolioEvaluation | None = None,
+    run_wide: bool = True,
 ) -> dict[str, Any]:
     """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
 
@@ -274,7 +350,9 @@ def _verdict_sections(
     each strategy's too-good-to-be-true check go into that strategy's verdict.
     A portfolio's books are judged with the rest (under ``verdict.portfolio``,
     against ``equal_weight``) and counted as trials, so every reported
-    strategy's PSR/DSR is deflated by the same trials.
+    strategy's PSR/DSR is deflated by the same trials. Without ``run_wide``
+    (predictions the scenario's walk-forward did not make) only the checks on
+    the predictions themselves run.
     """
     from alphacheck.audit.per_strategy import strategy_findings
     from alphacheck.backtest.evidence import judge_run
@@ -282,7 +360,7 @@ def _verdict_sections(
     say("judging: audit without training, matched nulls, verdicts")
     sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
     books = {v: float(book.metrics[v]["sharpe"]) for v in book.records} if book is not None else None
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books)
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books, run_wide=run_wide)
     records = dict(evaluation.records)
     if book is not None:
         records.update({("portfolio", variant): record for variant, record in book.records.items()})

@@ -64,7 +64,9 @@ def test_import_alphacheck_imports_no_heavy_library(tmp_path):
 
 
 def test_the_public_names_are_lazy_listed_and_documented():
-    assert set(alphacheck.__all__) == {"RunResult", "__version__", "list_scenarios", "load_run", "load_scenario", "run"}
+    assert set(alphacheck.__all__) == {
+        "RunResult", "__version__", "evaluate", "list_scenarios", "load_run", "load_scenario", "predict", "run"
+    }
     assert set(alphacheck.__all__) <= set(dir(alphacheck))
     assert "importlib" not in dir(alphacheck)
     for name in alphacheck.__all__:

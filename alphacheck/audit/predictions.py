@@ -41,7 +41,7 @@ _TOO_GOOD_REASONS = (
 
 
 def prediction_causality(
-    full: pd.DataFrame, cut: pd.DataFrame, cut_date: pd.Timestamp, atol: float = 1e-6
+    full: pd.DataFrame, cut: pd.DataFrame, cut_date: pd.Timestamp, atol: float = 1e-6, before: bool = False
 ) -> Check:
     """Every prediction up to ``cut_date`` must be remade, unchanged, from the prices up to ``cut_date``.
 
@@ -52,39 +52,28 @@ def prediction_causality(
     cut
         Predictions made with the prices up to ``cut_date``; rows whose
         ``fwd_return`` is NaN were not labelled yet, their label is not compared.
+        Labels are compared only when both have them (files from outside need not).
     cut_date
         The last date of the cut prices.
     atol
         Largest P(up) difference tolerated (float rounding).
+    before
+        ``full`` holds the predictions strictly before ``cut_date`` (``alphacheck
+        audit-predictions``): the messages say "before" instead of "up to".
     """
     keys = ["date", "ticker", "variant"]
     merged = full.merge(cut, on=keys, how="left", suffixes=("_full", "_cut"), indicator=True)
+    upto = "before" if before else "up to"
     if merged.empty:
-        return Check(
-            "prediction_causality", WARN, f"no predictions on or before {cut_date.date()} to compare"
-        )
+        return Check("prediction_causality", WARN, f"no predictions {upto} {cut_date.date()} to compare")
     missing = merged[merged["_merge"] == "left_only"]
     if len(missing):
-        first = missing.sort_values("date").iloc[0]
-        return Check(
-            "prediction_causality",
-            FAIL,
-            f"{len(missing)} prediction(s) up to {cut_date.date()} cannot be made from the prices up to then",
-            (
-                (
-                    f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: a feature is "
-                    f"missing without the bars after {cut_date.date()}; it reads the future"
-                ),
-            ),
-            {
-                "cut": str(cut_date.date()),
-                "missing": len(missing),
-                "first_missing": str(pd.Timestamp(first["date"]).date()),
-            },
-        )
+        return _unmade(missing, cut_date, before)
     labelled = merged["fwd_return_cut"].notna().to_numpy() if "fwd_return_cut" in merged else True
     difference = np.abs(merged["proba_full"].to_numpy() - merged["proba_cut"].to_numpy())
-    label_changed = (merged["label_full"].to_numpy() != merged["label_cut"].to_numpy()) & labelled
+    label_changed = False
+    if "label_full" in merged and "label_cut" in merged:
+        label_changed = (merged["label_full"].to_numpy() != merged["label_cut"].to_numpy()) & labelled
     changed = (difference > atol) | label_changed
     details = {
         "cut": str(cut_date.date()),
@@ -99,11 +88,44 @@ def prediction_causality(
             f"(max |dP| {difference.max():.1e})",
             details=details,
         )
+    return _changed(merged, changed, difference, cut_date, details)
+
+
+def _unmade(missing: pd.DataFrame, cut_date: pd.Timestamp, before: bool) -> Check:
+    """The failure for predictions the cut prices cannot make: a feature needs bars after the cut."""
+    first = missing.sort_values("date").iloc[0]
+    upto = "before" if before else "up to"
+    why = "the file made on the cut prices lacks it" if before else "a feature is missing without bars"
+    return Check(
+        "prediction_causality",
+        FAIL,
+        f"{len(missing)} prediction(s) {upto} {cut_date.date()} cannot be made from the prices up to then",
+        (
+            f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: {why} "
+            f"after {cut_date.date()}; it reads the future",
+        ),
+        {
+            "cut": str(cut_date.date()),
+            "missing": len(missing),
+            "first_missing": str(pd.Timestamp(first["date"]).date()),
+        },
+    )
+
+
+def _changed(
+    merged: pd.DataFrame,
+    changed: np.ndarray,
+    difference: np.ndarray,
+    cut_date: pd.Timestamp,
+    details: dict[str, object],
+) -> Check:
+    """The failure for predictions that change when later prices are added, with the first of them."""
     first = merged[changed].sort_values("date").iloc[0]
     evidence = (
         (
             f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: P(up) "
-            f"{first['proba_full']:.6f} with all prices, {first['proba_cut']:.6f} with prices up to {cut_date.date()}"
+            f"{first['proba_full']:.6f} with all prices, {first['proba_cut']:.6f} with prices up to "
+            f"{cut_date.date()}"
         ),
         f"{int(changed.sum())} of {len(merged)} predictions change; max |dP| {difference.max():.3g}",
     )
@@ -112,8 +134,28 @@ def prediction_causality(
         FAIL,
         f"predictions before {cut_date.date()} change when later prices are added",
         evidence,
-        {**details, "changed": int(changed.sum()), "first_changed": str(pd.Timestamp(first["date"]).date())},
+        {
+            **details,
+            "changed": int(changed.sum()),
+            "first_changed": str(pd.Timestamp(first["date"]).date()),
+            "differences": _differences(merged[changed]),
+        },
     )
+
+
+def _differences(rows: pd.DataFrame, limit: int = 1000) -> list[dict[str, object]]:
+    """The first ``limit`` changed predictions, date order: what each file says."""
+    rows = rows.sort_values(["date", "ticker", "variant"]).head(limit)
+    return [
+        {
+            "date": str(pd.Timestamp(r["date"]).date()),
+            "ticker": str(r["ticker"]),
+            "variant": str(r["variant"]),
+            "proba_full": float(r["proba_full"]),
+            "proba_cut": float(r["proba_cut"]),
+        }
+        for r in rows.to_dict("records")
+    ]
 
 
 def _accuracy(rows: pd.DataFrame, threshold: float) -> tuple[int, int, float]:

@@ -37,6 +37,11 @@ __all__ = ["audit"]
     envvar="ALPHACHECK_AUDIT_STRICT",
     help="Warnings fail too: exit 1 when any check warns or fails.",
 )
+@click.option("--variants", metavar="A,B", help="Variants to audit (shipped or a plugin's): baseline,hgb.")
+@click.option(
+    "--param", "params", multiple=True, metavar="KEY=VALUE",
+    help="A variant hyperparameter (hgb.max_iter=50) or any scenario field, as for `run`; repeatable.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the checks.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 @plugin_options
@@ -50,6 +55,8 @@ def audit(
     device: str | None,
     output_file: Path | None,
     strict: bool,
+    variants: str | None,
+    params: tuple[str, ...],
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -70,13 +77,14 @@ def audit(
         from alphacheck.audit import format_audit_table, run_audit
         from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides, environment_changes
+        from alphacheck.scenarios.overrides import apply_overrides, environment_changes, parse_params
 
         load_plugins(plugins)
         config = load_scenario(scenario)
-        flags: dict[str, object] = {"device": device}
+        flags: dict[str, object] = {"device": device, "variants": split_names(variants) or None}
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
+        flags.update(parse_params(params))
         # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
         for line in environment_changes(config, os.environ, flags).values():
             click.echo(f"environment: {line}", err=True)

@@ -20,12 +20,13 @@ from alphacheck.cli.options import (
     update_option,
     updated_end,
 )
-from alphacheck.exceptions import AlphacheckError
+from alphacheck.exceptions import AlphacheckError, Interrupted
 
 if TYPE_CHECKING:
     from alphacheck.profiling import Profile
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-__all__ = ["run"]
+__all__ = ["echo_results", "names", "run"]
 
 
 @click.command()
@@ -156,8 +157,6 @@ def run(
         from alphacheck import pipeline
         from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
-        from alphacheck.report import format_metrics_table
-        from alphacheck.report.verdicts import format_verdicts, verdict_summary
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides, environment_changes, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
@@ -171,7 +170,7 @@ def run(
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
-            "data.source": source, "data.tickers": _names(tickers) or None,
+            "data.source": source, "data.tickers": names(tickers) or None,
             "data.start": start and start.date(), "data.end": updated_end(update, end),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
@@ -185,15 +184,7 @@ def run(
         for line in environment.values():  # once, before any work: no setting changes unseen
             click.echo(f"environment: {line}", err=True)
         require_yahoo_for_update(update, config.data.source)
-        recorder = None
-        if not no_tracking:
-            from alphacheck.tracking.mlflow_recorder import MlflowRecorder
-
-            recorder = MlflowRecorder(
-                resolve_tracking_uri(tracking_uri),
-                fallback=tracking_mode == "fallback",
-                on_notice=lambda line: click.echo(line, err=True),
-            )
+        recorder = None if no_tracking else _recorder(resolve_tracking_uri(tracking_uri), tracking_mode)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
             config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
@@ -202,15 +193,18 @@ def run(
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt as exc:
-        from alphacheck.exceptions import Interrupted
-        from alphacheck.paths import alphacheck_home
+        raise _interrupted(exc) from None
+    echo_results(result, quiet)
+    if recording is not None:
+        recording.folder = result.output_dir
+        recording.enter("shutdown")
 
-        folds = alphacheck_home() / "folds"
-        partial = f"; {exc}" if str(exc) else ""  # where the pipeline left the partial output
-        raise Interrupted(
-            f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
-            f"run the same command again to resume from the next fold{partial}"
-        ) from None
+
+def echo_results(result, quiet: bool = False) -> None:
+    """The verdicts, the results tables, the folder and the verdict line, as ``run`` and ``evaluate`` end."""
+    from alphacheck.report import format_metrics_table
+    from alphacheck.report.verdicts import format_verdicts, verdict_summary
+
     verdicts = result.metrics.get("verdict")
     if verdicts:
         click.echo(format_verdicts(verdicts) + "\n")
@@ -222,9 +216,26 @@ def run(
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
-    if recording is not None:
-        recording.folder = result.output_dir
-        recording.enter("shutdown")
+
+
+def _recorder(uri: str, tracking_mode: str) -> MlflowRecorder:
+    """The MLflow recorder of the store ``uri`` (``--tracking fallback``: a local store if unreachable)."""
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
+
+    fallback = tracking_mode == "fallback"
+    return MlflowRecorder(uri, fallback=fallback, on_notice=lambda line: click.echo(line, err=True))
+
+
+def _interrupted(stop: KeyboardInterrupt) -> Interrupted:
+    """The error a stopped run ends with: where its finished folds are kept, and its partial output."""
+    from alphacheck.paths import alphacheck_home
+
+    folds = alphacheck_home() / "folds"
+    partial = f"; {stop}" if str(stop) else ""  # where the pipeline left the partial output
+    return Interrupted(
+        f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
+        f"run the same command again to resume from the next fold{partial}"
+    )
 
 
 def _start_profile() -> Profile:
@@ -269,7 +280,7 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _names(values: tuple[str, ...]) -> list[str]:
+def names(values: tuple[str, ...]) -> list[str]:
     """``("SPY,AAPL", "MSFT")`` -> ``["SPY", "AAPL", "MSFT"]``."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 

@@ -7,8 +7,9 @@ files). It lives under ``<cache>/folds/<key>/fold-NNNN.pt`` where the key is a
 hash of the data (every value, date and column of every ticker's dataset), the
 feature set, the walk-forward and training settings, the variant, the seed,
 the device type, the checkpoint format (:data:`CHECKPOINT_FORMAT`), the
-alphacheck version and the code a fold's result depends on
-(:func:`code_fingerprint`): change any of them and nothing is reused. Format 2 added the calibrator, so a fold
+alphacheck version, alphacheck's own fold code (:func:`fold_code_fingerprint`)
+and a plugin variant's code (:func:`plugin_code_fingerprint`): change any of
+them and nothing is reused. Format 2 added the calibrator, so a fold
 saved before calibration existed is never resumed as if it were calibrated. Files are written
 atomically (temporary file, then rename), so a kill leaves either a whole
 checkpoint or none. They load with ``torch.load(weights_only=True)``; one that
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import json
 import os
 import time
@@ -40,7 +40,16 @@ if TYPE_CHECKING:
 
     from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
-__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "code_fingerprint", "data_fingerprint", "run_key"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "FoldStore",
+    "cache_root",
+    "code_digest",
+    "data_fingerprint",
+    "fold_code_fingerprint",
+    "plugin_code_fingerprint",
+    "run_key",
+]
 
 #: Version of what a checkpoint holds; part of the key. 2: raw P(up) plus the fold's calibrator.
 CHECKPOINT_FORMAT = 2
@@ -67,40 +76,26 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
 
 #: The packages whose code decides what a fold trains to (features and labels reach the key through
 #: the data fingerprint, which hashes the datasets they built).
-_FOLD_CODE = ("models", "walkforward")
+FOLD_CODE = ("models", "walkforward")
 
 
-def code_fingerprint(variant: str) -> str:
-    """SHA-256 of the code behind a variant's folds: alphacheck's ``models/`` and ``walkforward/``
-    sources, and the file that defines the variant when it lies outside them (a plugin's).
-
-    A checkpoint trained by other code is not reused: edit the model or the
-    training loop and the next run trains again.
-    """
-    from alphacheck.models.registry import get_variant
-
-    digest = hashlib.sha256(_package_digest().encode())
-    build = get_variant(variant).build
-    try:
-        source = inspect.getsourcefile(build) if build is not None else None
-    except TypeError:  # a class whose module is gone from sys.modules: nothing to read
-        source = None
-    if source is not None and not Path(source).resolve().is_relative_to(_PACKAGE):
-        digest.update(Path(source).read_bytes())  # read on every call: a plugin is the code users edit
+def code_digest(root: Path, packages: tuple[str, ...] = FOLD_CODE) -> str:
+    """SHA-256 over every ``*.py`` under ``root/<package>`` for each of ``packages``, paths included."""
+    digest = hashlib.sha256()
+    for path in sorted(p for name in packages for p in (root / name).rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @functools.lru_cache(maxsize=1)
-def _package_digest() -> str:
-    """SHA-256 of alphacheck's own fold code, read once per process."""
-    digest = hashlib.sha256()
-    for path in sorted(p for name in _FOLD_CODE for p in (_PACKAGE / name).rglob("*.py")):
-        digest.update(str(path.relative_to(_PACKAGE)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def fold_code_fingerprint() -> str:
+    """:func:`code_digest` of this alphacheck's ``models/`` and ``walkforward/``, read once per process.
+
+    Part of every checkpoint key: a run with edited model or training code
+    trains again instead of resuming folds the old code made.
+    """
+    return code_digest(Path(__file__).resolve().parents[1])
 
 
 def run_key(
@@ -110,7 +105,7 @@ def run_key(
     device: torch.device | str,
     concurrency: str | None = None,
 ) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type, code.
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device, code.
 
     ``concurrency`` names how folds trained together (stacked training and its
     stack sizes); None, training fold by fold, leaves the key as it always was.
@@ -126,11 +121,43 @@ def run_key(
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
         "alphacheck": __version__,
-        "code": code_fingerprint(variant.name),
+        "code": fold_code_fingerprint(),
     }
+    code = plugin_code_fingerprint(variant)
+    if code is not None:  # a plugin's variant: editing its code must not resume the old folds
+        parts["plugin_code"] = code
     if concurrency is not None:
         parts["concurrency"] = concurrency
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def plugin_code_fingerprint(variant: VariantSettings) -> str | None:
+    """SHA-256 of the source of the plugin(s) behind a variant config; None for shipped code only.
+
+    An ensemble's members count: a plugin member's code is part of the ensemble's.
+    """
+    import inspect
+
+    from alphacheck.models.registry import VARIANTS
+
+    spec = VARIANTS.get(variant.name)
+    if spec is None:
+        return None
+    members = [spec]
+    if spec.is_ensemble:
+        names = dict(variant.params).get("members", spec.architecture["members"])
+        members = [VARIANTS[m] for m in names if m in VARIANTS]
+    digest, found = hashlib.sha256(), False
+    for member in members:
+        if member.plugin is None:
+            continue
+        try:
+            source = Path(inspect.getsourcefile(member.build) or "").read_bytes()
+        except (OSError, TypeError):  # defined interactively: the qualified name is all there is
+            source = f"{member.plugin}.{getattr(member.build, '__qualname__', '')}".encode()
+        digest.update(member.name.encode() + b"\0" + source)
+        found = True
+    return digest.hexdigest() if found else None
 
 
 class FoldStore:

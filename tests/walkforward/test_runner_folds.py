@@ -193,33 +193,22 @@ def test_fresh_trains_every_fold_again_and_a_rerun_counts_what_it_read(datasets,
     assert FoldStore(tmp_path / key).load(0) is not None  # checkpointed anew
 
 
-PLUGIN = '''
-import torch
-
-
-def build(n_features, **params):
-    # {comment}
-    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1))
-'''
-
-
-def test_the_key_changes_with_the_code_and_the_version(datasets, tmp_path, monkeypatch):
-    import importlib.util
-
-    from alphacheck.models.registry import VARIANTS, VariantSpec
+def test_the_key_changes_with_the_fold_code_and_the_version(tmp_path, monkeypatch):
     from alphacheck.walkforward import checkpoint
 
-    source = tmp_path / "my_model.py"
-    source.write_text(PLUGIN.format(comment="first"))
-    spec = importlib.util.spec_from_file_location("my_model", source)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setitem(VARIANTS, "mine", VariantSpec(name="mine", description="test", build=module.build))
+    for package, name in (("models", "net.py"), ("walkforward", "loop.py"), ("report", "page.py")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / name).write_text("x = 1\n")
+    before = checkpoint.code_digest(tmp_path)
+    (tmp_path / "report" / "page.py").write_text("x = 2\n")  # not fold code
+    assert checkpoint.code_digest(tmp_path) == before
+    (tmp_path / "walkforward" / "loop.py").write_text("x = 2\n")  # the training loop changed
+    assert checkpoint.code_digest(tmp_path) != before
+    # both reach the key: this package's fold code and the version
     scenario = _scenario()
     key = run_key("data", scenario, scenario.variants[0], "cpu")
-    mine = checkpoint.code_fingerprint("mine")
-    assert mine != checkpoint.code_fingerprint("lightweight")  # the plugin's file is part of its key
-    source.write_text(PLUGIN.format(comment="edited"))  # the user edits their model
-    assert checkpoint.code_fingerprint("mine") != mine
+    monkeypatch.setattr(checkpoint, "fold_code_fingerprint", lambda: "edited")
+    assert run_key("data", scenario, scenario.variants[0], "cpu") != key
+    monkeypatch.undo()
     monkeypatch.setattr(checkpoint, "__version__", "99.0")
     assert run_key("data", scenario, scenario.variants[0], "cpu") != key
