@@ -153,7 +153,8 @@ def importers(library: str, modules: dict[str, ast.Module]) -> set[str]:
     found = set()
     for module, tree in modules.items():
         for node in imports(tree):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            is_import = isinstance(node, ast.Import)
+            names = [alias.name for alias in node.names] if is_import else [node.module or ""]
             if any(name.split(".")[0] == library for name in names):
                 found.add(module)
     return found
