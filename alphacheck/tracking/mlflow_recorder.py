@@ -115,7 +115,7 @@ class MlflowRecorder:
         uri = self.tracking_uri or default_tracking_uri()
         try:
             check_reachable(uri)
-        except TrackingError as exc:
+        except TrackingError:
             if not self.fallback:
                 raise
             self.unreachable, uri = uri, LOCAL_STORE

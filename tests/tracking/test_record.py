@@ -103,4 +103,5 @@ def test_the_prices_are_the_runs_input_named_and_fingerprinted(run_dir):
     name, digest, source = run_dataset(read_run(run_dir), prices)
     assert name == "sample: SP500, NASDAQ 2017-12-01..2018-02-12"
     assert digest == prices_fingerprint(prices)
-    assert source == {"source": "sample", "tickers": "SP500,NASDAQ", "first": "2017-12-01", "last": "2018-02-12"}
+    assert source == {"source": "sample", "tickers": "SP500,NASDAQ", "first": "2017-12-01",
+                      "last": "2018-02-12"}
