@@ -172,6 +172,7 @@ def _train_and_report(
             progress=progress,
         )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
+    _say_if_compiling(say)
 
     with profiled("backtest"):
         evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
@@ -288,3 +289,14 @@ def _warm_up_tearsheets(scenario: Scenario) -> None:
     if which == "all" and scenario.portfolio is not None:
         jobs += variants
     warm_up(jobs, scenario.report.workers)
+
+
+def _say_if_compiling(say: Callable[[str], None]) -> None:
+    """Tell the user before a backtest that first compiles vectorbt's kernels (seconds, once per environment)."""
+    from alphacheck.backtest.numba_cache import kernels_cached, numba_cache_dir
+
+    if not kernels_cached():
+        say(
+            f"compiling vectorbt's numba kernels into {numba_cache_dir()} (once for this environment, "
+            "about 15-30 s; `alphacheck warm-up` does it ahead)"
+        )

@@ -3,7 +3,7 @@
 vectorbt 1.2 declares most kernels the engine calls with ``cache=True`` but
 not ``simulate_from_signals_nb`` (``Portfolio.from_signals``), so every new
 process compiled it again (seconds). :func:`enable_numba_cache` points
-``NUMBA_CACHE_DIR`` at ``<alphacheck home>/numba`` (instead of vectorbt's
+``NUMBA_CACHE_DIR`` at :func:`numba_cache_dir` (instead of vectorbt's
 ``__pycache__`` in site-packages, often read-only) and re-wraps the
 :data:`KERNELS` that lack caching: their ``py_func`` with
 ``numba.njit(cache=True)``, same options otherwise, replaced in every vectorbt
@@ -14,6 +14,14 @@ re-wrapping compiles nothing; a cache entry is keyed by the source file, the
 signature and the numba version, so an upgrade does not reuse stale code.
 ``ALPHACHECK_NUMBA_CACHE=0`` leaves vectorbt and numba's settings as shipped
 (the benchmarks' baseline).
+
+Compiled kernels belong to the installed vectorbt, numba and CPU, not to a
+user's data: the cache lives in the Python environment (``<sys.prefix>/var/
+alphacheck/numba``) when that is writable, so ``alphacheck warm-up`` (which
+``make install`` runs) compiles them once for every user and every
+``ALPHACHECK_HOME``; in a read-only environment it falls back to
+``<alphacheck home>/numba``. A first compilation takes seconds (about 17 s of
+CPU here); :func:`kernels_cached` tells the pipeline to say so beforehand.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["KERNELS", "enable_numba_cache", "numba_cache_dir"]
+__all__ = ["KERNELS", "enable_numba_cache", "environment_cache_dir", "kernels_cached", "numba_cache_dir"]
 
 # Entry points the engine calls that vectorbt may declare without cache=True.
 KERNELS = ("vectorbt.portfolio.nb.simulate_from_signals_nb", "vectorbt.portfolio.nb.simulate_from_orders_nb")
@@ -31,15 +39,39 @@ _STATE: dict[str, object] = {}
 
 
 def numba_cache_dir() -> Path:
-    """``$NUMBA_CACHE_DIR`` when set, else ``<alphacheck home>/numba`` (created)."""
+    """``$NUMBA_CACHE_DIR`` when set, else :func:`environment_cache_dir` when writable, else the home's (created)."""
     explicit = os.environ.get("NUMBA_CACHE_DIR")
     if explicit:
         folder = Path(explicit)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+    folder = environment_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+        return folder
     from alphacheck.paths import cache_subdir
 
     return cache_subdir("numba")
+
+
+def environment_cache_dir() -> Path:
+    """``<sys.prefix>/var/alphacheck/numba``: the kernels compiled for this Python environment."""
+    return Path(sys.prefix) / "var" / "alphacheck" / "numba"
+
+
+def kernels_cached() -> bool:
+    """Whether the cache holds the engine's entry point (``simulate_from_orders_nb``); False: a run compiles.
+
+    Reads the cache folder only (no vectorbt import). With
+    ``ALPHACHECK_NUMBA_CACHE=0`` the kernels live in vectorbt's own
+    ``__pycache__``, which this does not look into: True.
+    """
+    if os.environ.get("ALPHACHECK_NUMBA_CACHE", "1").strip() == "0":
+        return True
+    return any(numba_cache_dir().rglob("*simulate_from_orders_nb*.nbi"))
 
 
 def enable_numba_cache() -> dict[str, object]:

@@ -31,6 +31,7 @@ _COMMANDS = {
     "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),
     "reproduce": ("alphacheck.cli.reproduce", "reproduce", "Re-run a logged run and check its predictions."),
     "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
+    "warm-up": ("alphacheck.cli.warmup", "warm_up", "Compile vectorbt's kernels once, ahead of the first run."),
 }
 
 
