@@ -6,8 +6,8 @@ The Python API::
     result = alphacheck.run("quick", overrides={"training.epochs": 2}, tracking=False)
     result.summary()
 
-Importing the package is cheap: ``run``, ``load_scenario``, ``list_scenarios``,
-``load_run`` and ``RunResult`` are loaded on first use (module ``__getattr__``),
+Importing the package is cheap: ``run``, ``evaluate``, ``predict``, ``load_scenario``,
+``list_scenarios``, ``load_run`` and ``RunResult`` are loaded on first use (module ``__getattr__``),
 and torch, vectorbt, quantstats and mlflow only by the modules that adapt them,
 when a run needs them.
 """
@@ -22,13 +22,24 @@ __version__ = "0.1.0"
 # public name -> the module that defines it, imported when the name is first used
 _LAZY = {
     "RunResult": "alphacheck.rundir",
+    "evaluate": "alphacheck.api",
     "list_scenarios": "alphacheck.api",
     "load_run": "alphacheck.api",
     "load_scenario": "alphacheck.api",
+    "predict": "alphacheck.api",
     "run": "alphacheck.api",
 }
 
-__all__ = ["RunResult", "__version__", "list_scenarios", "load_run", "load_scenario", "run"]
+__all__ = [
+    "RunResult",
+    "__version__",
+    "evaluate",
+    "list_scenarios",
+    "load_run",
+    "load_scenario",
+    "predict",
+    "run",
+]
 
 
 def __getattr__(name: str) -> Any:

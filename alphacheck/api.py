@@ -1,4 +1,4 @@
-"""The Python API: ``alphacheck.run``, ``load_scenario``, ``list_scenarios`` and ``load_run``.
+"""The Python API of ``import alphacheck``: run, evaluate, predict, load_scenario, list_scenarios, load_run.
 
 ``import alphacheck`` exposes these lazily (see ``alphacheck/__init__.py``), so
 importing the package stays cheap; this module is loaded on first use.
@@ -19,7 +19,7 @@ from alphacheck.scenarios.overrides import apply_overrides, tracking_uri
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
 
-__all__ = ["list_scenarios", "load_run", "load_scenario", "resolve_scenario", "run"]
+__all__ = ["evaluate", "list_scenarios", "load_run", "load_scenario", "predict", "resolve_scenario", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,95 @@ def run(
     if recording is not None:
         recording.write(result.output_dir)
     return result
+
+
+def evaluate(
+    predictions: str | Path | Any,
+    scenario: str | Path | Scenario | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    output_dir: str | Path | None = None,
+    tracking: bool | str | None = None,
+    report: bool = True,
+    on_progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+) -> RunResult:
+    """Evaluate your own predictions as ``alphacheck run`` evaluates its walk-forward's.
+
+    P(up) at date t is taken as known at the close of t; the position is filled
+    at the next bar (``backtest.execution``). Labels and forward returns are
+    computed from the prices, never read from the predictions. Everything
+    ``run`` does after training follows (backtest with costs, baselines,
+    matched null, significance, cost sweep, verdicts, stress windows,
+    portfolio, report, tracking); shocks need the models and are skipped.
+
+    Parameters
+    ----------
+    predictions
+        A parquet or CSV file, or a DataFrame, with ``date, ticker, proba`` and
+        optionally ``variant`` (default: the file's stem; a DataFrame needs it) and ``fold``.
+    scenario
+        Where the prices come from and how to trade: a shipped scenario's name,
+        a YAML file or a :class:`Scenario`; ``None``: the schema's defaults on
+        the file's tickers.
+    overrides
+        Dotted keys, as for :func:`run` (``{"data.source": "yahoo", "backtest.fees_bps": 2}``).
+    output_dir, tracking, report, on_progress, overwrite
+        As for :func:`run`; the folder defaults to ``runs/evaluate-<name>-<timestamp>/``.
+
+    Returns
+    -------
+    RunResult
+        Its ``metrics["evaluated"]`` says what was read and how.
+
+    Raises
+    ------
+    AlphacheckError
+        For a bad file (``PredictionsError``: columns, dates, probabilities,
+        duplicates, tickers without prices, dates off the price calendar) or configuration.
+    """
+    import datetime as dt
+
+    import pandas as pd
+
+    from alphacheck.evaluate_predictions import evaluate_predictions, scenario_for_file
+    from alphacheck.external import check_predictions, read_predictions
+
+    if isinstance(predictions, pd.DataFrame):
+        frame, source, name = check_predictions(predictions, "predictions"), "a DataFrame", "evaluate"
+    elif isinstance(predictions, str | Path):
+        frame, source, name = read_predictions(Path(predictions)), str(predictions), Path(predictions).stem
+    else:
+        kind = type(predictions).__name__
+        raise ConfigError(f"predictions={kind}: give a parquet or CSV path, or a DataFrame")
+    base = None if scenario is None else resolve_scenario(scenario)
+    config, notes = scenario_for_file(frame, base, overrides, name=name)
+    stamp = f"evaluate-{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    folder = Path(output_dir) if output_dir is not None else Path("runs") / stamp
+    recorder = _recorder(tracking)
+    return evaluate_predictions(
+        frame, config, folder, recorder, on_progress, report, source, notes, overwrite=overwrite
+    )
+
+
+def predict(
+    run_dir: str | Path,
+    date: Any = None,
+    tickers: list[str] | None = None,
+    update: bool = False,
+    backend: str = "auto",
+) -> list[dict[str, Any]]:
+    """What each variant's last model of a run says for the next trading day (see ``alphacheck predict``).
+
+    Returns
+    -------
+    list of dict
+        One per ticker and variant: ``decision_date, proba, proba_raw, position, weight, fill``,
+        the model's ``fold``, ``trained_through``, ``trading_days_since_training``, ``stale`` and ``warning``.
+    """
+    from alphacheck.predict import predict_signals
+
+    return [s.as_dict() for s in predict_signals(Path(run_dir), date, tickers, update, backend)]
 
 
 def resolve_scenario(scenario: str | Path | Scenario, overrides: Mapping[str, Any] | None = None) -> Scenario:

@@ -18,9 +18,11 @@ __all__ = [
     "DataError",
     "DataWarning",
     "DeviceError",
+    "ExportWarning",
     "Interrupted",
     "LeakageError",
     "LeakageWarning",
+    "PredictionsError",
     "ReportError",
     "SmallSampleWarning",
     "StressWarning",
@@ -39,6 +41,10 @@ class ConfigError(AlphacheckError):
 
 class DataError(AlphacheckError):
     """Price data is unavailable or structurally wrong."""
+
+
+class PredictionsError(DataError):
+    """A file of predictions given to ``alphacheck evaluate`` is malformed or does not fit the prices."""
 
 
 class DeviceError(AlphacheckError):
@@ -69,6 +75,10 @@ class AlphacheckWarning(UserWarning):
 
 class DataWarning(AlphacheckWarning):
     """Price data that is possible but deserves a look."""
+
+
+class ExportWarning(AlphacheckWarning):
+    """A model file could not be written in one format (ONNX); the others hold the model."""
 
 
 class LeakageWarning(AlphacheckWarning):

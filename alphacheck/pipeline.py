@@ -2,7 +2,9 @@
 
 Stages: prices -> features and labels -> walk-forward predictions -> backtest
 and metrics -> report (plots, tearsheets) -> tracking. Every output lands in
-one run folder.
+one run folder. Two halves: :func:`train` (the walk-forward) and
+:func:`report_run` (everything after training), which ``alphacheck evaluate``
+calls on a file of predictions, so both commands share one path.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from alphacheck.walkforward import WalkForwardResult
     from alphacheck.walkforward.progress import NullProgress
 
-__all__ = ["RunResult", "default_output_dir", "run"]
+__all__ = ["RunResult", "default_output_dir", "report_run", "run", "staged", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -108,17 +110,35 @@ def run(
             ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
             for ticker, frame in prices.items()
         }
+
+    def train_and_report(staging: Staging) -> RunResult:
+        return _train_and_report(scenario, prices, datasets, device, staging, recorder, say, progress, report)
+
+    return staged(scenario.name, output_dir, overwrite, recorder, train_and_report)
+
+
+def staged(
+    experiment: str,
+    output_dir: Path,
+    overwrite: bool,
+    recorder: Recorder,
+    body: Callable[[Staging], RunResult],
+) -> RunResult:
+    """Track and stage a run folder around ``body``, which writes into ``staging.work`` and commits it.
+
+    ``run`` and ``alphacheck evaluate`` both write their folder this way: the
+    tracker's run ends FINISHED, FAILED or KILLED, and after a failure the
+    error names the partial output while ``output_dir`` stays as it was.
+    """
     with profiled("tracking"):
-        recorder.start(experiment=scenario.name, run_name=output_dir.name)
+        recorder.start(experiment=experiment, run_name=output_dir.name)
     try:
         staging = stage(output_dir, overwrite)
     except BaseException:
         recorder.end("FAILED")
         raise
     try:
-        result = _train_and_report(
-            scenario, prices, datasets, device, staging, recorder, say, progress, report
-        )
+        result = body(staging)
     except KeyboardInterrupt as exc:
         recorder.end("KILLED")  # MLflow's status for a run its user stopped
         raise KeyboardInterrupt(staging.describe_partial()) from exc
@@ -147,14 +167,32 @@ def _train_and_report(
     progress: NullProgress | None = None,
     report: bool = True,
 ) -> RunResult:
-    """Train, backtest and stress the scenario, write the run folder, its report and the tracking."""
-    from alphacheck.backtest import evaluate
-    from alphacheck.backtest.reliability import reliability_section
+    """Train (:func:`train`), then everything after training (:func:`report_run`)."""
+    from alphacheck.tracking.provenance import walkforward_signature
+
+    walk = train(scenario, datasets, device, say, progress)
+    signature = walkforward_signature(scenario, prices)
+    return report_run(
+        scenario, prices, walk, staging, recorder, say,
+        datasets=datasets, device=str(device), report=report, signature=signature,
+    )  # fmt: skip
+
+
+def train(
+    scenario: Scenario,
+    datasets: dict[str, pd.DataFrame],
+    device: torch.device,
+    say: Callable[[str], None],
+    progress: NullProgress | None = None,
+) -> WalkForwardResult:
+    """The training half of a run: the walk-forward of every variant, seeded.
+
+    Returns
+    -------
+    WalkForwardResult
+        Predictions, fold records, the last model of each variant and every fold's model.
+    """
     from alphacheck.models import seed_everything
-    from alphacheck.report.builder import build_report
-    from alphacheck.rundir import write_run
-    from alphacheck.stress import stress_sections
-    from alphacheck.tracking.record import record_run
     from alphacheck.walkforward import run_walkforward
 
     seed_everything(scenario.seed)
@@ -172,19 +210,74 @@ def _train_and_report(
             progress=progress,
         )
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
-    _say_if_compiling(say)
+    return walk
 
+
+def report_run(
+    scenario: Scenario,
+    prices: dict[str, pd.DataFrame],
+    walk: WalkForwardResult,
+    staging: Staging,
+    recorder: Recorder,
+    say: Callable[[str], None],
+    *,
+    datasets: dict[str, pd.DataFrame] | None = None,
+    device: str = "none",
+    report: bool = True,
+    signature: str | None = None,
+    evaluated: dict[str, Any] | None = None,
+) -> RunResult:
+    """Everything after training: backtest, verdicts, stress, portfolio, run folder, report, tracking.
+
+    ``alphacheck run`` calls it with its walk-forward; ``alphacheck evaluate``
+    with the predictions of a file (:mod:`alphacheck.evaluate_predictions`), so
+    both write their folder through the same functions.
+
+    Parameters
+    ----------
+    scenario, prices
+        The resolved configuration and the prices per ticker.
+    walk
+        Predictions (with ``label`` and ``fwd_return``), fold records, and the
+        models; without fold models the shocks (which predict again) are skipped.
+    staging, recorder, say
+        Where the run folder is written (:func:`staged`), the tracker and the progress lines.
+    datasets
+        The features the walk-forward read, for the shocks; ``None`` when nothing was trained.
+    device
+        Where the models trained, for ``metrics.json``.
+    report
+        Also draw the plots and tearsheets.
+    signature
+        The walk-forward's signature (:func:`~alphacheck.tracking.provenance.walkforward_signature`),
+        stored with ``predictions.parquet``; when given, the audit includes the run-wide checks of
+        this scenario's features and folds, which made the predictions.
+    evaluated
+        What ``evaluate`` read (the file, its hash, the decision convention, notes): the ``evaluated``
+        section of ``metrics.json``.
+    """
+    from alphacheck.backtest import evaluate
+    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.report.builder import build_report
+    from alphacheck.rundir import write_run
+    from alphacheck.stress import stress_sections
+    from alphacheck.tracking.record import record_run
+
+    _say_if_compiling(say)
     with profiled("backtest"):
         evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
         book = _portfolio(scenario, prices, walk, say)
     with profiled("verdict"):
-        verdicts = _verdict_sections(scenario, prices, walk.predictions, evaluation, say, book)
+        verdicts = _verdict_sections(
+            scenario, prices, walk.predictions, evaluation, say, book, run_wide=signature is not None
+        )
     metrics = {
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "device": str(device),
+        "device": device,
         "periods_per_year": 252,
         "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
+        **({"evaluated": evaluated} if evaluated is not None else {}),
         **verdicts,
         "metrics": evaluation.metrics,
         "folds": walk.folds,
@@ -200,12 +293,13 @@ def _train_and_report(
     if book is not None:
         metrics.update(book.sections())
     with profiled("stress"):
-        metrics.update(stress_sections(scenario, prices, datasets, walk, say))
+        metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
     with profiled("write"):
         run = write_run(
             staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
             portfolio=None if book is None else book.frame,
             portfolio_weights=None if book is None else book.weights,
+            signature=signature,
         )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
@@ -216,7 +310,7 @@ def _train_and_report(
         raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
     run.output_dir = staging.commit()
     with profiled("tracking"):
-        record_run(recorder, run, prices, str(device))
+        record_run(recorder, run, prices, device)
         run.tracking = recorder.location
     return run
 
@@ -228,6 +322,7 @@ def _verdict_sections(
     evaluation: Evaluation,
     say: Callable[[str], None],
     book: PortfolioEvaluation | None = None,
+    run_wide: bool = True,
 ) -> dict[str, Any]:
     """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
 
@@ -235,7 +330,9 @@ def _verdict_sections(
     each strategy's too-good-to-be-true check go into that strategy's verdict.
     A portfolio's books are judged with the rest (under ``verdict.portfolio``,
     against ``equal_weight``) and counted as trials, so every reported
-    strategy's PSR/DSR is deflated by the same trials.
+    strategy's PSR/DSR is deflated by the same trials. Without ``run_wide``
+    (predictions the scenario's walk-forward did not make) only the checks on
+    the predictions themselves run.
     """
     from alphacheck.audit.per_strategy import strategy_findings
     from alphacheck.backtest.evidence import judge_run
@@ -243,7 +340,7 @@ def _verdict_sections(
     say("judging: audit without training, matched nulls, verdicts")
     sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
     books = {v: float(book.metrics[v]["sharpe"]) for v in book.records} if book is not None else None
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books)
+    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books, run_wide=run_wide)
     records = dict(evaluation.records)
     if book is not None:
         records.update({("portfolio", variant): record for variant, record in book.records.items()})

@@ -234,7 +234,7 @@ def _audit(report: Path, epochs: int | None) -> dict:
     """``alphacheck audit`` on original_claims with both leaks, one fold, its JSON report to ``report``."""
     command = [
         "audit", "original_claims", "--plugin", str(PLUGIN), "--add-features", ",".join(LEAKS),
-        "--folds", "1", "--quiet", "--output", str(report),
+        "--folds", "1", "--quiet", "--output-file", str(report),
     ]
     if epochs is not None:
         command += ["--epochs", str(epochs)]

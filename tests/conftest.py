@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -45,14 +48,27 @@ def prices() -> pd.DataFrame:
     return synthetic_prices()
 
 
+def skip_unless_ci(message: str) -> NoReturn:
+    """Skip the test, except under CI (``CI=true``), where what is missing is a failure, not a pass."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require(module: str) -> ModuleType:
+    """Import an optional package that ``make test`` installs (dev and ray extras): missing, the test
+    skips, and under CI fails."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        skip_unless_ci(f"{module} is not installed ({exc}): `make test` installs it")
+
+
 @pytest.fixture
 def shared_yahoo_dir() -> Path:
     """The real Yahoo CSVs in ../shared/data/yahoo: under CI a missing folder fails, else skips."""
     if not (SHARED_YAHOO / "SPY.csv").is_file():
-        message = f"real market data not found at {SHARED_YAHOO}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci(f"real market data not found at {SHARED_YAHOO}")
     return SHARED_YAHOO
 
 
@@ -131,6 +147,27 @@ def isolated_home(tmp_path, monkeypatch):
 def tracking_uri(tmp_path: Path) -> str:
     """A fresh sqlite MLflow store in a temporary folder."""
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+#: Modules named like the libraries alphacheck and mlflow import: planted where a command runs.
+LIBRARY_TRAPS = (
+    "vectorbt", "torch", "pandas", "numpy", "yaml", "mlflow", "quantstats", "pyarrow", "scipy", "ray",
+    "uvicorn", "sqlalchemy",
+)
+_TRAP = "import pathlib\npathlib.Path(__file__).with_suffix('.executed').write_text('imported')\n"
+
+
+def plant_traps(folder: Path) -> Path:
+    """Create ``folder`` with a module for each of :data:`LIBRARY_TRAPS`; each marks itself when imported."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in LIBRARY_TRAPS:
+        (folder / f"{name}.py").write_text(_TRAP)
+    return folder
+
+
+def sprung_traps(folder: Path) -> list[str]:
+    """The planted modules of ``folder`` that were imported."""
+    return sorted(path.stem for path in folder.glob("*.executed"))
 
 
 def forget_modules_from(folder: Path, before: set[str]) -> None:

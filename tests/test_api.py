@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import alphacheck
+import alphacheck.data
 from alphacheck.exceptions import ConfigError
 from alphacheck.rundir import RunResult
 from alphacheck.report.tables import SUMMARY_COLUMNS, summary_frame
@@ -35,10 +36,16 @@ def run_folder_files():
     return module.write_run_folder
 
 
-def _python(code: str, tmp_path: Path, **env: str) -> str:
+@pytest.fixture(scope="module")
+def api_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ``ALPHACHECK_HOME`` for this module's runs: the second run of ``quick`` finds its folds checkpointed."""
+    return tmp_path_factory.mktemp("api-home")
+
+
+def _python(code: str, tmp_path: Path, home: Path | None = None, **env: str) -> str:
     """Run ``code`` in a fresh interpreter from ``tmp_path``, importing this checkout's alphacheck."""
     clean = {k: v for k, v in os.environ.items() if k not in _OVERRIDE_VARIABLES}
-    clean.update(PYTHONPATH=str(REPO), ALPHACHECK_HOME=str(tmp_path / "home"), MPLBACKEND="Agg", **env)
+    clean.update(PYTHONPATH=str(REPO), ALPHACHECK_HOME=str(home or tmp_path / "home"), MPLBACKEND="Agg", **env)
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=clean, capture_output=True, text=True,
                           timeout=900)
     assert done.returncode == 0, done.stderr
@@ -57,7 +64,9 @@ def test_import_alphacheck_imports_no_heavy_library(tmp_path):
 
 
 def test_the_public_names_are_lazy_listed_and_documented():
-    assert set(alphacheck.__all__) == {"RunResult", "__version__", "list_scenarios", "load_run", "load_scenario", "run"}
+    assert set(alphacheck.__all__) == {
+        "RunResult", "__version__", "evaluate", "list_scenarios", "load_run", "load_scenario", "predict", "run"
+    }
     assert set(alphacheck.__all__) <= set(dir(alphacheck))
     assert "importlib" not in dir(alphacheck)
     for name in alphacheck.__all__:
@@ -124,7 +133,7 @@ def test_summary_shows_the_verdict_when_metrics_have_one():
 
 
 @pytest.mark.slow
-def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path):
+def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path, api_home):
     out = _python(
         "import json, alphacheck\n"
         "r = alphacheck.run('quick', overrides={'training.epochs': 1, 'data.tickers': ['SP500']},\n"
@@ -142,6 +151,7 @@ def test_run_in_a_fresh_interpreter_returns_what_the_folder_holds(tmp_path):
         "assert (type(loaded), loaded.output_dir, loaded.tracking) == (type(r), r.output_dir, None)\n"
         "print('load_run equal')\n",
         tmp_path,
+        api_home,
         EPOCHS="7",  # the override beats it
     )
     assert out.split() == ["runs/q", "tracking", "disabled", "1", "load_run", "equal"]
@@ -177,22 +187,27 @@ def test_load_run_reads_a_folder_and_names_what_is_missing(tmp_path, run_folder_
         alphacheck.load_run(tmp_path / "empty")
 
 
-@pytest.mark.slow
-def test_pipeline_run_takes_a_scenario_name(tmp_path):
-    out = _python(
-        "from alphacheck import pipeline\n"
-        "from alphacheck.tracking.base import NullRecorder\n"
-        "r = pipeline.run('quick', 'out', NullRecorder(), report=False)\n"
-        "print(r.scenario.name, len(r.predictions) > 0)\n",
-        tmp_path,
-        EPOCHS="1",  # pipeline.run loads the file as it is: the environment is alphacheck.run's business
-    )
-    assert out.split() == ["quick", "True"]
-    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["folds"][0]["epochs_run"] > 1
+def test_pipeline_run_takes_a_scenario_name_and_loads_it_as_it_is(tmp_path, monkeypatch):
+    """``pipeline.run("quick")`` once failed on the name; it loads the file without the environment's overrides."""
+    from alphacheck import pipeline
+    from alphacheck.tracking.base import NullRecorder
+
+    class Loaded(Exception):
+        """Stops the run at its first data access, before any training."""
+
+    def load_prices(data):
+        raise Loaded(data)
+
+    monkeypatch.setenv("INGESTION_START_DATE", "2017-06-01")  # alphacheck.run's business, not pipeline.run's
+    monkeypatch.setattr(alphacheck.data, "load_prices", load_prices)
+    with pytest.raises(Loaded) as stopped:
+        pipeline.run("quick", tmp_path / "out", NullRecorder(), report=False)
+    assert stopped.value.args[0] == alphacheck.load_scenario("quick").data
+    assert str(stopped.value.args[0].start) != "2017-06-01"
 
 
 @pytest.mark.slow
-def test_a_tracking_uri_selects_the_store(tmp_path):
+def test_a_tracking_uri_selects_the_store(tmp_path, api_home):
     store = tmp_path / "store" / "mlflow.db"
     store.parent.mkdir()
     out = _python(
@@ -204,6 +219,7 @@ def test_a_tracking_uri_selects_the_store(tmp_path):
         "runs = client.search_runs([client.get_experiment_by_name('quick').experiment_id])\n"
         "print(r.tracking); print(','.join(sorted(run.info.run_name for run in runs)))\n",
         tmp_path,
+        api_home,  # the same walk-forward as the test above: its folds are read back, not trained again
     )
     location, names = out.strip().splitlines()[-2:]
     assert str(store) in location and "q" in names.split(",")  # the parent run, named after the folder

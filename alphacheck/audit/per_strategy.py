@@ -26,6 +26,7 @@ def strategy_findings(
     predictions: pd.DataFrame,
     sharpe_after_costs: dict[tuple[str, str], float],
     book_sharpes: dict[str, float] | None = None,
+    run_wide: bool = True,
 ) -> tuple[AuditReport, dict[tuple[str, str], tuple[Check, ...]]]:
     """The run's audit without training, and the findings that concern each (ticker, variant) and book.
 
@@ -41,6 +42,10 @@ def strategy_findings(
         ``{(ticker, variant): Sharpe ratio}`` from the run's backtest.
     book_sharpes
         ``{variant: Sharpe ratio}`` of the portfolio's books, when the run has them.
+    run_wide
+        Run the checks of the scenario's features and folds. ``False`` for
+        predictions they did not make (a file given to ``alphacheck evaluate``):
+        only too good to be true, which reads the predictions themselves.
 
     Returns
     -------
@@ -51,17 +56,21 @@ def strategy_findings(
         on its Sharpe ratio alone: it predicts no direction itself).
     """
     named = {f"{variant} on {ticker}": sharpe for (ticker, variant), sharpe in sharpe_after_costs.items()}
-    report = audit_without_training(scenario, prices, predictions, named)
-    run_wide = tuple(c for c in report.checks if c.name != "too_good_to_be_true")
+    if run_wide:
+        report = audit_without_training(scenario, prices, predictions, named)
+    else:
+        own = too_good_to_be_true(predictions, named, scenario.backtest.threshold)
+        report = AuditReport(scenario.name, [own])
+    shared = tuple(c for c in report.checks if c.name != "too_good_to_be_true")
     findings = {}
     for (variant, ticker), rows in predictions.groupby(["variant", "ticker"], sort=False):
         key = (str(ticker), str(variant))
         own = too_good_to_be_true(
             rows, {f"{variant} on {ticker}": sharpe_after_costs[key]}, scenario.backtest.threshold
         )
-        findings[key] = (*run_wide, own)
+        findings[key] = (*shared, own)
     threshold = scenario.backtest.threshold
     for variant, sharpe in (book_sharpes or {}).items():
         own = too_good_to_be_true(predictions.iloc[:0], {f"{variant} book": sharpe}, threshold)
-        findings[("portfolio", variant)] = (*run_wide, own)
+        findings[("portfolio", variant)] = (*shared, own)
     return report, findings

@@ -41,7 +41,7 @@ _TOO_GOOD_REASONS = (
 
 
 def prediction_causality(
-    full: pd.DataFrame, cut: pd.DataFrame, cut_date: pd.Timestamp, atol: float = 1e-6
+    full: pd.DataFrame, cut: pd.DataFrame, cut_date: pd.Timestamp, atol: float = 1e-6, before: bool = False
 ) -> Check:
     """Every prediction up to ``cut_date`` must be remade, unchanged, from the prices up to ``cut_date``.
 
@@ -52,29 +52,32 @@ def prediction_causality(
     cut
         Predictions made with the prices up to ``cut_date``; rows whose
         ``fwd_return`` is NaN were not labelled yet, their label is not compared.
+        Labels are compared only when both have them (files from outside need not).
     cut_date
         The last date of the cut prices.
     atol
         Largest P(up) difference tolerated (float rounding).
+    before
+        ``full`` holds the predictions strictly before ``cut_date`` (``alphacheck
+        audit-predictions``): the messages say "before" instead of "up to".
     """
     keys = ["date", "ticker", "variant"]
     merged = full.merge(cut, on=keys, how="left", suffixes=("_full", "_cut"), indicator=True)
+    upto = "before" if before else "up to"
     if merged.empty:
-        return Check(
-            "prediction_causality", WARN, f"no predictions on or before {cut_date.date()} to compare"
-        )
+        return Check("prediction_causality", WARN, f"no predictions {upto} {cut_date.date()} to compare")
     missing = merged[merged["_merge"] == "left_only"]
     if len(missing):
         first = missing.sort_values("date").iloc[0]
+        why = "the file made on the cut prices lacks it" if before else "a feature is missing without bars"
         return Check(
             "prediction_causality",
             FAIL,
-            f"{len(missing)} prediction(s) up to {cut_date.date()} cannot be made from the prices up to then",
+            f"{len(missing)} prediction(s) {upto} {cut_date.date()} cannot be made from the prices "
+            "up to then",
             (
-                (
-                    f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: a feature is "
-                    f"missing without the bars after {cut_date.date()}; it reads the future"
-                ),
+                f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: {why} "
+                f"after {cut_date.date()}; it reads the future",
             ),
             {
                 "cut": str(cut_date.date()),
@@ -84,7 +87,9 @@ def prediction_causality(
         )
     labelled = merged["fwd_return_cut"].notna().to_numpy() if "fwd_return_cut" in merged else True
     difference = np.abs(merged["proba_full"].to_numpy() - merged["proba_cut"].to_numpy())
-    label_changed = (merged["label_full"].to_numpy() != merged["label_cut"].to_numpy()) & labelled
+    label_changed = False
+    if "label_full" in merged and "label_cut" in merged:
+        label_changed = (merged["label_full"].to_numpy() != merged["label_cut"].to_numpy()) & labelled
     changed = (difference > atol) | label_changed
     details = {
         "cut": str(cut_date.date()),
@@ -112,8 +117,28 @@ def prediction_causality(
         FAIL,
         f"predictions before {cut_date.date()} change when later prices are added",
         evidence,
-        {**details, "changed": int(changed.sum()), "first_changed": str(pd.Timestamp(first["date"]).date())},
+        {
+            **details,
+            "changed": int(changed.sum()),
+            "first_changed": str(pd.Timestamp(first["date"]).date()),
+            "differences": _differences(merged[changed]),
+        },
     )
+
+
+def _differences(rows: pd.DataFrame, limit: int = 1000) -> list[dict[str, object]]:
+    """The first ``limit`` changed predictions, date order: what each file says."""
+    rows = rows.sort_values(["date", "ticker", "variant"]).head(limit)
+    return [
+        {
+            "date": str(pd.Timestamp(r["date"]).date()),
+            "ticker": str(r["ticker"]),
+            "variant": str(r["variant"]),
+            "proba_full": float(r["proba_full"]),
+            "proba_cut": float(r["proba_cut"]),
+        }
+        for r in rows.to_dict("records")
+    ]
 
 
 def _accuracy(rows: pd.DataFrame, threshold: float) -> tuple[int, int, float]:

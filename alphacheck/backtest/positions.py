@@ -14,7 +14,7 @@ import pandas as pd
 from alphacheck.backtest.metrics import PERIODS_PER_YEAR
 from alphacheck.exceptions import ConfigError, did_you_mean
 
-__all__ = ["POLICIES", "direction_from_proba", "position_weights", "trailing_volatility"]
+__all__ = ["POLICIES", "direction_from_proba", "policy_weights", "position_weights", "trailing_volatility"]
 
 POLICIES = ("long_only", "long_short", "short_only")
 
@@ -132,3 +132,24 @@ def position_weights(
         else:
             weights[i] = direction[i] * size[i]
     return weights
+
+
+def policy_weights(proba: np.ndarray, config, volatility: np.ndarray | None = None) -> np.ndarray:
+    """The weights a scenario's ``backtest`` policy takes on P(up), one per decision date in order.
+
+    Parameters
+    ----------
+    proba
+        P(up) per decision date, in date order.
+    config
+        A ``BacktestConfig`` (policy, band, holding and sizing are read).
+    volatility
+        With ``sizing: volatility``, the trailing volatility at each date
+        (``alphacheck.backtest.strategies.sizing_volatility``); ignored otherwise.
+    """
+    direction = direction_from_proba(
+        proba, config.policy, config.upper, config.lower, config.neutral, config.min_holding_days
+    )
+    return position_weights(
+        direction, volatility, config.fraction, config.target_volatility, config.max_leverage
+    )

@@ -29,7 +29,7 @@ import pandas as pd
 
 from alphacheck.backtest.engine import Simulation, simulate_weights
 from alphacheck.backtest.null import NullDraws, simulate_null
-from alphacheck.backtest.positions import direction_from_proba, position_weights, trailing_volatility
+from alphacheck.backtest.positions import policy_weights, trailing_volatility
 from alphacheck.backtest.scoring import Window, score_window
 from alphacheck.scenarios.schema import BacktestConfig
 
@@ -313,12 +313,7 @@ def sizing_volatility(prices: pd.DataFrame, config: BacktestConfig) -> pd.Series
 
 
 def _weights(proba: np.ndarray, volatility: np.ndarray | None, config: BacktestConfig) -> np.ndarray:
-    direction = direction_from_proba(
-        proba, config.policy, config.upper, config.lower, config.neutral, config.min_holding_days
-    )
-    return position_weights(
-        direction, volatility, config.fraction, config.target_volatility, config.max_leverage
-    )
+    return policy_weights(proba, config, volatility)
 
 
 def _simulate_all(

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
+from alphacheck.cli.options import output_file_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["audit"]
@@ -29,17 +30,17 @@ __all__ = ["audit"]
     type=click.Choice(["auto", "cpu", "cuda", "mps"]),
     help="Where to train: auto picks CUDA, then MPS, then CPU. FORCE_CPU=1 forces the CPU.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the checks and their evidence as JSON to this file.",
-)
+@output_file_option("Also write the checks and their evidence as JSON to this file.")
 @click.option(
     "--strict",
     is_flag=True,
     envvar="ALPHACHECK_AUDIT_STRICT",
     help="Warnings fail too: exit 1 when any check warns or fails.",
+)
+@click.option("--variants", metavar="A,B", help="Variants to audit (shipped or a plugin's): baseline,hgb.")
+@click.option(
+    "--param", "params", multiple=True, metavar="KEY=VALUE",
+    help="A variant hyperparameter (hgb.max_iter=50) or any scenario field, as for `run`; repeatable.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only the checks.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
@@ -52,8 +53,10 @@ def audit(
     epochs: int | None,
     cuts: int,
     device: str | None,
-    output: Path | None,
+    output_file: Path | None,
     strict: bool,
+    variants: str | None,
+    params: tuple[str, ...],
     quiet: bool,
     verbose: bool,
     plugins: tuple[str, ...],
@@ -74,22 +77,23 @@ def audit(
         from alphacheck.audit import format_audit_table, run_audit
         from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides
+        from alphacheck.scenarios.overrides import apply_overrides, parse_params
 
         load_plugins(plugins)
         config = load_scenario(scenario)
-        flags: dict[str, object] = {"device": device}
+        flags: dict[str, object] = {"device": device, "variants": split_names(variants) or None}
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
+        flags.update(parse_params(params))
         # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
-        if output:  # a folder that cannot be made fails now, not after the training checks
-            output.parent.mkdir(parents=True, exist_ok=True)
+        if output_file:  # a folder that cannot be made fails now, not after the training checks
+            output_file.parent.mkdir(parents=True, exist_ok=True)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         report = run_audit(config, folds=folds, epochs=epochs, cuts=cuts, on_progress=say)
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_audit_table(report))
-    if output:
-        output.write_text(json.dumps(report.as_dict(), indent=2, default=str))
+    if output_file:
+        output_file.write_text(json.dumps(report.as_dict(), indent=2, default=str))
     ctx.exit(report.exit_status(strict))

@@ -203,9 +203,10 @@ def list_() -> None:
 @data.command()
 @click.argument("ticker")
 @click.option(
-    "--source",
+    "--from",
+    "source",
     type=click.Choice(["cache", "sample"]),
-    help="Where to read TICKER (default: the cache, else the embedded sample).",
+    help="Read TICKER from the price cache or the embedded sample (default: the cache, else the sample).",
 )
 @click.option(
     "--rows", default=5, show_default=True, type=click.IntRange(min=1), help="Rows shown at each end."

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from alphacheck.cli.options import output_file_option, require_yahoo_for_update, update_option, updated_end
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["features", "plugin_option", "plugin_options", "split_names"]
@@ -91,24 +92,25 @@ def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
     help="The named feature set.",
 )
 @click.option(
-    "--source", default="sample", show_default=True, help="Where the prices come from (data.source)."
+    "--source", type=click.Choice(["sample", "yahoo", "csv"]), default="sample", show_default=True,
+    help="Price source (data.source): sample also finds any ticker of the price cache by name.",
 )
 @click.option(
     "--directory",
     type=click.Path(file_okay=False, path_type=Path),
     help="With --source csv: folder of <TICKER>.csv or .parquet files (data.directory).",
 )
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
-@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (default: the first one held)."
+)
+@click.option(
+    "--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (default: the last one held)."
+)
+@update_option
 @click.option("--drop-features", metavar="NAME[,NAME...]", help="Drop features of the set, comma-separated.")
 @plugin_options
-@click.option(
-    "--output",
-    "-o",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Parquet file to write (index date, plus ticker when there are several).",
-)
+@output_file_option("Parquet file to write, index date plus ticker when there are several (default: "
+                    "<TICKER>-features.parquet here).")
 def compute(
     tickers: tuple[str, ...],
     set_name: str,
@@ -116,16 +118,21 @@ def compute(
     directory: Path | None,
     start: dt.datetime | None,
     end: dt.datetime | None,
+    update: bool,
     drop_features: str | None,
     plugins: tuple[str, ...],
     add_features: str | None,
-    output: Path,
+    output_file: Path | None,
 ) -> None:
     """Compute the feature matrix of TICKER... and write it to a parquet file.
 
-    Warm-up rows (before every feature has its full window) are dropped and
-    counted, never back-filled.
+    A ticker is found by name: the embedded sample, or any ticker in the price
+    cache (imported or fetched), over the dates it holds. Warm-up rows (before
+    every feature has its full window) are dropped and counted, never
+    back-filled.
     """
+    require_yahoo_for_update(update, source)
+    output = output_file or Path(f"{'-'.join(t.upper() for t in tickers)}-features.parquet")
     try:
         from alphacheck.data import load_prices
         from alphacheck.features import compute_features, load_plugins, resolve_features
@@ -134,7 +141,8 @@ def compute(
         load_plugins(plugins)
         output.parent.mkdir(parents=True, exist_ok=True)  # fails before the prices are read
         data = {"source": source, "tickers": list(tickers)}
-        data.update({k: v.date() for k, v in {"start": start, "end": end}.items() if v is not None})
+        dates = {"start": start.date() if start else None, "end": updated_end(update, end)}
+        data.update({k: v for k, v in dates.items() if v is not None})
         if directory is not None:
             data["directory"] = str(directory)
         feature_config = {

@@ -30,6 +30,12 @@ _COMMANDS = {
     "runs": ("alphacheck.cli.runs", "runs", "List recent runs logged to MLflow, with headline metrics."),
     "ui": ("alphacheck.cli.ui", "ui", "Start the MLflow UI on the tracking store."),
     "reproduce": ("alphacheck.cli.reproduce", "reproduce", "Re-run a logged run and check its predictions."),
+    "predict": ("alphacheck.cli.predict", "predict", "The next trading day's signal of a run's last models."),
+    "evaluate": ("alphacheck.cli.evaluate", "evaluate", "Backtest and judge a file of your own predictions."),
+    "audit-predictions": (
+        "alphacheck.cli.audit_predictions", "audit_predictions",
+        "Compare predictions made on all prices with ones made on prices cut at a date.",
+    ),
     "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
     "warm-up": ("alphacheck.cli.warmup", "warm_up", "Compile vectorbt's kernels once, ahead of the first run."),
 }

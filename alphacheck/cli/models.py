@@ -6,6 +6,8 @@ import json
 
 import click
 
+from alphacheck.cli.features import plugin_option
+
 __all__ = ["models"]
 
 
@@ -23,22 +25,33 @@ def models() -> None:
     help="Input features per time step used to count parameters (default: the 'basic' feature set's).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_variants(n_features: int | None, as_json: bool) -> None:
-    """List each variant with its default hyperparameters and parameter count."""
-    from alphacheck.models.registry import VARIANTS, parameter_count
+@plugin_option
+def list_variants(n_features: int | None, as_json: bool, plugins: tuple[str, ...]) -> None:
+    """List each variant with its kind, default hyperparameters and parameter count.
 
-    n_features = n_features or _basic_feature_count()
-    rows = []
-    for name, spec in VARIANTS.items():
-        params = spec.resolve({})
-        rows.append(
+    An estimator's size is known only once fitted: its count shows as '-'.
+    """
+    from alphacheck.exceptions import AlphacheckError
+
+    try:
+        from alphacheck.features import load_plugins
+        from alphacheck.models.registry import VARIANTS, parameter_count
+
+        load_plugins(plugins)
+        n_features = n_features or _basic_feature_count()
+        rows = [
             {
                 "name": name,
+                "kind": spec.kind,
+                "source": spec.plugin or "alphacheck",
                 "parameters": parameter_count(name, n_features),
-                "hyperparameters": params,
+                "hyperparameters": spec.resolve({}),
                 "description": spec.description,
             }
-        )
+            for name, spec in VARIANTS.items()
+        ]
+    except AlphacheckError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps({"n_features": n_features, "variants": rows}, indent=2))
         return
@@ -46,7 +59,9 @@ def list_variants(n_features: int | None, as_json: bool) -> None:
     width = max(len(r["name"]) for r in rows)
     for row in rows:
         hyper = ", ".join(f"{k}={v}" for k, v in row["hyperparameters"].items())
-        click.echo(f"{row['name']:<{width}}  {row['parameters']:>9,d}  {row['description']}")
+        count = "-" if row["parameters"] is None else f"{row['parameters']:,d}"
+        origin = "" if row["source"] == "alphacheck" else f"  [{row['kind']}, plugin {row['source']}]"
+        click.echo(f"{row['name']:<{width}}  {count:>9}  {row['description']}{origin}")
         click.echo(f"{'':<{width}}  {'':>9}  {hyper}")
 
 

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
+from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
 from alphacheck.exceptions import AlphacheckError
 
 if TYPE_CHECKING:
     from alphacheck.profiling import Profile
 
-__all__ = ["run"]
+__all__ = ["echo_results", "names", "run"]
 
 
 @click.command()
@@ -70,6 +71,7 @@ __all__ = ["run"]
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First date, YYYY-MM-DD (overrides data.start).",
 )
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last date, YYYY-MM-DD (overrides data.end).")
+@update_option
 @click.option(
     "--executor", type=click.Choice(["local", "processes", "ray"]), envvar="ALPHACHECK_EXECUTOR",
     help="Where the (variant, fold-group) tasks run: in-process, in worker processes, or on Ray "
@@ -86,6 +88,11 @@ __all__ = ["run"]
     "--fold-concurrency", type=click.Choice(["sequential", "batched"]), envvar="ALPHACHECK_FOLD_CONCURRENCY",
     help="Train a variant's folds one after another, or its independent folds at once as one stacked "
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
+)
+@click.option(
+    "--no-report", is_flag=True,
+    help="Skip the plots and tearsheets (about 8 s each); predictions, returns, metrics, summary.md and "
+    "index.html are still written. `alphacheck report RUN_DIR` draws them later.",
 )
 @click.option(
     "--profile", is_flag=True, envvar="ALPHACHECK_PROFILE",
@@ -114,10 +121,12 @@ def run(
     tickers: tuple[str, ...],
     start: dt.datetime | None,
     end: dt.datetime | None,
+    update: bool,
     executor: str | None,
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    no_report: bool,
     profile: bool,
     quiet: bool,
     verbose: bool,
@@ -128,7 +137,8 @@ def run(
 
     The folder holds config.yaml, predictions.parquet, returns.parquet,
     metrics.json, plots/, summary.md, index.html, one quantstats tearsheet per
-    ticker and variant and models/<variant>.pt/.onnx; the run is also logged to
+    ticker and variant (plots and tearsheets unless --no-report) and
+    models/<variant>.pt/.onnx; the run is also logged to
     MLflow. Settings come from the scenario file, then the original project's
     environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
     Finished folds are checkpointed: the same command run again after an
@@ -142,8 +152,6 @@ def run(
         from alphacheck import pipeline
         from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
-        from alphacheck.report import format_metrics_table
-        from alphacheck.report.verdicts import format_verdicts, verdict_summary
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
@@ -159,8 +167,8 @@ def run(
             "seed": seed, "device": device, "variants": _split(variants), "training.epochs": epochs,
             "training.batch_size": batch_size, "training.learning_rate": learning_rate,
             "walkforward.sequence_length": sequence_length,
-            "data.source": source, "data.tickers": _names(tickers) or None,
-            "data.start": start and start.date(), "data.end": end and end.date(),
+            "data.source": source, "data.tickers": names(tickers) or None,
+            "data.start": start and start.date(), "data.end": updated_end(update, end),
             "compute.executor": "ray" if ray_address and not executor else executor,
             "compute.workers": workers, "compute.ray_address": ray_address,
             "compute.fold_concurrency": fold_concurrency,
@@ -169,6 +177,7 @@ def run(
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         flags.update(parse_params(params))
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
+        require_yahoo_for_update(update, config.data.source)
         recorder = None
         if not no_tracking:
             from alphacheck.tracking.mlflow_recorder import MlflowRecorder
@@ -180,7 +189,8 @@ def run(
             )
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
-            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite
+            config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
+            report=not no_report,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
@@ -194,6 +204,17 @@ def run(
             f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
             f"run the same command again to resume from the next fold{partial}"
         ) from None
+    echo_results(result, quiet)
+    if recording is not None:
+        recording.folder = result.output_dir
+        recording.enter("shutdown")
+
+
+def echo_results(result, quiet: bool = False) -> None:
+    """The verdicts, the results tables, the folder and the verdict line, as ``run`` and ``evaluate`` end."""
+    from alphacheck.report import format_metrics_table
+    from alphacheck.report.verdicts import format_verdicts, verdict_summary
+
     verdicts = result.metrics.get("verdict")
     if verdicts:
         click.echo(format_verdicts(verdicts) + "\n")
@@ -205,9 +226,6 @@ def run(
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
-    if recording is not None:
-        recording.folder = result.output_dir
-        recording.enter("shutdown")
 
 
 def _start_profile() -> Profile:
@@ -252,7 +270,7 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _names(values: tuple[str, ...]) -> list[str]:
+def names(values: tuple[str, ...]) -> list[str]:
     """``("SPY,AAPL", "MSFT")`` -> ``["SPY", "AAPL", "MSFT"]``."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 

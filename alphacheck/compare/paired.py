@@ -116,14 +116,30 @@ def model_confidence_set(
     -------
     dict
         ``included`` and ``excluded`` variant names and each one's MCS ``p_values``.
+
+    Notes
+    -----
+    Variants with identical losses cannot be told apart: the set is computed
+    over one of each group (arch's ``MCS`` fails on a loss difference that is
+    zero on every date) and each twin gets its group's p-value and membership.
+    A single distinct variant is the whole set, with p-value 1.
     """
     from arch.bootstrap import MCS
 
-    mcs = MCS(losses, size=size, reps=reps, block_size=block_days, seed=np.random.default_rng(seed))
-    mcs.compute()
-    p_values = {str(k): float(v) for k, v in mcs.pvalues["Pvalue"].items()}
-    return {"size": size, "included": sorted(map(str, mcs.included)), "excluded": sorted(map(str, mcs.excluded)),
-            "p_values": p_values}  # fmt: skip
+    columns = [str(c) for c in losses.columns]
+    losses = losses.set_axis(columns, axis=1)
+    distinct = losses.T.drop_duplicates().T
+    twin_of = {c: next(d for d in distinct.columns if losses[c].equals(losses[d])) for c in columns}
+    if distinct.shape[1] == 1:
+        p_values, included = dict.fromkeys(distinct.columns, 1.0), set(distinct.columns)
+    else:
+        mcs = MCS(distinct, size=size, reps=reps, block_size=block_days, seed=np.random.default_rng(seed))
+        mcs.compute()
+        p_values = {str(k): float(v) for k, v in mcs.pvalues["Pvalue"].items()}
+        included = set(map(str, mcs.included))
+    return {"size": size, "included": sorted(c for c in columns if twin_of[c] in included),
+            "excluded": sorted(c for c in columns if twin_of[c] not in included),
+            "p_values": {c: p_values[twin_of[c]] for c in columns}}  # fmt: skip
 
 
 def min_track_record_length(returns: np.ndarray, benchmark_sharpe: float = 0.0, level: float = 0.95) -> float:

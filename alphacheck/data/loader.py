@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -10,9 +11,9 @@ import pandas as pd
 from alphacheck.data.align import align_calendars
 from alphacheck.data.cache import PriceCache
 from alphacheck.data.prices import normalise_ohlcv
-from alphacheck.data.sample import SAMPLE_KNOWN_FINDINGS, load_sample
+from alphacheck.data.sample import SAMPLE_KNOWN_FINDINGS, SAMPLE_TICKERS, load_sample
 from alphacheck.data.validation import ValidationReport, check_prices, format_dates
-from alphacheck.exceptions import DataError
+from alphacheck.exceptions import DataError, did_you_mean
 from alphacheck.scenarios.schema import DataConfig
 
 __all__ = ["load_prices", "load_ticker"]
@@ -83,14 +84,54 @@ def load_ticker(
 
 def _from_source(ticker: str, config: DataConfig, cache: PriceCache | None) -> pd.DataFrame:
     if config.source == "sample":
-        return load_sample(ticker)
+        return load_sample(ticker) if ticker in SAMPLE_TICKERS else _from_cache(ticker, cache or PriceCache())
     if config.source == "yahoo":
         from alphacheck.data.yahoo import load_yahoo
 
-        return normalise_ohlcv(load_yahoo(ticker, config.start, config.end, cache), ticker)
+        cache = cache or PriceCache()
+        start, end = _yahoo_dates(ticker, config, cache)
+        return normalise_ohlcv(load_yahoo(ticker, start, end, cache), ticker)
     from alphacheck.data.files import read_price_file
 
     return normalise_ohlcv(read_price_file(_csv_path(ticker, config), ticker), ticker)
+
+
+def _from_cache(ticker: str, cache: PriceCache) -> pd.DataFrame:
+    """A ticker the embedded sample lacks, by name from the price cache (imported or fetched), as it is."""
+    entry = cache.read(ticker)
+    if entry is None:
+        known = [*SAMPLE_TICKERS, *cache.tickers()]
+        raise DataError(
+            f"unknown ticker {ticker!r} for source 'sample'{did_you_mean(ticker, known)}: neither the embedded "
+            f"sample ({', '.join(SAMPLE_TICKERS)}) nor the price cache at {cache.root} holds it; run "
+            f"`alphacheck data import FILE --ticker {ticker}` or `alphacheck data fetch {ticker} --start YYYY-MM-DD`"
+        )
+    meta = entry.meta
+    log.info("%s: from the price cache (%s, %s to %s)", ticker, meta.source, meta.first, meta.last)
+    return normalise_ohlcv(entry.frame, ticker)
+
+
+def _yahoo_dates(ticker: str, config: DataConfig, cache: PriceCache) -> tuple[dt.date, dt.date | None]:
+    """The dates to ask Yahoo for: the scenario's, else those the cache holds.
+
+    Without ``data.start`` a cached ticker starts where its cache does. Without
+    ``data.end`` a cached ticker ends where its cache does: the days since are
+    downloaded only when asked for (``--update``, or an explicit ``data.end``).
+    An uncached ticker needs ``data.start`` and runs to yesterday.
+    """
+    entry = cache.read(ticker)
+    if entry is None:
+        if config.start is None:
+            raise DataError(
+                f"source 'yahoo' needs data.start for {ticker}, which the price cache at {cache.root} does not "
+                f"hold: give --start YYYY-MM-DD (the first date to download), e.g. 2018-01-01, or import a "
+                f"file with `alphacheck data import FILE --ticker {ticker}`"
+            )
+        return config.start, config.end
+    covered_start, covered_end = entry.covered
+    start = config.start or covered_start
+    end = config.end or (covered_end if start <= covered_end else None)
+    return start, end
 
 
 def _csv_path(ticker: str, config: DataConfig) -> Path:

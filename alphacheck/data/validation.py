@@ -125,60 +125,28 @@ def _structural(prices: pd.DataFrame) -> list[Finding]:
     index = pd.DatetimeIndex(prices.index)
     if len(prices) == 0:
         return [Finding("empty", "error", "no price rows")]
-    found = []
-    if index.has_duplicates:
-        dup = index[index.duplicated()].unique()
-        found.append(Finding("duplicate_dates", "error", f"duplicate dates {format_dates(dup)}", tuple(dup)))
-    backwards = index[1:][np.diff(index.asi8) < 0]
-    if len(backwards):
-        found.append(
-            Finding(
-                "unsorted_dates",
-                "error",
-                f"dates not sorted, out of order at {format_dates(backwards)}",
-                tuple(backwards),
-            )
-        )
     values = prices.loc[:, [*_OHLC, "volume"]]
-    rows = index[values.isna().any(axis=1).to_numpy()]
-    if len(rows):
-        found.append(
-            Finding("missing_values", "error", f"missing values on {format_dates(rows)}", tuple(rows))
-        )
-    rows = index[np.isinf(values.to_numpy(dtype="float64")).any(axis=1)]
-    if len(rows):
-        found.append(
-            Finding("non_finite", "error", f"infinite values on {format_dates(rows)}", tuple(rows))
-        )
-    found.extend(_magnitudes(values, index))
     ohlc = values[_OHLC]
-    rows = index[(ohlc <= 0).any(axis=1).to_numpy()]
-    if len(rows):
-        found.append(
-            Finding(
-                "nonpositive_prices", "error", f"zero or negative prices on {format_dates(rows)}", tuple(rows)
-            )
-        )
-    rows = index[(values["volume"] < 0).to_numpy()]
-    if len(rows):
-        found.append(
-            Finding("negative_volume", "error", f"negative volume on {format_dates(rows)}", tuple(rows))
-        )
     slack = 1 + _OHLC_TOLERANCE
     body_high = ohlc[["open", "close"]].max(axis=1)
     body_low = ohlc[["open", "close"]].min(axis=1)
-    bad = (ohlc["high"] * slack < body_high) | (ohlc["low"] > body_low * slack)
-    rows = index[bad.to_numpy()]
-    if len(rows):
-        found.append(
-            Finding(
-                "high_low",
-                "error",
-                f"high below open/close or low above them on {format_dates(rows)}",
-                tuple(rows),
-            )
-        )
-    return found
+    high_low = (ohlc["high"] * slack < body_high) | (ohlc["low"] > body_low * slack)
+    nonpositive = (ohlc <= 0).any(axis=1)
+    return [
+        *_error("duplicate_dates", "duplicate dates", index[index.duplicated()].unique()),
+        *_error("unsorted_dates", "dates not sorted, out of order at", index[1:][np.diff(index.asi8) < 0]),
+        *_error("missing_values", "missing values on", index[values.isna().any(axis=1).to_numpy()]),
+        *_error("non_finite", "infinite values on", index[np.isinf(values.to_numpy("float64")).any(axis=1)]),
+        *_magnitudes(values, index),
+        *_error("nonpositive_prices", "zero or negative prices on", index[nonpositive.to_numpy()]),
+        *_error("negative_volume", "negative volume on", index[(values["volume"] < 0).to_numpy()]),
+        *_error("high_low", "high below open/close or low above them on", index[high_low.to_numpy()]),
+    ]
+
+
+def _error(rule: str, text: str, dates: pd.DatetimeIndex) -> list[Finding]:
+    """An error finding naming ``dates`` after ``text``; none when no date is affected."""
+    return [Finding(rule, "error", f"{text} {format_dates(dates)}", tuple(dates))] if len(dates) else []
 
 
 def _magnitudes(values: pd.DataFrame, index: pd.DatetimeIndex) -> list[Finding]:

@@ -256,7 +256,10 @@ class CalibratedModel:
         self.calibrator = calibrator
 
     def predict_proba_raw(self, x: np.ndarray) -> np.ndarray:
-        """The module's own sigmoid, shape ``(samples,)``."""
+        """The module's own sigmoid, shape ``(samples,)`` (an estimator's own P(up), in float64)."""
+        own = getattr(self.module, "predict_proba", None)
+        if callable(own):  # an EstimatorModule: the probability the walk-forward itself used
+            return own(x)
         import torch
 
         device = next(self.module.parameters()).device

@@ -14,7 +14,20 @@ from typing import Any
 
 from alphacheck.exceptions import ConfigError
 
-__all__ = ["Param", "inferred_params"]
+__all__ = ["NO_DEFAULT", "Param", "inferred_params"]
+
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "NO_DEFAULT"  # one instance, also after pickling
+
+
+#: ``Param.default`` of a declaration that carries no default (the shipped variants keep theirs apart).
+NO_DEFAULT: Any = _NoDefault()
 
 _KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list"}
 
@@ -35,6 +48,9 @@ class Param:
         The declaration every item of a list follows.
     min_items
         The fewest items a list may hold.
+    default
+        The value used when a scenario sets none (a plugin variant's declaration
+        carries its default here; :data:`NO_DEFAULT` when it has none).
     """
 
     kind: type
@@ -45,6 +61,7 @@ class Param:
     choices: tuple[Any, ...] = ()
     item: Param | None = None
     min_items: int = 0
+    default: Any = NO_DEFAULT
 
     def check(self, value: Any, where: str) -> Any:
         """Return ``value`` (a list as a list) when allowed; raise naming ``where`` otherwise.

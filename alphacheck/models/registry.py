@@ -3,6 +3,9 @@
 Every variant but ``ensemble`` builds one torch module that outputs a logit.
 ``ensemble`` builds nothing: it is the mean probability of its ``members``
 (other registry names), each trained on the same fold with its own defaults.
+A plugin adds variants with :func:`alphacheck.models.register` (a torch
+module) or :func:`alphacheck.models.register_estimator` (a scikit-learn-style
+estimator, wrapped in :class:`~alphacheck.models.estimator.EstimatorModule`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ class VariantSpec:
     a variant that declares none gets kinds inferred from its defaults);
     ``checks`` are rules across hyperparameters, each returning a message or
     ``None``; ``max_sequence_length`` is the longest input its module takes.
+    ``estimator`` marks a scikit-learn-style estimator: ``build(**params)``
+    returns it unfitted, ``architecture["inputs"]`` says which features it
+    sees (``last`` step or ``flatten``ed sequence), and ``trusted`` names the
+    types its saved files may hold beyond those skops trusts by default.
+    ``plugin`` is the module that registered the variant (``None``: shipped).
     """
 
     name: str
@@ -38,16 +46,29 @@ class VariantSpec:
     params: dict[str, Param] | None = None
     checks: tuple[Callable[[dict[str, Any]], str | None], ...] = ()
     max_sequence_length: int | None = None
+    estimator: bool = False
+    trusted: tuple[str, ...] = ()
+    plugin: str | None = None
 
     @property
     def is_ensemble(self) -> bool:
         """True for a variant that averages other variants instead of training a module."""
         return self.build is None
 
+    @property
+    def kind(self) -> str:
+        """``"torch"``, ``"estimator"`` or ``"ensemble"``."""
+        return "ensemble" if self.is_ensemble else "estimator" if self.estimator else "torch"
+
+    @property
+    def has_learning_rate(self) -> bool:
+        """Whether an optimiser's learning rate applies (a torch module's, trained by gradient descent)."""
+        return self.kind == "torch"
+
     def declared(self) -> dict[str, Param]:
-        """Every hyperparameter's declaration, ``learning_rate`` included."""
+        """Every hyperparameter's declaration, ``learning_rate`` included where it applies."""
         declared = dict(self.params) if self.params is not None else inferred_params(self.architecture)
-        if not self.is_ensemble:
+        if self.has_learning_rate:
             declared.setdefault("learning_rate", _LEARNING_RATE)
         return declared
 
@@ -61,7 +82,7 @@ class VariantSpec:
             of range, or hyperparameters that do not fit together.
         """
         allowed = dict(self.architecture)
-        if not self.is_ensemble:
+        if self.has_learning_rate:
             allowed["learning_rate"] = self.learning_rate
         unknown = [k for k in overrides if k not in allowed]
         if unknown:
@@ -78,9 +99,10 @@ class VariantSpec:
         params = {**allowed, **checked}
         if self.is_ensemble:
             members = list(params["members"])
-            if not members or any(get_variant(m).is_ensemble for m in members):
+            if not members or any(get_variant(m).kind != "torch" for m in members):
                 raise ConfigError(
-                    f"variant {self.name!r}: members must be one or more non-ensemble variants, got {members}"
+                    f"variant {self.name!r}: members must be one or more non-ensemble variants built by "
+                    f"torch (an estimator cannot join), got {members}"
                 )
             params["members"] = members
         for check in self.checks:
@@ -100,13 +122,22 @@ class VariantSpec:
                 )
 
     def build_model(self, n_features: int, params: dict[str, Any]):
-        """Instantiate the torch module with resolved ``params`` (an ensemble: its members' defaults)."""
+        """Instantiate the torch module with resolved ``params`` (an ensemble: its members' defaults).
+
+        An estimator comes unfitted inside an
+        :class:`~alphacheck.models.estimator.EstimatorModule`.
+        """
         if self.is_ensemble:
             from alphacheck.models.ensemble import MeanProbabilityEnsemble
 
             members = [get_variant(m) for m in params["members"]]
             return MeanProbabilityEnsemble([m.build_model(n_features, m.resolve({})) for m in members])
         arch = {k: v for k, v in params.items() if k in self.architecture}
+        if self.estimator:
+            from alphacheck.models.estimator import EstimatorModule
+
+            inputs = arch.pop("inputs")
+            return EstimatorModule(self.build(**arch), inputs, self.name, self.trusted)
         return self.build(n_features=n_features, **arch)
 
 
@@ -251,9 +282,14 @@ def get_variant(name: str) -> VariantSpec:
         ) from None
 
 
-def parameter_count(name: str, n_features: int, params: dict[str, Any] | None = None) -> int:
-    """Trainable parameters of a variant for ``n_features`` inputs (an ensemble: all its members)."""
+def parameter_count(name: str, n_features: int, params: dict[str, Any] | None = None) -> int | None:
+    """Trainable parameters of a variant for ``n_features`` inputs (an ensemble: all its members).
+
+    ``None`` for an estimator: its size is known only once it is fitted.
+    """
     spec = get_variant(name)
+    if spec.estimator:
+        return None
     resolved = spec.resolve(params or {})
     model = spec.build_model(n_features, resolved)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

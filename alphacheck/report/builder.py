@@ -131,7 +131,7 @@ def _index_page(
         plots=plots,
         tearsheets=links,
         tearsheet_figures=tearsheet_table(run.strategy_returns(), run.metrics.get("metrics", {}), list(tearsheets)),
-        settings=_settings(run.scenario.model_dump(mode="json")),
+        settings=_settings(run.scenario.model_dump(mode="json"), run.metrics.get("evaluated")),
     )
     return render_index(page, run.output_dir)
 
@@ -146,20 +146,24 @@ def _scenario_line(run: RunResult, folds) -> str:
     stub = f", the last one a {stubs[0]}-day stub" if len(stubs) == 1 else ""
     length = (f"one per {_PERIODS[walk.retrain_frequency]}" if walk.retrain_frequency
               else f"test {walk.test_days}")
+    made = f"in {n_folds} {walk.mode} walk-forward folds (train {walk.train_days}, {length} trading days{stub})"
+    evaluated = run.metrics.get("evaluated")
+    if evaluated:  # nothing was trained: the scenario's folds did not make these predictions
+        made = f"read from {evaluated['source']} (alphacheck evaluate)"
     return (
         f"{scenario.name}: {', '.join(run.variants)} on {', '.join(run.tickers)} ({scenario.data.source} data), "
-        f"{span} in {n_folds} {walk.mode} walk-forward folds (train {walk.train_days}, {length} trading days"
-        f"{stub}); filled at {backtest.execution.replace('_', ' ')}, long when P(up) > {backtest.threshold:g}, "
-        f"{run.costs_bps:g} bps per side; seed {scenario.seed}."
+        f"{span} {made}; filled at {backtest.execution.replace('_', ' ')}, long when P(up) > "
+        f"{backtest.threshold:g}, {run.costs_bps:g} bps per side; seed {scenario.seed}."
     )
 
 
 _PERIODS = {"W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 
 
-def _settings(scenario: dict[str, Any]) -> dict[str, Any]:
+def _settings(scenario: dict[str, Any], evaluated: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The scenario's settings for the page; for ``evaluate``, the file's variants and decision instead."""
     backtest, data, walk = scenario.get("backtest", {}), scenario.get("data", {}), scenario.get("walkforward", {})
-    return {
+    settings = {
         "description": scenario.get("description", ""),
         "data": f"{data.get('source')}: {', '.join(data.get('tickers', []))}, "
         f"{data.get('start') or 'first bar'} to {data.get('end') or 'last bar'}",
@@ -173,6 +177,12 @@ def _settings(scenario: dict[str, Any]) -> dict[str, Any]:
         "costs per side": f"fees {backtest.get('fees_bps')} bps + slippage {backtest.get('slippage_bps')} bps",
         "seed": scenario.get("seed"),
     }
+    if evaluated:  # nothing was trained: the scenario's variants, folds and training did not make them
+        settings["variants"] = ", ".join(evaluated["variants"])
+        settings["walk-forward"] = f"none: predictions read from {evaluated['source']}"
+        settings["training"] = "none"
+        settings["decision"] = evaluated["decision"]
+    return settings
 
 
 def _draw_plots_and_tearsheets(
@@ -331,8 +341,21 @@ def _summary_header(run: RunResult) -> str:
         f"- execution {backtest.execution}, long when P(up) > {backtest.threshold:g}, "
         f"costs {backtest.fees_bps:g} + {backtest.slippage_bps:g} bps per side\n"
         f"- seed {run.scenario.seed}; returns compounded, 252 periods a year\n"
-        f"- P(up) is calibrated per fold on its validation tail "
-        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
+        + _proba_line(run)
         + ", ".join(f"[{v}](plots/reliability-{v}.png)" for v in run.variants)
         + "\n\n"
+    )
+
+
+def _proba_line(run: RunResult) -> str:
+    """Where P(up) came from: the walk-forward's calibrated models, or a file given to ``evaluate``."""
+    evaluated = run.metrics.get("evaluated")
+    if evaluated:
+        return (
+            f"- P(up) as read from {evaluated['source']} (alphacheck evaluate: {evaluated['decision']}); "
+            "reliability plots: "
+        )
+    return (
+        f"- P(up) is calibrated per fold on its validation tail "
+        f"(training.calibration: {run.scenario.training.calibration}); reliability plots: "
     )

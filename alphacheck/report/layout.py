@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from alphacheck.report.summary import Table, fold_accuracy, format_cell, section_frame
+from alphacheck.scenarios.schema import WalkForwardConfig
 
 __all__ = ["MAX_COLUMNS", "RECORDS_ACROSS", "PageSection", "fold_table", "page_sections", "stub_days"]
 
@@ -82,13 +83,13 @@ class PageSection:
     note: str = ""
 
 
-def stub_days(walkforward: Any, fold_lengths: Sequence[int]) -> float:
+def stub_days(walkforward: WalkForwardConfig, fold_lengths: Sequence[int]) -> float:
     """Folds with fewer test days than this are stubs: a quarter of ``test_days`` (or of the median fold).
 
     With ``retrain_frequency`` the folds are calendar periods, so the median
     fold's length stands in for ``test_days``.
     """
-    if getattr(walkforward, "retrain_frequency", None) is None:
+    if walkforward.retrain_frequency is None:
         return walkforward.test_days / 4
     lengths = sorted(fold_lengths)
     return lengths[len(lengths) // 2] / 4 if lengths else 0.0

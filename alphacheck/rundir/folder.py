@@ -14,7 +14,7 @@ below), and every one of them gets the same :class:`RunResult`.
 ``portfolio.parquet``    with a ``portfolio`` block: one row per (date, book), and
 ``portfolio_weights.parquet``  the weights each book held
 ``manifest.json``        the run id and the SHA-256 of the files above (:mod:`alphacheck.rundir.manifest`)
-``models/``              ``<variant>.pt`` and ``<variant>.onnx``, the last fold's model
+``models/``              ``<variant>.pt`` (+ ``.json``, ``.onnx`` or ``.skops``), the last fold's model
 ``plots/``, ``tearsheets/``, ``summary.md``, ``index.html``: the report
 ``profile.json``         with ``--profile``: seconds per stage (:mod:`alphacheck.profiling`)
 =======================  ==========================================================
@@ -58,6 +58,7 @@ __all__ = [
     "PROFILE_FILE",
     "RETURNS_FILE",
     "RUN_OUTPUTS",
+    "SIGNATURE_ATTR",
     "SUMMARY_FILE",
     "TEARSHEETS_DIR",
     "RunResult",
@@ -73,6 +74,8 @@ __all__ = [
     "write_run",
 ]
 
+#: Key of ``predictions.parquet``'s pandas attrs holding the walk-forward's signature.
+SIGNATURE_ATTR = "alphacheck.walkforward_signature"
 CONFIG_FILE = "config.yaml"
 PREDICTIONS_FILE = "predictions.parquet"
 RETURNS_FILE = "returns.parquet"
@@ -137,8 +140,14 @@ class RunResult:
 
     @property
     def variants(self) -> list[str]:
-        """Variant names in the order the scenario lists them."""
-        return [v.name for v in self.scenario.variants]
+        """Variant names of the predictions, in the order the scenario lists them.
+
+        A folder written by ``alphacheck evaluate`` holds a file's variants,
+        which the scenario (its data and backtest) need not list: those follow in file order.
+        """
+        listed = [v.name for v in self.scenario.variants]
+        present = list(dict.fromkeys(str(v) for v in self.predictions["variant"]))
+        return [v for v in listed if v in present] + [v for v in present if v not in listed]
 
     @property
     def tickers(self) -> list[str]:
@@ -215,15 +224,12 @@ def write_config(folder: Path, scenario: Scenario) -> Path:
 
 
 def write_models(folder: Path, models: Mapping[str, TrainedModel]) -> list[Path]:
-    """``models/<variant>.pt`` and ``models/<variant>.onnx`` for each variant's last-fold model."""
-    from alphacheck.models.export import export_onnx, save_model_file
+    """Each variant's last-fold model under ``models/``: ``<variant>.pt`` and its ``.json`` config,
+    with ``.onnx`` for a torch module or ``.skops`` for an estimator (``alphacheck.models.export``)."""
+    from alphacheck.models.export import write_variant_files
 
-    written = []
-    for name, trained in models.items():
-        written.append(save_model_file(trained, model_file(folder, name)))
-        onnx = model_file(folder, name, ".onnx")
-        written.append(export_onnx(trained.module, trained.n_features, trained.sequence_length, onnx))
-    return written
+    folder = Path(folder) / MODELS_DIR
+    return [path for trained in models.values() for path in write_variant_files(trained, folder)]
 
 
 def write_run(
@@ -235,6 +241,7 @@ def write_run(
     models: Mapping[str, TrainedModel] | None = None,
     portfolio: pd.DataFrame | None = None,
     portfolio_weights: pd.DataFrame | None = None,
+    signature: str | None = None,
 ) -> RunResult:
     """Write a run's results into ``folder`` and return them as its :class:`RunResult`.
 
@@ -249,13 +256,18 @@ def write_run(
     metrics
         Written as ``metrics.json`` after :func:`json_safe`; the result holds the same safe copy.
     models
-        The last model of each variant, written under ``models/`` (``.pt`` and ``.onnx``).
+        The last model of each variant, written under ``models/`` (:func:`write_models`).
     portfolio, portfolio_weights
         The books and their weights, with a ``portfolio`` block.
+    signature
+        The walk-forward's signature, stored in ``predictions.parquet``'s metadata
+        (``attrs[SIGNATURE_ATTR]`` once read back with pandas).
     """
     folder = Path(folder)
     write_config(folder, scenario)
-    predictions.to_parquet(folder / PREDICTIONS_FILE, index=False)
+    stored = predictions.copy(deep=False)
+    stored.attrs = {SIGNATURE_ATTR: signature} if signature else {}
+    stored.to_parquet(folder / PREDICTIONS_FILE, index=False)
     if models:
         write_models(folder, models)
     returns.to_parquet(folder / RETURNS_FILE, index=False)

@@ -39,6 +39,13 @@ class _Frozen(FrozenModel):
 class DataConfig(_Frozen):
     """Where the prices come from.
 
+    ``sample`` reads the embedded SP500 and NASDAQ, and any other ticker by
+    name from the price cache (imported or fetched), over the dates it holds.
+    ``yahoo`` reads the cache first and downloads only the days the dates ask
+    for: a cached ticker without ``start``/``end`` keeps its cached dates, so
+    recent days are fetched only when ``end`` (or ``--update``) asks for them;
+    an uncached ticker needs ``start``.
+
     ``tickers_file`` names a universe file (one symbol a line, ``#`` comments;
     see :mod:`alphacheck.scenarios.universe`) read into ``tickers``. Both may be
     given only when they agree (a resolved run's config.yaml); when the file
@@ -90,8 +97,6 @@ class DataConfig(_Frozen):
             unnamed = [t for t in self.tickers if t.upper() not in named]
             if unnamed:
                 raise ValueError(f"source 'csv' needs data.directory, or data.files entries for {unnamed}")
-        if self.source == "yahoo" and self.start is None:
-            raise ValueError("source 'yahoo' needs data.start (the first date to download), e.g. 2018-01-01")
         return self
 
 
@@ -243,6 +248,13 @@ class VariantConfig(_Frozen):
         except ValidationError as exc:
             problems = "; ".join(_training_problem(e) for e in exc.errors())
             raise ValueError(f"variant {self.name!r}: {problems}") from None
+
+    @property
+    def is_estimator(self) -> bool:
+        """Whether the variant is a scikit-learn-style estimator (no epochs, no warm start)."""
+        from alphacheck.models.registry import get_variant
+
+        return get_variant(self.name).estimator
 
     def check_sequence_length(self, length: int) -> None:
         """Refuse a sequence length the variant's module cannot take (see the variant's checks)."""
@@ -410,8 +422,14 @@ class Scenario(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"variants are listed twice: {names}")
         for variant in self.variants:
-            variant.training_config(self.training)  # a variant's own recipe, range-checked now
+            recipe = variant.training_config(self.training)  # a variant's own recipe, range-checked now
             variant.check_sequence_length(self.walkforward.sequence_length)
+            if recipe.warm_start and variant.is_estimator:
+                raise ValueError(
+                    f"variant {variant.name!r} is an estimator, fitted afresh on each fold: "
+                    "training.warm_start does not apply; set it false for this variant "
+                    f"({variant.name}.training.warm_start=false)"
+                )
         if self.portfolio is not None:
             check_universe(self.portfolio, self.data.tickers, self.backtest.policy)
         return self

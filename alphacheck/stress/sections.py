@@ -21,6 +21,7 @@ def stress_sections(
     datasets: dict[str, pd.DataFrame],
     walk: WalkForwardResult,
     on_progress: Callable[[str], None] | None = None,
+    shocks: bool = True,
 ) -> dict[str, Any]:
     """``{"stress": {window: ...}, "shocks": {shock: ...}}`` for the windows and shocks declared.
 
@@ -32,11 +33,14 @@ def stress_sections(
     scenario
         The run's configuration.
     prices, datasets
-        Per ticker, the prices and the dataset the run trained on.
+        Per ticker, the prices and the dataset the run trained on (``None``: nothing was trained).
     walk
         The walk-forward result: predictions, fold records and fold models.
     on_progress
         Receives one line per stage.
+    shocks
+        Run the shocks; ``False`` without fold models (predictions read from a
+        file): the shocks predict again on shocked prices, which needs the models.
 
     Returns
     -------
@@ -57,7 +61,10 @@ def stress_sections(
             scenario.backtest,
             scenario.stress.windows,
         )
-    if scenario.stress.shocks:
+    if scenario.stress.shocks and not shocks:
+        names = ", ".join(s.name for s in scenario.stress.shocks)
+        say(f"shocks skipped ({names}): they need the fold models")
+    elif scenario.stress.shocks:
         say(f"shocks: {', '.join(s.name for s in scenario.stress.shocks)} (fold models predict again)")
         sections["shocks"] = run_shocks(scenario, prices, datasets, walk.predictions, walk.fold_models)
     if scenario.portfolio is not None:
@@ -66,7 +73,7 @@ def stress_sections(
         if scenario.stress.windows:
             say("stress windows of the portfolio")
             sections["portfolio_stress"] = portfolio_windows(scenario, prices, walk)
-        if scenario.stress.shocks:
+        if scenario.stress.shocks and shocks:
             say("shocks of the portfolio")
             sections["portfolio_shocks"] = portfolio_shocks(scenario, prices, datasets, walk)
     return sections

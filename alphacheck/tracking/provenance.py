@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["git_commit", "library_versions", "prices_fingerprint"]
+__all__ = ["git_commit", "library_versions", "prices_fingerprint", "walkforward_signature"]
 
 _LIBRARIES = ("torch", "vectorbt", "quantstats", "mlflow", "pandas", "numpy", "alphacheck")
 
@@ -29,6 +29,22 @@ def prices_fingerprint(prices: dict[str, pd.DataFrame]) -> str:
         digest.update(pd.DatetimeIndex(frame.index).asi8.tobytes())
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def walkforward_signature(scenario, prices: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 of what makes a walk-forward's predictions: prices, features, folds, training, variants, seed.
+
+    ``alphacheck run`` stores it with ``predictions.parquet``; ``alphacheck
+    evaluate`` compares it with its own scenario and prices to tell whether
+    that scenario's features and folds made the file (then the audit's checks
+    of them apply to it).
+    """
+    import json
+
+    config = scenario.model_dump(mode="json")
+    parts = {key: config[key] for key in ("features", "walkforward", "training", "variants")}
+    parts.update(seed=scenario.seed, execution=scenario.backtest.execution, prices=prices_fingerprint(prices))
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def library_versions() -> dict[str, str]:

@@ -155,8 +155,11 @@ def _record_portfolio_child(recorder: Recorder, run: RunResult, variant: str) ->
 def _record_child(recorder: Recorder, run: RunResult, variant: str, ticker: str, folds: pd.DataFrame) -> None:
     recorder.set_tags({"alphacheck.role": "variant", "alphacheck.variant": variant, "alphacheck.ticker": ticker})
     _record_verdict(recorder, run.metrics.get("verdict", {}).get(ticker, {}).get(variant))
-    spec = next(v for v in run.scenario.variants if v.name == variant)
-    recorder.log_params({"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in spec.params.items()}})
+    # A variant of an evaluated file is not one of the scenario's: it has no hyperparameters here.
+    params = next((v.params for v in run.scenario.variants if v.name == variant), {})
+    recorder.log_params(
+        {"variant": variant, "ticker": ticker, **{f"variant.{k}": v for k, v in params.items()}}
+    )
     overall = {}
     for strategy, values in run.metrics.get("metrics", {}).get(ticker, {}).items():
         if strategy == variant or strategy not in run.variants:  # the variant and the baselines
@@ -217,6 +220,12 @@ def _record_section(recorder: Recorder, key: str, section: Any, variant: str, ti
 def _record_model(recorder: Recorder, run: RunResult, variant: str) -> None:
     checkpoint = model_file(run.output_dir, variant)
     if not checkpoint.is_file():
+        return
+    skops_file = checkpoint.with_suffix(".skops")
+    if skops_file.is_file():
+        # An estimator: its skops file is the model; MLflow's flavours would pickle it.
+        recorder.log_artifact(checkpoint, "model")
+        recorder.log_artifact(skops_file, "model")
         return
     from alphacheck.models.export import load_model_file
 

@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 
     from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
 
-__all__ = ["CHECKPOINT_FORMAT", "FoldStore", "cache_root", "data_fingerprint", "run_key"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "FoldStore",
+    "cache_root",
+    "data_fingerprint",
+    "plugin_code_fingerprint",
+    "run_key",
+]
 
 #: Version of what a checkpoint holds; part of the key. 2: raw P(up) plus the fold's calibrator.
 CHECKPOINT_FORMAT = 2
@@ -84,9 +91,41 @@ def run_key(
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
     }
+    code = plugin_code_fingerprint(variant)
+    if code is not None:  # a plugin's variant: editing its code must not resume the old folds
+        parts["plugin_code"] = code
     if concurrency is not None:
         parts["concurrency"] = concurrency
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def plugin_code_fingerprint(variant: VariantSettings) -> str | None:
+    """SHA-256 of the source of the plugin(s) behind a variant config; None for shipped code only.
+
+    An ensemble's members count: a plugin member's code is part of the ensemble's.
+    """
+    import inspect
+
+    from alphacheck.models.registry import VARIANTS
+
+    spec = VARIANTS.get(variant.name)
+    if spec is None:
+        return None
+    members = [spec]
+    if spec.is_ensemble:
+        names = dict(variant.params).get("members", spec.architecture["members"])
+        members = [VARIANTS[m] for m in names if m in VARIANTS]
+    digest, found = hashlib.sha256(), False
+    for member in members:
+        if member.plugin is None:
+            continue
+        try:
+            source = Path(inspect.getsourcefile(member.build) or "").read_bytes()
+        except (OSError, TypeError):  # defined interactively: the qualified name is all there is
+            source = f"{member.plugin}.{getattr(member.build, '__qualname__', '')}".encode()
+        digest.update(member.name.encode() + b"\0" + source)
+        found = True
+    return digest.hexdigest() if found else None
 
 
 class FoldStore:

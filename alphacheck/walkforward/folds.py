@@ -32,7 +32,7 @@ from alphacheck.walkforward.splits import Fold
 if TYPE_CHECKING:
     import torch
 
-    from alphacheck.walkforward.settings import VariantSettings, WalkForwardScenario
+    from alphacheck.walkforward.settings import TrainingSettings, VariantSettings, WalkForwardScenario
     from alphacheck.walkforward.trainer import SequenceClassifier
 
 __all__ = [
@@ -210,13 +210,13 @@ def train_fold(
     if saved is not None:
         log.info("%s fold %d: resumed from checkpoint", variant.name, fold.index)
         return saved
-    from alphacheck.walkforward.trainer import SequenceClassifier
+    from alphacheck.walkforward.estimators import fold_classifier
 
     _check_classes(fold, parts)
     training = variant.training_config(scenario.training)
     progress = progress or NullProgress()
     progress.start_fold(fold.index, training.epochs)
-    model = SequenceClassifier(
+    model = fold_classifier(variant.name)(
         variant.name,
         variant.params,
         training,
@@ -230,7 +230,7 @@ def train_fold(
 
 
 def _load_trained(
-    store: FoldStore | None, variant: VariantConfig, fold: Fold, parts: dict[str, FoldRows]
+    store: FoldStore | None, variant: VariantSettings, fold: Fold, parts: dict[str, FoldRows]
 ) -> TrainedFold | None:
     """The fold's checkpoint as a :class:`TrainedFold`, or None when there is none that fits."""
     saved = store.load(fold.index) if store is not None else None
@@ -254,13 +254,13 @@ def _check_classes(fold: Fold, parts: dict[str, FoldRows]) -> None:
 
 
 def _finish_fold(
-    variant: VariantConfig,
+    variant: VariantSettings,
     fold: Fold,
     parts: dict[str, FoldRows],
     model: Any,
-    device: Any,
+    device: torch.device,
     store: FoldStore | None,
-    training: Any,
+    training: TrainingSettings,
     extra: dict[str, object] | None = None,
 ) -> TrainedFold:
     """Calibrate a fitted fold's model, predict its test rows, record and checkpoint it."""

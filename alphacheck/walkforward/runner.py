@@ -57,6 +57,8 @@ class TrainedModel:
     fold: int
     # The fold's fitted calibrator (ProbabilityCalibrator.to_dict()): module -> calibrated P(up).
     calibration: dict[str, Any] = field(default_factory=dict)
+    # The fold's dates (Fold.as_dict()): trained on fit_start .. val_end, predicted test_start .. test_end.
+    fold_dates: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,4 +186,5 @@ def _last_model(
         [float(v) for v in scale],
         fold.index,
         outcome.proba.calibrator.to_dict(),
+        fold.as_dict(),
     )

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from alphacheck.models.registry import get_variant
+from alphacheck.walkforward.classifier import FoldClassifier
 
 if TYPE_CHECKING:
     from alphacheck.walkforward.settings import TrainingSettings
@@ -30,41 +30,14 @@ __all__ = ["SequenceClassifier"]
 _MIN_IMPROVEMENT = 1e-6
 
 
-class SequenceClassifier:
-    """A model variant fitted on ``(samples, time, features)`` sequences.
+class SequenceClassifier(FoldClassifier):
+    """A torch variant fitted on ``(samples, time, features)`` sequences.
 
-    Parameters
-    ----------
-    variant
-        Registry name of the variant.
-    params
-        Hyperparameter overrides for the variant.
-    training
-        A ``TrainingConfig``: epochs, batch size, patience, weight decay,
-        gradient clipping, learning rate, schedule.
-    device
-        ``torch.device`` to train and predict on.
-    seed
-        Seeds weight initialisation and batch order.
-    on_epoch
-        Called after each epoch with ``(epoch, epochs, val_loss)``, for progress.
+    Parameters are :class:`~alphacheck.walkforward.classifier.FoldClassifier`'s:
+    ``training`` is the whole recipe (epochs, batch size, patience, weight
+    decay, gradient clipping, learning rate, schedule), ``seed`` seeds weight
+    initialisation and batch order, ``on_epoch`` hears after every epoch.
     """
-
-    def __init__(
-        self,
-        variant: str,
-        params: dict[str, Any] | None = None,
-        training: TrainingSettings | None = None,
-        device: torch.device | str = "cpu",
-        seed: int = 0,
-        on_epoch: Callable[[int, int, float], None] | None = None,
-    ) -> None:
-        self.variant = variant
-        self.params = params or {}
-        self.training = training
-        self.device = device
-        self.seed = seed
-        self.on_epoch = on_epoch
 
     def fit(
         self,
@@ -135,6 +108,7 @@ class SequenceClassifier:
         model = get_variant(name).build_model(xt.shape[2], params).to(device)
         if init_state is not None:
             model.load_state_dict(init_state)
+        _check_output(name, model, xt[:2])
         learning_rate = _learning_rate(name, self.params if name == self.variant else {}, params, cfg)
         optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=cfg.weight_decay)
         schedule = None
@@ -178,6 +152,22 @@ class SequenceClassifier:
             for chunk in _tensor(x, device).split(4096):
                 outputs.append(torch.sigmoid(self.model_(chunk)).cpu())
         return torch.cat(outputs).numpy().astype("float64")
+
+
+def _check_output(name: str, model: torch.nn.Module, x: torch.Tensor) -> None:
+    """Refuse a module that does not return one finite-shaped logit per sequence (a plugin's, typically)."""
+    from alphacheck.exceptions import ConfigError
+
+    model.eval()  # no dropout: this forward pass draws nothing from the random generators
+    with torch.no_grad():
+        out = model(x)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(x),):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ConfigError(
+            f"variant {name!r}: its module returned {shape} for a batch of {len(x)} sequences; "
+            "it must return "
+            f"one logit per sequence, shape ({len(x)},) (e.g. .squeeze(-1) a (batch, 1) output)"
+        )
 
 
 def _learning_rate(

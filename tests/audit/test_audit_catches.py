@@ -86,7 +86,7 @@ def test_catches_next_day_return_and_centred_mean(clean_registry, one_torch_thre
     report = clean_registry / "audit.json"
     result = _audit(
         "quick", "--plugin", "leaky_features", "--add-features", "tomorrow_return,centred_mean_5",
-        "-o", str(report), *SHORT,
+        "--output-file", str(report), *SHORT,
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     checks = _checks(report)
@@ -112,7 +112,7 @@ def test_catches_a_centred_mean_of_outside_data_joined_by_date(clean_registry, o
     # causality check can see it; it knows the label, and target leakage fails it.
     (clean_registry / "outside_data.py").write_text(_OUTSIDE_DATA_FEATURE)
     report = clean_registry / "audit.json"
-    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5", "-o", str(report)]
+    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5", "--output-file", str(report)]
     result = _audit(*args, *SHORT)
     assert result.exit_code == 1, result.output
     checks = _checks(report)
@@ -128,11 +128,11 @@ def test_catches_a_centred_mean_of_outside_data_joined_by_date(clean_registry, o
 
 def test_strict_makes_warnings_fail(one_torch_thread, tmp_path):
     report = tmp_path / "audit.json"
-    lenient = _audit("quick", "-o", str(report), *SHORT)
+    lenient = _audit("quick", "--output-file", str(report), *SHORT)
     verdicts = [c["verdict"] for c in _checks(report).values()]
     assert "warn" in verdicts and "fail" not in verdicts  # quick's features drift between folds
     assert lenient.exit_code == 0
-    strict = _audit("quick", "--strict", "-o", str(report), *SHORT)
+    strict = _audit("quick", "--strict", "--output-file", str(report), *SHORT)
     assert strict.exit_code == 1, strict.output
     assert strict.output.splitlines()[-1] == lenient.output.splitlines()[-1]  # the same checks, judged harder
 
@@ -149,7 +149,7 @@ def test_catches_scaler_fitted_on_all_data(clean_registry, one_torch_thread, mon
 
     monkeypatch.setattr(fold_steps, "fit_scaler", scaler_on_all_rows)
     report = clean_registry / "audit.json"
-    result = _audit("quick", "-o", str(report), *SHORT)
+    result = _audit("quick", "--output-file", str(report), *SHORT)
     assert result.exit_code == 1, result.output
     checks = _checks(report)
     assert checks["split_hygiene"]["verdict"] == "fail"
@@ -169,7 +169,7 @@ def test_catches_constant_predictor(clean_registry, one_torch_thread):
         quick.replace("name: quick", "name: constant").replace("variants: [baseline]", "variants: [constant]")
     )
     report = clean_registry / "audit.json"
-    result = _audit(str(scenario), "--plugin", "constant_model", "-o", str(report), *SHORT)
+    result = _audit(str(scenario), "--plugin", "constant_model", "--output-file", str(report), *SHORT)
     assert result.exit_code == 1, result.output
     degenerate = _checks(report)["degenerate_predictor"]
     assert degenerate["verdict"] == "fail"
@@ -181,7 +181,7 @@ def test_catches_constant_predictor(clean_registry, one_torch_thread):
 def test_shipped_scenarios_pass(name, one_torch_thread, tmp_path, known_data_warnings):
     report = tmp_path / "audit.json"
     with known_data_warnings(name):
-        result = _audit(name, "-o", str(report), *SHORT)
+        result = _audit(name, "--output-file", str(report), *SHORT)
     assert result.exit_code == 0, result.output
     checks = _checks(report)
     assert len(checks) == 8
@@ -199,7 +199,7 @@ def test_shipped_scenarios_pass_with_default_audit_settings(
 ):
     report = tmp_path / "audit.json"
     with known_data_warnings(name):
-        result = _audit(name, "--device", "cpu", "-o", str(report))
+        result = _audit(name, "--device", "cpu", "--output-file", str(report))
     assert result.exit_code == 0, result.output
     checks = _checks(report)
     assert checks["split_hygiene"]["details"]["folds"] == 2
@@ -219,7 +219,7 @@ def test_audit_applies_the_environment_variables_as_run_does(one_torch_thread, t
     report = tmp_path / "audit.json"
     result = CliRunner().invoke(
         cli,
-        ["audit", "quick", *SHORT, "-o", str(report)],
+        ["audit", "quick", *SHORT, "--output-file", str(report)],
         env={"MODEL_VARIANT": "lightweight", "TICKERS": "NASDAQ", "ALPHACHECK_HOME": str(tmp_path / "home")},
     )
     assert result.exit_code in (0, 1) and report.is_file(), result.output

@@ -104,6 +104,46 @@ def test_target_leakage_flags_a_feature_built_from_the_label_return():
     assert target_leakage(clean, make_folds(clean["A"].index, WALK), ["noise", "other"]).verdict == PASS
 
 
+def _hand_leakage(data: dict[str, pd.DataFrame], folds, column: str) -> tuple[float, float]:
+    """Walk-forward accuracy of the best one-threshold rule and the majority rate, one row at a time.
+
+    Per fold: the training rows (fit and validation, tickers pooled) try each 5%, 10%, ..., 95% quantile
+    as the threshold, "up above" or "up below" (the first best in that order), then the test rows are
+    counted right or wrong.
+    """
+    right = up = total = 0
+    for fold in folds:
+        train = [row for d in data.values() for row in d.loc[fold.fit_start : fold.val_end].itertuples()]
+        test = [row for d in data.values() for row in d.loc[fold.test_start : fold.test_end].itertuples()]
+        values = np.array([getattr(row, column) for row in train])
+        best = None
+        for percent in range(5, 100, 5):
+            threshold = float(np.quantile(values, percent / 100))
+            above = sum((getattr(row, column) > threshold) == bool(row.label) for row in train) / len(train)
+            if best is None or max(above, 1 - above) > best[0]:
+                best = (max(above, 1 - above), threshold, above >= 1 - above)
+        _, threshold, up_above = best
+        for row in test:
+            says_up = (getattr(row, column) > threshold) == up_above
+            right += says_up == bool(row.label)
+            up += int(row.label)
+            total += 1
+    return right / total, max(up, total - up) / total
+
+
+def test_target_leakage_scores_match_a_hand_count():
+    data = {"A": _dataset(leak=True), "B": _dataset(seed=1, leak=True)}
+    folds = make_folds(data["A"].index, WALK)
+    check = target_leakage(data, folds, ["noise", "other", "leak"])
+    for column in ("noise", "other", "leak"):
+        accuracy, majority = _hand_leakage(data, folds, column)
+        assert check.details["features"][column]["accuracy"] == pytest.approx(accuracy, abs=1e-12), column
+        assert check.details["majority_rate"] == pytest.approx(majority, abs=1e-12)
+    assert check.details["n_test_rows"] == sum(
+        len(d.loc[f.test_start : f.test_end]) for f in folds for d in data.values()
+    )
+
+
 def _weak_leak(n: int, seed: int, noise: float) -> pd.DataFrame:
     """A feature that is the label's own return drowned in noise: it knows the label, weakly."""
     data = _dataset(n, seed)

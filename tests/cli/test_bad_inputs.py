@@ -259,9 +259,9 @@ def _cases(w: World) -> dict[str, tuple[list[str], dict[str, str], str]]:
     bad_config = w.copy_run("config", lambda p: (p / "config.yaml").write_bytes(b"name: ["))
     case("compare garbage config", ["compare", bad_config, "--no-tracking"], "not valid YAML")
     case("report missing folder", ["report", str(w.inputs / "none")], "does not exist")
-    features = ["features", "compute", "NOPE", "-o", str(w.inputs / "f.parquet")]
+    features = ["features", "compute", "NOPE", "--output-file", str(w.inputs / "f.parquet")]
     case("features unknown ticker", features, "unknown ticker 'NOPE'")
-    blocked = ["features", "compute", "SP500", "-o", str(w.root / "a_file" / "f.parquet")]
+    blocked = ["features", "compute", "SP500", "--output-file", str(w.root / "a_file" / "f.parquet")]
     case("features output below a file", blocked, "a file is in the way")
     case("audit bad scenario", ["audit", w.scenario("auditbad", changes={"seed": -1})], "seed = -1")
     return cases

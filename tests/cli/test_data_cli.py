@@ -171,3 +171,24 @@ def test_fetch_names_a_bad_universe_file_line(runner, tmp_path):
     result = runner.invoke(cli, ["data", "fetch", "--tickers-file", str(universe), "--start", "2021-01-04"])
     assert result.exit_code == 1
     assert f"{universe}:2: 'BRK B' is not one ticker symbol" in result.output
+
+
+def test_source_means_the_data_source_everywhere():
+    # `--source` is data.source (sample, yahoo, csv) on every command that takes it; `data show` reads
+    # one of two places, named by --from.
+    from alphacheck.cli.main import cli as group
+
+    for path in (["run"], ["features", "compute"]):
+        command = group
+        for name in path:
+            command = command.get_command(None, name) if hasattr(command, "get_command") else command
+        option = next(p for p in command.params if p.name == "source")
+        assert option.opts == ["--source"] and list(option.type.choices) == ["sample", "yahoo", "csv"], path
+    show = group.get_command(None, "data").get_command(None, "show")
+    assert [p.opts for p in show.params if p.name == "source"] == [["--from"]]
+
+
+def test_data_show_reads_the_sample_with_from():
+    result = CliRunner().invoke(cli, ["data", "show", "NASDAQ", "--from", "sample", "--rows", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith("rows, embedded sample")

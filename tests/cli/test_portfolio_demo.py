@@ -1,4 +1,5 @@
-"""The shipped portfolio_demo scenario end to end, offline: the embedded indices, and four imported Yahoo tickers."""
+"""The shipped portfolio_demo scenario end to end, offline: the embedded indices, and four imported Yahoo tickers
+with two variants (which also checks their verdicts, issue 13)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.backtest.test_verdict_end_to_end import check_printed_and_stored
+
 YAHOO = ["SPY", "AAPL", "MSFT", "XBI"]
+VARIANTS = ("baseline", "lightweight")
 
 
 def _run(args: list[str], home, cwd) -> subprocess.CompletedProcess:
@@ -40,21 +44,21 @@ def demo_run(tmp_path_factory):
     return tmp / "run", uri, proc
 
 
-def check_books(run_dir, n_tickers: int, k: int) -> dict:
+def check_books(run_dir, n_tickers: int, k: int, variants: tuple[str, ...] = ("baseline",)) -> dict:
     """The books' files agree with metrics.json and with the portfolio block; returns the portfolio section."""
     metrics = json.loads((run_dir / "metrics.json").read_text())["portfolio"]
     frame = pd.read_parquet(run_dir / "portfolio.parquet")
     assert list(frame.columns) == [
         "date", "strategy", "gross_return", "cost", "net_return", "gross_exposure", "n_positions", "turnover"
     ]  # fmt: skip
-    assert set(frame["strategy"]) == {"baseline", "equal_weight", "equal_weight_hold"}
+    assert set(frame["strategy"]) == {*variants, "equal_weight", "equal_weight_hold"}
     for strategy, rows in frame.groupby("strategy"):
         compounded = np.prod(1.0 + rows["net_return"].to_numpy()) - 1.0
         assert compounded == pytest.approx(metrics[strategy]["total_return"], rel=1e-9, abs=1e-12)
     weights = pd.read_parquet(run_dir / "portfolio_weights.parquet")
     assert list(weights.columns) == ["date", "strategy", "ticker", "weight"]
     held = weights.groupby(["strategy", "date"])["ticker"].nunique()
-    assert held["baseline"].max() == k and held["equal_weight"].max() == n_tickers
+    assert all(held[variant].max() == k for variant in variants) and held["equal_weight"].max() == n_tickers
     assert (weights["weight"] > 0).all()  # long only
     return metrics
 
@@ -113,17 +117,21 @@ def test_each_book_is_an_mlflow_child_run(demo_run):
 
 
 @pytest.mark.slow
-def test_the_demo_runs_offline_on_imported_yahoo_tickers(shared_yahoo_dir, tmp_path):
+def test_the_demo_runs_offline_on_four_imported_yahoo_tickers_and_two_variants(shared_yahoo_dir, tmp_path):
     home = tmp_path / "home"
     files = [str(shared_yahoo_dir / f"{ticker}.csv") for ticker in YAHOO]
     imported = _run(["data", "import", *files], home, tmp_path)
     assert imported.returncode == 0, imported.stderr
+    # --no-report: the checks read the run folder's data, not its plots and tearsheets (about 8 s each)
     args = [
-        "run", "portfolio_demo", "--device", "cpu", "--no-tracking", "-o", str(tmp_path / "run"),
+        "run", "portfolio_demo", "--device", "cpu", "--no-tracking", "--no-report", "-o", str(tmp_path / "run"),
         "--source", "yahoo", "--tickers", ",".join(YAHOO), "--start", "2018-01-02", "--end", "2023-12-29",
-        "--param", "portfolio.k=2", "--param", "stress.windows=[]",
+        "--variants", "baseline,lightweight", "--param", "portfolio.k=2", "--param", "stress.windows=[]",
     ]  # fmt: skip
     proc = _run(args, home, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    metrics = check_books(tmp_path / "run", n_tickers=4, k=2)
+    metrics = check_books(tmp_path / "run", n_tickers=4, k=2, variants=VARIANTS)
     assert metrics["baseline"]["average_positions"] == pytest.approx(2.0, abs=0.05)
+    # issue 13: a 4-ticker x 2-variant Yahoo run prints and stores a verdict per ticker and variant, and per book
+    check_printed_and_stored(proc.stdout, tmp_path / "run", YAHOO, list(VARIANTS), books=True)
+    assert not [*(tmp_path / "run").glob("plots/*.png"), *(tmp_path / "run").glob("tearsheets/*.html")]

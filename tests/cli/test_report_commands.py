@@ -151,3 +151,29 @@ def test_ui_refuses_a_server_uri():
     result = CliRunner().invoke(cli, ["ui", "--tracking-uri", "http://127.0.0.1:5000"])
     assert result.exit_code == 1
     assert "is a server, which has its own UI" in result.output
+
+
+def test_ui_starts_mlflow_from_an_empty_folder_with_absolute_store_and_artifacts(tmp_path, monkeypatch):
+    # `python -m mlflow` and uvicorn put their working directory first on sys.path (issue 14, finding 1).
+    import subprocess
+
+    from mlflow import MlflowClient
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_ARTIFACTS_DESTINATION", raising=False)
+    MlflowClient("sqlite:///mlflow.db").search_experiments()  # the store ui browses, relative to the cwd
+    started = []
+
+    def call(command, cwd, env):
+        started.append((command, Path(cwd), list(Path(cwd).iterdir()), env["PYTHONSAFEPATH"]))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", call)
+    result = CliRunner().invoke(cli, ["ui", "--tracking-uri", "sqlite:///mlflow.db", "--port", "5055"])
+    assert result.exit_code == 0, result.output
+    [(command, cwd, contents, safe_path)] = started
+    assert cwd != tmp_path and contents == [] and not cwd.exists() and safe_path == "1"
+    option = lambda name: command[command.index(name) + 1]  # noqa: E731
+    assert option("--backend-store-uri") == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert option("--artifacts-destination") == str(tmp_path / "mlartifacts")
+    assert option("--port") == "5055"

@@ -20,7 +20,20 @@ def isolated_home(tmp_path, monkeypatch):
 def test_yahoo_without_a_start_is_refused_before_any_work(tmp_path):
     result = CliRunner().invoke(cli, ["run", "default", "--source", "yahoo", "--no-tracking", "-o", str(tmp_path / "r")])
     assert result.exit_code == 1
-    assert "source 'yahoo' needs data.start" in result.output
+    assert "source 'yahoo' needs data.start for SP500, which the price cache at" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--update"], "--update downloads from Yahoo, but the data source is 'sample': add --source yahoo"),
+        (["--source", "yahoo", "--update", "--end", "2020-01-01"], "--update and --end exclude each other"),
+    ],
+)
+def test_update_is_refused_where_it_cannot_download(tmp_path, flags, message):
+    result = CliRunner().invoke(cli, ["run", "quick", *flags, "--no-tracking", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "r").exists()
 
 

@@ -10,6 +10,7 @@ import torch
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
+from tests.conftest import require
 
 
 def test_run_help_lists_the_training_flags():
@@ -47,7 +48,7 @@ def test_param_needs_a_variant_of_the_run(tmp_path):
 
 @pytest.mark.slow
 def test_two_variants_side_by_side_write_model_files(tmp_path):
-    ort = pytest.importorskip("onnxruntime")
+    ort = require("onnxruntime")
     out = tmp_path / "run"
     env = {"ALPHACHECK_HOME": str(tmp_path / "home"), "MODEL_VARIANT": "enhanced", "EPOCHS": "9"}
     args = [

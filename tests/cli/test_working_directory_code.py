@@ -9,6 +9,7 @@ folder a command runs from; a planted module that is imported leaves a
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -19,21 +20,13 @@ from pathlib import Path
 import pytest
 
 from alphacheck.scenarios import shipped_scenarios
-from tests.conftest import REPO
-
-TRAPS = ("vectorbt", "torch", "pandas", "numpy", "yaml", "mlflow", "quantstats", "pyarrow", "scipy", "ray")
-
-_TRAP = "import pathlib\npathlib.Path(__file__).with_suffix('.executed').write_text('imported')\n"
+from tests.conftest import REPO, plant_traps, skip_unless_ci, sprung_traps
 
 
 @pytest.fixture
 def trapped(tmp_path: Path) -> Path:
     """A working directory full of modules named like alphacheck's libraries."""
-    folder = tmp_path / "work"
-    folder.mkdir()
-    for name in TRAPS:
-        (folder / f"{name}.py").write_text(_TRAP)
-    return folder
+    return plant_traps(tmp_path / "work")
 
 
 def _alphacheck(folder: Path, *args: str, script: bool = False, timeout: int = 600):
@@ -50,10 +43,6 @@ def _alphacheck(folder: Path, *args: str, script: bool = False, timeout: int = 6
     )
 
 
-def _executed(folder: Path) -> list[str]:
-    return sorted(path.stem for path in folder.glob("*.executed"))
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -61,7 +50,7 @@ def _executed(folder: Path) -> list[str]:
         ["scenarios", "validate", "quick"],
         ["data", "list"],
         ["features", "list"],
-        ["features", "compute", "SP500", "--start", "2017-01-01", "--end", "2018-12-31", "-o", "f.parquet"],
+        ["features", "compute", "SP500", "--start", "2017-01-01", "--end", "2018-12-31", "--output-file", "f.parquet"],
         ["models", "list"],
     ],
     ids=lambda args: "-".join(a for a in args[:2] if not a.startswith("-")),
@@ -69,15 +58,15 @@ def _executed(folder: Path) -> list[str]:
 def test_quick_commands_import_nothing_from_the_working_directory(trapped, args):
     done = _alphacheck(trapped, *args)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert _executed(trapped) == []
+    assert sprung_traps(trapped) == []
 
 
 def test_console_script_imports_nothing_from_the_working_directory(trapped):
     if not Path(sys.executable).with_name("alphacheck").is_file():
-        pytest.skip("the alphacheck console script is not installed next to this Python")
+        skip_unless_ci("the alphacheck console script is not installed next to this Python")
     done = _alphacheck(trapped, "models", "list", script=True)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert _executed(trapped) == []
+    assert sprung_traps(trapped) == []
 
 
 @pytest.mark.slow
@@ -92,7 +81,48 @@ def test_run_audit_and_report_import_nothing_from_the_working_directory(trapped)
     for args in steps:
         done = _alphacheck(trapped, *args)
         assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr[-3000:]
-        assert _executed(trapped) == [], args
+        assert sprung_traps(trapped) == [], args
+
+
+def _two_variant_run(folder: Path) -> Path:
+    """A hand-made run folder with the variants baseline and enhanced (what compare reads)."""
+    import pandas as pd
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("wd_runfolder", REPO / "tests" / "report" / "runfolder.py")
+    runfolder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runfolder)
+    runfolder.write_run_folder(folder)
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    (folder / "config.yaml").write_text(yaml.safe_dump({**config, "variants": ["baseline", "enhanced"]}))
+    for name in ("predictions.parquet", "returns.parquet"):
+        frame = pd.read_parquet(folder / name)
+        second = frame[frame["variant"] == "baseline"].assign(variant="enhanced")
+        pd.concat([frame, second], ignore_index=True).to_parquet(folder / name, index=False)
+    return folder
+
+
+def test_data_compare_runs_and_reproduce_import_nothing_from_the_working_directory(trapped, tmp_path):
+    from mlflow import MlflowClient
+
+    from tests.conftest import synthetic_prices
+
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    MlflowClient(store).search_experiments()  # an empty store: runs list and reproduce read it
+    csv = tmp_path / "XYZ.csv"
+    prices = synthetic_prices(60).rename(columns=str.title).assign(**{"Adj Close": lambda f: f["Close"]})
+    prices.rename_axis("Date").to_csv(csv)
+    steps = [
+        (["data", "import", str(csv)], 0),
+        (["data", "show", "XYZ"], 0),
+        (["compare", str(_two_variant_run(tmp_path / "run")), "--no-tracking"], 0),
+        (["runs", "list", "--tracking-uri", store], 0),
+        (["reproduce", "0" * 32, "--tracking-uri", store], 1),  # looks the run up in mlflow: there is none
+    ]
+    for args, code in steps:
+        done = _alphacheck(trapped, *args)
+        assert done.returncode == code and "Traceback" not in done.stderr, (args, done.stderr[-3000:])
+        assert sprung_traps(trapped) == [], args
 
 
 def test_a_plugin_named_on_the_command_line_is_still_found_in_the_working_directory(trapped):
@@ -106,7 +136,7 @@ def test_a_plugin_named_on_the_command_line_is_still_found_in_the_working_direct
     done = _alphacheck(trapped, "features", "list", "--plugin", "my_features")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "range_3" in done.stdout and "[plugin my_features]" in done.stdout
-    assert _executed(trapped) == []
+    assert sprung_traps(trapped) == []
 
 
 def _closed_port() -> int:

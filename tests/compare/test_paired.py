@@ -110,6 +110,25 @@ def test_model_confidence_set_drops_the_clearly_worse_variant():
     assert result["p_values"]["worse"] < 0.1
 
 
+def test_identical_variants_share_their_place_in_the_model_confidence_set():
+    # arch's MCS fails (IndexError) when two variants' losses are equal on every date.
+    rng = np.random.default_rng(5)
+    base = rng.gamma(2.0, size=400)
+    twins = pd.DataFrame({"a": base, "b": base.copy()})
+    assert model_confidence_set(twins, reps=100, seed=1) == {
+        "size": 0.10, "included": ["a", "b"], "excluded": [], "p_values": {"a": 1.0, "b": 1.0}
+    }
+    losses = twins.assign(worse=base + 1.0 + rng.normal(0, 0.05, 400))
+    result = model_confidence_set(losses, reps=200, seed=1)
+    from arch.bootstrap import MCS
+
+    alone = MCS(losses[["a", "worse"]], size=0.10, reps=200, block_size=10, seed=np.random.default_rng(1))
+    alone.compute()  # the set without the twin, straight from arch
+    assert result["included"] == ["a", "b"] and result["excluded"] == ["worse"]
+    expected = alone.pvalues["Pvalue"]
+    assert result["p_values"] == {"a": expected["a"], "b": expected["a"], "worse": expected["worse"]}
+
+
 def test_blend_of_two_sleeves_by_hand():
     a, b = np.array([0.1, -0.1, 0.0]), np.array([0.0, 0.1, 0.1])
     # Sleeves: A 1.1, 0.99, 0.99; B 1.0, 1.1, 1.21. Equity 0.7 A + 0.3 B: 1.07, 1.023, 1.056.

@@ -108,7 +108,6 @@ def test_align_calendars_returns_the_dropped_days():
             {"source": "csv", "tickers": ["SPY"]},
             r"source 'csv' needs data.directory, or data.files entries for \['SPY'\]",
         ),
-        ({"source": "yahoo", "tickers": ["SPY"]}, r"source 'yahoo' needs data.start"),
         (
             {"source": "sample", "directory": "x"},
             r"directory and files are read only with source 'csv', not 'sample'",

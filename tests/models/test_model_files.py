@@ -9,8 +9,9 @@ import torch
 from alphacheck.models import VARIANTS, get_variant
 from alphacheck.models.export import export_onnx, load_model_file, save_model_file
 from alphacheck.walkforward import TrainedModel
+from tests.conftest import require
 
-ort = pytest.importorskip("onnxruntime")
+ort = require("onnxruntime")
 
 
 def _trained(name: str) -> TrainedModel:

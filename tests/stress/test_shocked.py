@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from alphacheck.features import build_dataset
 from alphacheck.scenarios import Scenario
 from alphacheck.stress import run_shocks, shocked_predictions
 from alphacheck.walkforward import run_walkforward
 from tests.conftest import synthetic_prices
-
-torch = pytest.importorskip("torch")
 
 BASE = {
     "name": "unit",

@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
+from tests.conftest import REPO, plant_traps, sprung_traps
 
 TINY = {
     "name": "tiny",
@@ -109,10 +110,12 @@ def test_ui_serves_the_store(tmp_path, closed_uri):
 
     port = closed_uri.rsplit(":", 1)[1]
     MlflowClient(f"sqlite:///{tmp_path / 'ui.db'}").search_experiments()  # a store (ui refuses a missing one)
+    # From a folder of modules named like mlflow's libraries: `python -m mlflow` imported them (issue 14).
+    trapped = plant_traps(tmp_path / "work")
     process = subprocess.Popen(
         [sys.executable, "-m", "alphacheck", "ui", "--tracking-uri", f"sqlite:///{tmp_path / 'ui.db'}", "--port", port],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, cwd=trapped,
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "PYTHONPATH": str(REPO)},
     )
     deadline = time.monotonic() + 300
     try:
@@ -127,6 +130,7 @@ def test_ui_serves_the_store(tmp_path, closed_uri):
                 time.sleep(0.5)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert "MLflow" in response.read().decode()
+        assert sprung_traps(trapped) == []
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 
@@ -113,7 +113,7 @@ def test_process_workers_exit_when_the_parent_is_killed(tmp_path):
 
 @pytest.mark.slow
 def test_a_local_ray_cluster_exits_when_the_parent_is_killed(tmp_path):
-    pytest.importorskip("ray")
+    require("ray")
 
     def ready(found):
         return any("raylet" in c for c in found.values()) and any("_ray_task" in c for c in found.values())
