@@ -13,10 +13,11 @@ import click
 
 from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
-from alphacheck.exceptions import AlphacheckError
+from alphacheck.exceptions import AlphacheckError, Interrupted
 
 if TYPE_CHECKING:
     from alphacheck.profiling import Profile
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
 __all__ = ["echo_results", "names", "run"]
 
@@ -178,15 +179,7 @@ def run(
         flags.update(parse_params(params))
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
         require_yahoo_for_update(update, config.data.source)
-        recorder = None
-        if not no_tracking:
-            from alphacheck.tracking.mlflow_recorder import MlflowRecorder
-
-            recorder = MlflowRecorder(
-                resolve_tracking_uri(tracking_uri),
-                fallback=tracking_mode == "fallback",
-                on_notice=lambda line: click.echo(line, err=True),
-            )
+        recorder = None if no_tracking else _recorder(resolve_tracking_uri(tracking_uri), tracking_mode)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
             config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
@@ -195,15 +188,7 @@ def run(
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt as exc:
-        from alphacheck.exceptions import Interrupted
-        from alphacheck.paths import alphacheck_home
-
-        folds = alphacheck_home() / "folds"
-        partial = f"; {exc}" if str(exc) else ""  # where the pipeline left the partial output
-        raise Interrupted(
-            f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
-            f"run the same command again to resume from the next fold{partial}"
-        ) from None
+        raise _interrupted(exc) from None
     echo_results(result, quiet)
     if recording is not None:
         recording.folder = result.output_dir
@@ -226,6 +211,26 @@ def echo_results(result, quiet: bool = False) -> None:
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
+
+
+def _recorder(uri: str, tracking_mode: str) -> MlflowRecorder:
+    """The MLflow recorder of the store ``uri`` (``--tracking fallback``: a local store if unreachable)."""
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
+
+    fallback = tracking_mode == "fallback"
+    return MlflowRecorder(uri, fallback=fallback, on_notice=lambda line: click.echo(line, err=True))
+
+
+def _interrupted(stop: KeyboardInterrupt) -> Interrupted:
+    """The error a stopped run ends with: where its finished folds are kept, and its partial output."""
+    from alphacheck.paths import alphacheck_home
+
+    folds = alphacheck_home() / "folds"
+    partial = f"; {stop}" if str(stop) else ""  # where the pipeline left the partial output
+    return Interrupted(
+        f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
+        f"run the same command again to resume from the next fold{partial}"
+    )
 
 
 def _start_profile() -> Profile:
