@@ -30,7 +30,14 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["KERNELS", "enable_numba_cache", "environment_cache_dir", "kernels_cached", "numba_cache_dir"]
+__all__ = [
+    "KERNELS",
+    "enable_numba_cache",
+    "environment_cache_dir",
+    "kernel_message",
+    "kernels_cached",
+    "numba_cache_dir",
+]
 
 # Entry points the engine calls that vectorbt may declare without cache=True.
 KERNELS = ("vectorbt.portfolio.nb.simulate_from_signals_nb", "vectorbt.portfolio.nb.simulate_from_orders_nb")
@@ -39,7 +46,7 @@ _STATE: dict[str, object] = {}
 
 
 def numba_cache_dir() -> Path:
-    """``$NUMBA_CACHE_DIR`` when set, else :func:`environment_cache_dir` when writable, else the home's (created)."""
+    """``$NUMBA_CACHE_DIR``, else :func:`environment_cache_dir` when writable, else the home's (created)."""
     explicit = os.environ.get("NUMBA_CACHE_DIR")
     if explicit:
         folder = Path(explicit)
@@ -63,15 +70,32 @@ def environment_cache_dir() -> Path:
 
 
 def kernels_cached() -> bool:
-    """Whether the cache holds the engine's entry point (``simulate_from_orders_nb``); False: a run compiles.
+    """Whether :func:`numba_cache_dir` holds ``simulate_from_orders_nb`` compiled for this Python.
 
-    Reads the cache folder only (no vectorbt import). With
-    ``ALPHACHECK_NUMBA_CACHE=0`` the kernels live in vectorbt's own
-    ``__pycache__``, which this does not look into: True.
+    False means the backtest's first call compiles (with ``ALPHACHECK_NUMBA_CACHE=0``
+    always). Reads the folder only: nothing is imported or compiled.
     """
     if os.environ.get("ALPHACHECK_NUMBA_CACHE", "1").strip() == "0":
-        return True
-    return any(numba_cache_dir().rglob("*simulate_from_orders_nb*.nbi"))
+        return False
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    return any(numba_cache_dir().glob(f"portfolio_*/nb.simulate_from_orders_nb-*.{tag}.nbi"))
+
+
+def kernel_message() -> str:
+    """What the backtest's first call will do with its kernels, for the progress output.
+
+    A cold cache (:func:`kernels_cached` False) means about 30 s of compiling,
+    which ``alphacheck warm-up`` does ahead; a warm one, a load.
+    """
+    if os.environ.get("ALPHACHECK_NUMBA_CACHE", "1").strip() == "0":
+        return "compiling the backtest kernels (numba, about 30 s: ALPHACHECK_NUMBA_CACHE=0 keeps no copy)"
+    folder = numba_cache_dir()
+    if kernels_cached():
+        return f"loading the compiled backtest kernels from {folder}"
+    return (
+        f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {folder}; "
+        "`alphacheck warm-up` does it ahead)"
+    )
 
 
 def enable_numba_cache() -> dict[str, object]:

@@ -124,9 +124,12 @@ class MlflowRecorder:
             if not self.fallback:
                 raise
             self.unreachable, uri = uri, LOCAL_STORE
-            log.warning("%s", exc)
+            # Said once, and without the error's advice to pass --tracking fallback: that is what happens now.
+            notice = f"tracking server {self.unreachable} unreachable; logging locally to {uri}"
             if self.on_notice:
-                self.on_notice(f"tracking server {self.unreachable} unreachable; logging locally to {uri}")
+                self.on_notice(notice)
+            else:
+                log.warning("%s", notice)
         mlflow.set_tracking_uri(uri)
         try:
             with _store_creation_lock(uri):

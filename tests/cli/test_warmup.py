@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from alphacheck import pipeline
 from alphacheck.cli.main import cli
 from tests.conftest import REPO
 
@@ -20,19 +19,6 @@ def test_warm_up_help_says_what_it_does() -> None:
     assert result.exit_code == 0
     assert "Compile vectorbt's numba kernels into the cache" in result.output
     assert "warm-up" in CliRunner().invoke(cli, ["--help"]).output
-
-
-@pytest.mark.parametrize("cached, said", [(False, True), (True, False)])
-def test_a_run_says_when_it_compiles(monkeypatch, cached, said) -> None:
-    from alphacheck.backtest import numba_cache
-
-    monkeypatch.setattr(numba_cache, "kernels_cached", lambda: cached)
-    lines = []
-    pipeline._say_if_compiling(lines.append)
-    assert bool(lines) is said
-    if said:
-        assert lines[0].startswith("compiling vectorbt's numba kernels into ")
-        assert "`alphacheck warm-up` does it ahead" in lines[0]
 
 
 def _files(folder: Path) -> set[str]:

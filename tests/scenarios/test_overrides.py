@@ -8,7 +8,13 @@ import pytest
 
 from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios import load_scenario, validate_scenario
-from alphacheck.scenarios.overrides import apply_overrides, env_overrides, parse_params, tracking_uri
+from alphacheck.scenarios.overrides import (
+    apply_overrides,
+    env_overrides,
+    environment_changes,
+    parse_params,
+    tracking_uri,
+)
 
 
 @pytest.fixture
@@ -179,3 +185,17 @@ def test_the_schema_no_longer_imports_the_loader():
     loader = {"alphacheck.scenarios", "alphacheck.scenarios.loader", "alphacheck.scenarios.overrides"}
     assert not blocks & loader
     assert not {block: imported(block) & loader for block in blocks if imported(block) & loader}
+
+
+def test_each_variable_that_changes_a_setting_is_said_once(scenario):
+    environ = {
+        "EPOCHS": "5", "BATCH_SIZE": str(scenario.training.batch_size), "TICKERS": "spy,aapl",
+        "INGESTION_START_DATE": "2016-01-04", "MODEL_VARIANT": "enhanced", "SEQUENCE_LENGTH": "12",
+    }  # fmt: skip
+    flags = {"walkforward.sequence_length": 30, "seed": None}
+    assert environment_changes(scenario, environ, flags) == {
+        "EPOCHS": "EPOCHS=5 overrides training.epochs=9",
+        "TICKERS": "TICKERS=spy,aapl overrides data.tickers=SP500",
+        "INGESTION_START_DATE": "INGESTION_START_DATE=2016-01-04 overrides data.start=unset (the default)",
+    }  # BATCH_SIZE and MODEL_VARIANT equal the file's; the flag beats SEQUENCE_LENGTH
+    assert environment_changes(scenario, {}, flags) == {}
