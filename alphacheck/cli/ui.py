@@ -78,25 +78,14 @@ def experiment_url(store: str, scenario: str | None, root: str) -> str:
     TrackingError
         For a scenario with no experiment in the store, naming those it holds.
     """
-    from mlflow import MlflowClient
+    from alphacheck.tracking.mlflow_recorder import experiment_id, recent_runs
 
-    from alphacheck.exceptions import TrackingError, did_you_mean
-    from alphacheck.tracking.mlflow_recorder import recent_runs
-
-    client = MlflowClient(tracking_uri=store)
     if scenario is None:
         latest = recent_runs(store, 1)
         if not latest:
             return root
         scenario = latest[0].experiment
-    experiment = client.get_experiment_by_name(scenario)
-    if experiment is None:
-        names = [e.name for e in client.search_experiments() if e.name != "Default"]
-        raise TrackingError(
-            f"no experiment {scenario!r} in {store}{did_you_mean(scenario, names)}; it holds "
-            f"{', '.join(names) or 'none'}: give one of them, or run the scenario first"
-        )
-    return f"{root}/#/experiments/{experiment.experiment_id}/runs?workflowType=machine_learning"
+    return f"{root}/#/experiments/{experiment_id(store, scenario)}/runs?workflowType=machine_learning"
 
 
 def _serve(command: list[str], cwd: str, env: dict[str, str]) -> int:
