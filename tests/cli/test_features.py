@@ -199,6 +199,7 @@ def test_run_with_the_advanced_set_and_a_plugin_feature(in_plugin_dir):
         "add": ["up_days"],
         "drop": ["ret_1"],
         "windows": {"rsi_14": 10},
+        "allow_lookahead": [],  # no known leak accepted (issue 21's features.allow_lookahead)
     }
     predictions = pd.read_parquet(in_plugin_dir / "out" / "predictions.parquet")
     assert len(predictions) > 0 and predictions["proba"].between(0, 1).all()
