@@ -15,7 +15,7 @@ from typing import Any
 from alphacheck.exceptions import ConfigError
 from alphacheck.rundir import RunResult, read_run
 from alphacheck.scenarios.loader import load_scenario, shipped_scenarios
-from alphacheck.scenarios.overrides import apply_overrides, tracking_uri
+from alphacheck.scenarios.overrides import apply_overrides, environment_changes, tracking_uri
 from alphacheck.scenarios.schema import Scenario
 from alphacheck.tracking.base import NullRecorder, Recorder
 
@@ -38,6 +38,9 @@ def run(
 
     Settings resolve as for ``alphacheck run``: the scenario < the original
     project's environment variables (``EPOCHS``, ``TICKERS``, ...) < ``overrides``.
+    Each variable that changes a setting is said to ``on_progress`` ("environment:
+    EPOCHS=2 overrides training.epochs=20"), written atop ``config.yaml`` and
+    logged to MLflow as an ``environment.*`` param.
 
     Parameters
     ----------
@@ -73,6 +76,9 @@ def run(
         For a bad scenario, override, data, device or tracking store, before training.
     """
     config = resolve_scenario(scenario, overrides)
+    environment = environment_changes(_loaded(scenario), os.environ, overrides)
+    for line in environment.values():
+        (on_progress or (lambda message: None))(f"environment: {line}")
     recorder = _recorder(tracking)
     from alphacheck import pipeline
     from alphacheck.profiling import Profile, profile_requested
@@ -81,7 +87,8 @@ def run(
     recording = Profile().start(startup=False) if profile_requested() else None
     try:
         result = pipeline.run(
-            config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite
+            config, folder, recorder, on_progress=on_progress, report=report, overwrite=overwrite,
+            environment=environment,
         )
     finally:
         if recording is not None:
@@ -197,8 +204,11 @@ def resolve_scenario(scenario: str | Path | Scenario, overrides: Mapping[str, An
         raise ConfigError(
             f"overrides={overrides!r}: give a mapping of dotted keys to values, e.g. {{'training.epochs': 2}}"
         )
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return apply_overrides(loaded, overrides, environ=os.environ, source="overrides")
+    return apply_overrides(_loaded(scenario), overrides, environ=os.environ, source="overrides")
+
+
+def _loaded(scenario: str | Path | Scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
 def load_run(folder: str | Path) -> RunResult:

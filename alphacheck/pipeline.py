@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,8 @@ def run(
     progress: NullProgress | None = None,
     report: bool = True,
     overwrite: bool = False,
+    fresh: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run a scenario end to end and write its run folder.
 
@@ -75,6 +77,13 @@ def run(
         Replace a run already in ``output_dir`` (refused otherwise). The run
         writes into a temporary sibling folder that takes ``output_dir``'s place
         only once everything succeeded (:mod:`alphacheck.rundir.staging`).
+    fresh
+        Train every fold again instead of reading the fold checkpoints an
+        earlier run of the same data, settings and code left.
+    environment
+        The environment variables that changed a setting, each with its line
+        (:func:`alphacheck.scenarios.overrides.environment_changes`): written
+        at the top of ``config.yaml`` and logged as ``environment.*`` params.
 
     Raises
     ------
@@ -103,6 +112,7 @@ def run(
     set_cpu_threads(device, scenario.training.cpu_threads)
     with profiled("data"):
         prices = load_prices(scenario.data)
+    say(f"prices: {_span(prices)} ({scenario.data.source}); building features and labels")
     with profiled("features"):
         datasets = {
             ticker: build_dataset(frame, scenario.features, scenario.backtest.execution)
@@ -110,8 +120,16 @@ def run(
         }
 
     def train_and_report(staging: Staging) -> RunResult:
-        return _train_and_report(scenario, prices, datasets, device, staging, recorder, say, progress, report)
+        from alphacheck.tracking.provenance import walkforward_signature
 
+        walk = train(scenario, datasets, device, say, progress, fresh=fresh)
+        return report_run(
+            scenario, prices, walk, staging, recorder, say, datasets=datasets, device=str(device),
+            report=report, signature=walkforward_signature(scenario, prices), environment=environment,
+        )
+
+    if not isinstance(recorder, NullRecorder):
+        say("opening the MLflow store (creating a new one takes a few seconds)")
     return staged(scenario.name, output_dir, overwrite, recorder, train_and_report)
 
 
@@ -154,36 +172,18 @@ def staged(
     return result
 
 
-def _train_and_report(
-    scenario: Scenario,
-    prices: dict[str, pd.DataFrame],
-    datasets: dict[str, pd.DataFrame],
-    device: torch.device,
-    staging: Staging,
-    recorder: Recorder,
-    say: Callable[[str], None],
-    progress: NullProgress | None = None,
-    report: bool = True,
-) -> RunResult:
-    """Train (:func:`train`), then everything after training (:func:`report_run`)."""
-    from alphacheck.tracking.provenance import walkforward_signature
-
-    walk = train(scenario, datasets, device, say, progress)
-    signature = walkforward_signature(scenario, prices)
-    return report_run(
-        scenario, prices, walk, staging, recorder, say,
-        datasets=datasets, device=str(device), report=report, signature=signature,
-    )  # fmt: skip
-
-
 def train(
     scenario: Scenario,
     datasets: dict[str, pd.DataFrame],
     device: torch.device,
     say: Callable[[str], None],
     progress: NullProgress | None = None,
+    fresh: bool = False,
 ) -> WalkForwardResult:
     """The training half of a run: the walk-forward of every variant, seeded.
+
+    Says how many folds each variant read from fold checkpoints, and where;
+    ``fresh`` trains them all again.
 
     Returns
     -------
@@ -206,7 +206,11 @@ def train(
                 f"{rec['epochs_run']} epochs, {rec['seconds']:.1f}s"
             ),
             progress=progress,
+            fresh=fresh,
         )
+    for variant, (reused, total) in walk.reused().items():
+        say(f"{variant}: {reused} of {total} folds read from the fold checkpoints in "
+            f"{walk.checkpoints[variant]} (same data, settings, seed and code); --fresh trains them again")
     say(f"walk-forward done in {time.perf_counter() - started:.0f}s; backtesting")
     return walk
 
@@ -224,6 +228,7 @@ def report_run(
     report: bool = True,
     signature: str | None = None,
     evaluated: dict[str, Any] | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Everything after training: backtest, verdicts, stress, portfolio, run folder, report, tracking.
 
@@ -253,14 +258,19 @@ def report_run(
     evaluated
         What ``evaluate`` read (the file, its hash, the decision convention, notes): the ``evaluated``
         section of ``metrics.json``.
+    environment
+        The settings environment variables changed (:func:`run`), atop ``config.yaml`` and in MLflow.
     """
     from alphacheck.backtest import evaluate
+    from alphacheck.backtest.numba_cache import kernel_message
     from alphacheck.backtest.reliability import reliability_section
     from alphacheck.report.builder import build_report
     from alphacheck.rundir import write_run
     from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
 
+    environment = dict(environment or {})
+    say(f"  {kernel_message()}")
     with profiled("backtest"):
         evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
         book = _portfolio(scenario, prices, walk, say)
@@ -296,7 +306,7 @@ def report_run(
             staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
             portfolio=None if book is None else book.frame,
             portfolio_weights=None if book is None else book.weights,
-            signature=signature,
+            signature=signature, environment=environment,
         )
 
     say("writing the report: " + ("plots, tearsheets, " if report else "") + "summary.md, index.html")
@@ -306,10 +316,23 @@ def report_run(
         run.output_dir = staging.commit()
         raise ReportError(str(exc).replace(str(staging.work), str(run.output_dir))) from exc
     run.output_dir = staging.commit()
+    if not isinstance(recorder, NullRecorder):
+        say("logging the run to MLflow: params, metrics, the run folder's files, a child run per variant")
     with profiled("tracking"):
         record_run(recorder, run, prices, device)
+        if environment:
+            recorder.log_params({f"environment.{name}": line for name, line in environment.items()})
         run.tracking = recorder.location
     return run
+
+
+def _span(prices: dict[str, pd.DataFrame]) -> str:
+    """"SP500 2015-06-01..2018-12-31, 896 bars", or a count for more than a few tickers."""
+    first = min(frame.index[0] for frame in prices.values())
+    last = max(frame.index[-1] for frame in prices.values())
+    bars = max(len(frame) for frame in prices.values())
+    named = ", ".join(prices) if len(prices) <= 8 else f"{len(prices)} tickers"
+    return f"{named} {first:%Y-%m-%d}..{last:%Y-%m-%d}, {bars} bars"
 
 
 def _verdict_sections(

@@ -110,7 +110,8 @@ def run_shipped(root: Path, name: str) -> tuple[Path, str]:
         patch.setenv("ALPHACHECK_OFFLINE", "1")
         for variable in OVERRIDE_VARIABLES:
             patch.delenv(variable, raising=False)
-        result = CliRunner().invoke(cli, ["run", name, "--no-tracking", "-q", "-o", str(out), "--device", "cpu"])
+        args = ["run", name, "--no-tracking", "-q", "-o", str(out), "--device", "cpu"]
+        result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return out, result.output
 

@@ -1,4 +1,4 @@
-"""The package's shape: no private name used across subpackages, no import cycle.
+"""The package's shape: no private name used across subpackages, no import cycle, heavy libraries kept apart.
 
 Both are read from the source with ``ast``: every ``import`` anywhere in a
 module counts (inside functions too, since a lazy import is still a
@@ -136,6 +136,37 @@ def test_there_is_no_import_cycle():
     assert cycles(import_graph()) == []
 
 
+#: Each heavy library and the only modules that import it (README "Layout").
+ADAPTERS = {
+    "vectorbt": {"alphacheck.backtest.engine", "alphacheck.backtest.numba_cache"},
+    "quantstats": {"alphacheck.report.tearsheet"},
+    "mlflow": {"alphacheck.tracking.mlflow_recorder"},
+    "ray": {"alphacheck.walkforward.executors"},
+    "yfinance": {"alphacheck.data.yahoo"},
+    "onnxruntime": {"alphacheck.models.serving"},
+    "skops": {"alphacheck.models.estimator"},
+}
+
+
+def importers(library: str, modules: dict[str, ast.Module]) -> set[str]:
+    """The modules that import ``library`` (or one of its submodules) outside ``if TYPE_CHECKING:``."""
+    found = set()
+    for module, tree in modules.items():
+        for node in imports(tree):
+            is_import = isinstance(node, ast.Import)
+            names = [alias.name for alias in node.names] if is_import else [node.module or ""]
+            if any(name.split(".")[0] == library for name in names):
+                found.add(module)
+    return found
+
+
+def test_each_heavy_library_is_imported_by_its_adapter_only():
+    trees = {module: ast.parse(path.read_text()) for module, path in MODULES.items()}
+    assert {library: importers(library, trees) for library in ADAPTERS} == ADAPTERS
+    torch = {module.split(".")[1] for module in importers("torch", trees)}
+    assert torch == {"models", "walkforward", "tracking"}  # tracking: the MLflow recorder logs the models
+
+
 def test_the_checks_catch_what_they_look_for():
     """Both checks fail on a planted example: they are not vacuous."""
     planted = ast.parse(
@@ -152,3 +183,6 @@ def test_the_checks_catch_what_they_look_for():
     graph["alphacheck.scenarios.schema"] |= {"alphacheck.scenarios.loader"}
     assert ["alphacheck.scenarios.loader", "alphacheck.scenarios.schema"] in cycles(graph)
     assert len(MODULES) > 50 and "alphacheck.pipeline" in MODULES
+    planted = ast.parse("import vectorbt.portfolio as p\nif TYPE_CHECKING:\n    import ray\n")
+    assert importers("vectorbt", {"alphacheck.report.plots": planted}) == {"alphacheck.report.plots"}
+    assert importers("ray", {"alphacheck.report.plots": planted}) == set()

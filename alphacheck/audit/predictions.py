@@ -68,23 +68,7 @@ def prediction_causality(
         return Check("prediction_causality", WARN, f"no predictions {upto} {cut_date.date()} to compare")
     missing = merged[merged["_merge"] == "left_only"]
     if len(missing):
-        first = missing.sort_values("date").iloc[0]
-        why = "the file made on the cut prices lacks it" if before else "a feature is missing without bars"
-        return Check(
-            "prediction_causality",
-            FAIL,
-            f"{len(missing)} prediction(s) {upto} {cut_date.date()} cannot be made from the prices "
-            "up to then",
-            (
-                f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: {why} "
-                f"after {cut_date.date()}; it reads the future",
-            ),
-            {
-                "cut": str(cut_date.date()),
-                "missing": len(missing),
-                "first_missing": str(pd.Timestamp(first["date"]).date()),
-            },
-        )
+        return _unmade(missing, cut_date, before)
     labelled = merged["fwd_return_cut"].notna().to_numpy() if "fwd_return_cut" in merged else True
     difference = np.abs(merged["proba_full"].to_numpy() - merged["proba_cut"].to_numpy())
     label_changed = False
@@ -104,11 +88,44 @@ def prediction_causality(
             f"(max |dP| {difference.max():.1e})",
             details=details,
         )
+    return _changed(merged, changed, difference, cut_date, details)
+
+
+def _unmade(missing: pd.DataFrame, cut_date: pd.Timestamp, before: bool) -> Check:
+    """The failure for predictions the cut prices cannot make: a feature needs bars after the cut."""
+    first = missing.sort_values("date").iloc[0]
+    upto = "before" if before else "up to"
+    why = "the file made on the cut prices lacks it" if before else "a feature is missing without bars"
+    return Check(
+        "prediction_causality",
+        FAIL,
+        f"{len(missing)} prediction(s) {upto} {cut_date.date()} cannot be made from the prices up to then",
+        (
+            f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: {why} "
+            f"after {cut_date.date()}; it reads the future",
+        ),
+        {
+            "cut": str(cut_date.date()),
+            "missing": len(missing),
+            "first_missing": str(pd.Timestamp(first["date"]).date()),
+        },
+    )
+
+
+def _changed(
+    merged: pd.DataFrame,
+    changed: np.ndarray,
+    difference: np.ndarray,
+    cut_date: pd.Timestamp,
+    details: dict[str, object],
+) -> Check:
+    """The failure for predictions that change when later prices are added, with the first of them."""
     first = merged[changed].sort_values("date").iloc[0]
     evidence = (
         (
             f"{first['variant']} on {first['ticker']} {pd.Timestamp(first['date']).date()}: P(up) "
-            f"{first['proba_full']:.6f} with all prices, {first['proba_cut']:.6f} with prices up to {cut_date.date()}"
+            f"{first['proba_full']:.6f} with all prices, {first['proba_cut']:.6f} with prices up to "
+            f"{cut_date.date()}"
         ),
         f"{int(changed.sum())} of {len(merged)} predictions change; max |dP| {difference.max():.3g}",
     )

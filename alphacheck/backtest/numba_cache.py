@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["KERNELS", "enable_numba_cache", "numba_cache_dir"]
+__all__ = ["KERNELS", "enable_numba_cache", "kernel_message", "numba_cache_dir"]
 
 # Entry points the engine calls that vectorbt may declare without cache=True.
 KERNELS = ("vectorbt.portfolio.nb.simulate_from_signals_nb", "vectorbt.portfolio.nb.simulate_from_orders_nb")
@@ -40,6 +40,22 @@ def numba_cache_dir() -> Path:
     from alphacheck.paths import cache_subdir
 
     return cache_subdir("numba")
+
+
+def kernel_message() -> str:
+    """What the backtest's first call will do with its kernels, for the progress output.
+
+    A cold cache (no compiled ``simulate_from_orders_nb`` for this Python in
+    :func:`numba_cache_dir`) means about 30 s of compiling; a warm one, a load.
+    Reads the folder only: nothing is imported or compiled.
+    """
+    if os.environ.get("ALPHACHECK_NUMBA_CACHE", "1").strip() == "0":
+        return "compiling the backtest kernels (numba, about 30 s: ALPHACHECK_NUMBA_CACHE=0 keeps no copy)"
+    folder = numba_cache_dir()
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    if any(folder.glob(f"portfolio_*/nb.simulate_from_orders_nb-*.{tag}.nbi")):
+        return f"loading the compiled backtest kernels from {folder}"
+    return f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {folder})"
 
 
 def enable_numba_cache() -> dict[str, object]:

@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
-from alphacheck.cli.options import output_file_option
+from alphacheck.cli.options import complete_scenario, output_file_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["audit"]
 
 
 @click.command()
-@click.argument("scenario", metavar="FILE_OR_NAME")
+@click.argument("scenario", metavar="FILE_OR_NAME", shell_complete=complete_scenario)
 @click.option(
     "--folds", type=int, default=2, show_default=True, help="Walk-forward folds the training checks train."
 )
@@ -77,7 +77,7 @@ def audit(
         from alphacheck.audit import format_audit_table, run_audit
         from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides, parse_params
+        from alphacheck.scenarios.overrides import apply_overrides, environment_changes, parse_params
 
         load_plugins(plugins)
         config = load_scenario(scenario)
@@ -86,6 +86,8 @@ def audit(
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         flags.update(parse_params(params))
         # The same resolution as `run`: the file < the environment (EPOCHS, TICKERS, ...) < these flags.
+        for line in environment_changes(config, os.environ, flags).values():
+            click.echo(f"environment: {line}", err=True)
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
         if output_file:  # a folder that cannot be made fails now, not after the training checks
             output_file.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_option, split_names
+from alphacheck.cli.options import check_tracking_flags, tracking_options
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["compare"]
@@ -26,13 +27,7 @@ __all__ = ["compare"]
     help="Capital shares of A and B for the blended strategy.",
 )
 @click.option("--reps", type=int, help="Bootstrap repetitions (default: the run's backtest.bootstrap_reps).")
-@click.option(
-    "--tracking-uri",
-    metavar="URI",
-    envvar="MLFLOW_TRACKING_URI",
-    help="MLflow tracking store or server (default: MLflow's own default, sqlite:///mlflow.db).",
-)
-@click.option("--no-tracking", is_flag=True, help="Do not log the comparison to MLflow.")
+@tracking_options
 @plugin_option
 def compare(
     run_dir: Path,
@@ -41,6 +36,7 @@ def compare(
     reps: int | None,
     tracking_uri: str | None,
     no_tracking: bool,
+    tracking_mode: str,
     plugins: tuple[str, ...],
 ) -> None:
     """Compare two variants of RUN_DIR on the same out-of-sample dates.
@@ -51,10 +47,7 @@ def compare(
     and the blended strategy of a capital split. Writes
     compare-A-vs-B.json/.txt into RUN_DIR and logs an MLflow run.
     """
-    given = click.get_current_context().get_parameter_source("tracking_uri")
-    if tracking_uri and no_tracking and given == click.core.ParameterSource.COMMANDLINE:
-        # MLFLOW_TRACKING_URI in the environment is a default, which --no-tracking overrides.
-        raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
+    check_tracking_flags(tracking_uri, no_tracking)
     names = split_names(variants)
     if variants is not None and len(names) != 2:
         raise click.BadParameter(f"give two variant names as A,B, got {variants!r}", param_hint="--variants")
@@ -71,7 +64,7 @@ def compare(
         path = write_comparison(comparison, run_dir)
         location = "tracking disabled"
         if not no_tracking:
-            location = _track(comparison, path, tracking_uri)
+            location = _track(comparison, path, tracking_uri, tracking_mode == "fallback")
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_comparison(comparison))
@@ -79,10 +72,11 @@ def compare(
     click.echo(f"tracking: {location}", err=True)
 
 
-def _track(comparison, path: Path, tracking_uri: str | None) -> str:
+def _track(comparison, path: Path, tracking_uri: str | None, fallback: bool) -> str:
     from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
-    recorder = MlflowRecorder(tracking_uri)
+    notice = lambda line: click.echo(line, err=True)  # noqa: E731
+    recorder = MlflowRecorder(tracking_uri, fallback=fallback, on_notice=notice)
     recorder.start(
         experiment=comparison.scenario, run_name=f"compare {comparison.variant_a} vs {comparison.variant_b}"
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from alphacheck.cli.options import echo_json, json_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["data"]
@@ -171,8 +172,9 @@ def _replaced(cache, name: str) -> str:
 
 
 @data.command(name="list")
+@json_option
 @_user_errors
-def list_() -> None:
+def list_(as_json: bool) -> None:
     """List the cached tickers: source, first and last date, rows, when fetched.
 
     An unreadable entry is listed as such, with how to replace it; the others are listed all the same.
@@ -181,15 +183,21 @@ def list_() -> None:
     from alphacheck.exceptions import DataError
 
     cache = PriceCache()
-    rows, broken = [], []
+    rows, broken, records = [], [], []
     for name in cache.tickers():
         try:
             meta = cache.read(name).meta
         except DataError as exc:
             rows.append((name, "UNREADABLE", "-", "-", "-", "-"))
             broken.append(str(exc))
+            records.append({"ticker": name, "error": str(exc)})
             continue
         rows.append((meta.ticker, meta.source, meta.first, meta.last, str(meta.rows), meta.fetched_at))
+        records.append({"ticker": meta.ticker, "source": meta.source, "first": meta.first, "last": meta.last,
+                        "rows": meta.rows, "fetched_at": meta.fetched_at})
+    if as_json:
+        echo_json(records)
+        return
     if not rows:
         click.echo(
             f"no cached prices in {cache.root}; use `alphacheck data fetch` or `alphacheck data import`"

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from alphacheck.cli.options import output_file_option, require_yahoo_for_update, update_option, updated_end
+from alphacheck.cli.options import (
+    echo_json,
+    json_option,
+    output_file_option,
+    require_yahoo_for_update,
+    update_option,
+    updated_end,
+)
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["features", "plugin_option", "plugin_options", "split_names"]
@@ -60,7 +67,8 @@ def features() -> None:
     help="Which feature set to list (all: every registered feature).",
 )
 @plugin_option
-def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
+@json_option
+def list_features(set_name: str, plugins: tuple[str, ...], as_json: bool) -> None:
     """Print every feature of a set with its window(s) and formula."""
     try:
         from alphacheck.features import FEATURE_SETS, FEATURES, get_feature, load_plugins
@@ -70,6 +78,10 @@ def list_features(set_name: str, plugins: tuple[str, ...]) -> None:
         rows = [get_feature(name) for name in names]
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
+    if as_json:
+        echo_json([{"name": f.name, "window": f.window_text(), "formula": f.formula,
+                    "plugin": None if f.builtin else f.function.__module__} for f in rows])
+        return
     width = max(len(f.name) for f in rows)
     window_width = max(len(f.window_text()) for f in rows)
     click.echo(f"{'feature':<{width}}  {'window':<{window_width}}  formula")

@@ -12,17 +12,25 @@ from typing import TYPE_CHECKING
 import click
 
 from alphacheck.cli.features import plugin_options, split_names
-from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
-from alphacheck.exceptions import AlphacheckError
+from alphacheck.cli.options import (
+    check_tracking_flags,
+    complete_scenario,
+    require_yahoo_for_update,
+    tracking_options,
+    update_option,
+    updated_end,
+)
+from alphacheck.exceptions import AlphacheckError, Interrupted
 
 if TYPE_CHECKING:
     from alphacheck.profiling import Profile
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
 
 __all__ = ["echo_results", "names", "run"]
 
 
 @click.command()
-@click.argument("scenario", default="default", metavar="[SCENARIO.yaml]")
+@click.argument("scenario", default="default", metavar="[SCENARIO.yaml]", shell_complete=complete_scenario)
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path),
     help="Run folder (default: runs/<scenario>-<timestamp>/). One that holds another run is refused "
@@ -49,16 +57,7 @@ __all__ = ["echo_results", "names", "run"]
     help="A variant hyperparameter (enhanced.hidden_size=64) or any scenario field (backtest.fees_bps=2); "
     "repeatable, VALUE is YAML.",
 )
-@click.option(
-    "--tracking-uri", metavar="URI",
-    help="MLflow tracking store or server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
-)
-@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
-@click.option(
-    "--tracking", "tracking_mode", type=click.Choice(["strict", "fallback"]), default="strict", show_default=True,
-    help="When the tracking server cannot be reached: stop before training (strict) or log to "
-    "sqlite:///mlflow.db here and say so (fallback).",
-)
+@tracking_options
 @click.option(
     "--source", type=click.Choice(["sample", "yahoo", "csv"]),
     help="Price source (overrides data.source).",
@@ -88,6 +87,11 @@ __all__ = ["echo_results", "names", "run"]
     "--fold-concurrency", type=click.Choice(["sequential", "batched"]), envvar="ALPHACHECK_FOLD_CONCURRENCY",
     help="Train a variant's folds one after another, or its independent folds at once as one stacked "
     "model (compute.fold_concurrency; batched pays off on a GPU, see the README).",
+)
+@click.option(
+    "--fresh", is_flag=True,
+    help="Train every fold again, ignoring (and replacing) the fold checkpoints an earlier run of the same "
+    "data, settings and code left.",
 )
 @click.option(
     "--no-report", is_flag=True,
@@ -126,6 +130,7 @@ def run(
     workers: int | None,
     ray_address: str | None,
     fold_concurrency: str | None,
+    fresh: bool,
     no_report: bool,
     profile: bool,
     quiet: bool,
@@ -142,10 +147,10 @@ def run(
     MLflow. Settings come from the scenario file, then the original project's
     environment variables (MODEL_VARIANT, EPOCHS, ...), then these flags.
     Finished folds are checkpointed: the same command run again after an
-    interruption resumes from the next fold.
+    interruption resumes from the next fold, and says how many folds it read
+    and from where (--fresh trains them all again).
     """
-    if tracking_uri and no_tracking:
-        raise click.UsageError("--tracking-uri and --no-tracking exclude each other")
+    check_tracking_flags(tracking_uri, no_tracking)
     recording = _start_profile() if profile else None
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -153,7 +158,7 @@ def run(
         from alphacheck.cli.main import headless_matplotlib
         from alphacheck.features import load_plugins
         from alphacheck.scenarios import load_scenario
-        from alphacheck.scenarios.overrides import apply_overrides, parse_params
+        from alphacheck.scenarios.overrides import apply_overrides, environment_changes, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
         from alphacheck.walkforward.progress import make_progress
 
@@ -174,34 +179,21 @@ def run(
         if add_features:
             flags["features.add"] = [*config.features.add, *split_names(add_features)]
         flags.update(parse_params(params))
+        environment = environment_changes(config, os.environ, flags)
         config = apply_overrides(config, flags, environ=os.environ, source="command-line flags")
+        for line in environment.values():  # once, before any work: no setting changes unseen
+            click.echo(f"environment: {line}", err=True)
         require_yahoo_for_update(update, config.data.source)
-        recorder = None
-        if not no_tracking:
-            from alphacheck.tracking.mlflow_recorder import MlflowRecorder
-
-            recorder = MlflowRecorder(
-                resolve_tracking_uri(tracking_uri),
-                fallback=tracking_mode == "fallback",
-                on_notice=lambda line: click.echo(line, err=True),
-            )
+        recorder = None if no_tracking else _recorder(resolve_tracking_uri(tracking_uri), tracking_mode)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = pipeline.run(
             config, output, recorder, on_progress=say, progress=make_progress(quiet), overwrite=overwrite,
-            report=not no_report,
+            report=not no_report, fresh=fresh, environment=environment,
         )
     except AlphacheckError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt as exc:
-        from alphacheck.exceptions import Interrupted
-        from alphacheck.paths import alphacheck_home
-
-        folds = alphacheck_home() / "folds"
-        partial = f"; {exc}" if str(exc) else ""  # where the pipeline left the partial output
-        raise Interrupted(
-            f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
-            f"run the same command again to resume from the next fold{partial}"
-        ) from None
+        raise _interrupted(exc) from None
     echo_results(result, quiet)
     if recording is not None:
         recording.folder = result.output_dir
@@ -224,6 +216,26 @@ def echo_results(result, quiet: bool = False) -> None:
         click.echo(f"tracking:   {result.tracking}", err=True)
     if verdicts:  # the answer is the last line a user sees
         click.echo(verdict_summary(verdicts))
+
+
+def _recorder(uri: str, tracking_mode: str) -> MlflowRecorder:
+    """The MLflow recorder of the store ``uri`` (``--tracking fallback``: a local store if unreachable)."""
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
+
+    fallback = tracking_mode == "fallback"
+    return MlflowRecorder(uri, fallback=fallback, on_notice=lambda line: click.echo(line, err=True))
+
+
+def _interrupted(stop: KeyboardInterrupt) -> Interrupted:
+    """The error a stopped run ends with: where its finished folds are kept, and its partial output."""
+    from alphacheck.paths import alphacheck_home
+
+    folds = alphacheck_home() / "folds"
+    partial = f"; {stop}" if str(stop) else ""  # where the pipeline left the partial output
+    return Interrupted(
+        f"the run was stopped; the folds it finished are kept as checkpoints in {folds}: "
+        f"run the same command again to resume from the next fold{partial}"
+    )
 
 
 def _start_profile() -> Profile:

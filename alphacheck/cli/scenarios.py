@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_option
+from alphacheck.cli.options import complete_scenario, echo_json, json_option
 from alphacheck.exceptions import AlphacheckError
 
 __all__ = ["scenarios"]
@@ -19,7 +20,8 @@ def scenarios() -> None:
 
 
 @scenarios.command("list")
-def list_scenarios() -> None:
+@json_option
+def list_scenarios(as_json: bool) -> None:
     """List the scenarios shipped with alphacheck, with what each one studies."""
     from alphacheck.scenarios import load_scenario, shipped_scenarios
 
@@ -28,24 +30,39 @@ def list_scenarios() -> None:
         raise click.ClickException(
             "no shipped scenarios found (alphacheck/scenarios/shipped/ is missing: reinstall alphacheck)"
         )
-    width = max(len(name) for name in shipped)
+    records = []
     for name, path in shipped.items():
         try:
             scenario = load_scenario(path)
         except AlphacheckError as exc:
-            click.echo(f"{name.ljust(width)}  INVALID: {exc}")
+            records.append({"name": name, "error": str(exc)})
             continue
         data = scenario.data
-        dates = f"{data.start or 'first'}..{data.end or 'last'}"
-        stress = f"{len(scenario.stress.windows)} windows, {len(scenario.stress.shocks)} shocks"
+        records.append({
+            "name": name, "source": data.source, "tickers": data.tickers,
+            "start": data.start, "end": data.end,
+            "windows": len(scenario.stress.windows), "shocks": len(scenario.stress.shocks),
+            "description": scenario.description,
+        })
+    if as_json:
+        echo_json(records)
+        return
+    width = max(len(name) for name in shipped)
+    for record in records:
+        name = record["name"].ljust(width)
+        if "error" in record:
+            click.echo(f"{name}  INVALID: {record['error']}")
+            continue
+        dates = f"{record['start'] or 'first'}..{record['end'] or 'last'}"
+        stress = f"{record['windows']} windows, {record['shocks']} shocks"
         click.echo(
-            f"{name.ljust(width)}  {data.source}:{','.join(data.tickers)} {dates}; {stress}\n"
-            f"{' ' * width}  {scenario.description}"
+            f"{name}  {record['source']}:{','.join(record['tickers'])} {dates}; {stress}\n"
+            f"{' ' * width}  {record['description']}"
         )
 
 
 @scenarios.command()
-@click.argument("name", metavar="NAME_OR_FILE")
+@click.argument("name", metavar="NAME_OR_FILE", shell_complete=complete_scenario)
 @click.option(
     "--resolved",
     is_flag=True,

@@ -102,9 +102,10 @@ def _from_cache(ticker: str, cache: PriceCache) -> pd.DataFrame:
     if entry is None:
         known = [*SAMPLE_TICKERS, *cache.tickers()]
         raise DataError(
-            f"unknown ticker {ticker!r} for source 'sample'{did_you_mean(ticker, known)}: neither the embedded "
-            f"sample ({', '.join(SAMPLE_TICKERS)}) nor the price cache at {cache.root} holds it; run "
-            f"`alphacheck data import FILE --ticker {ticker}` or `alphacheck data fetch {ticker} --start YYYY-MM-DD`"
+            f"unknown ticker {ticker!r} for source 'sample'{did_you_mean(ticker, known)}: neither the "
+            f"embedded sample ({', '.join(SAMPLE_TICKERS)}) nor the price cache at {cache.root} holds it; "
+            f"run `alphacheck data import FILE --ticker {ticker}` or "
+            f"`alphacheck data fetch {ticker} --start YYYY-MM-DD`"
         )
     meta = entry.meta
     log.info("%s: from the price cache (%s, %s to %s)", ticker, meta.source, meta.first, meta.last)
@@ -123,9 +124,9 @@ def _yahoo_dates(ticker: str, config: DataConfig, cache: PriceCache) -> tuple[dt
     if entry is None:
         if config.start is None:
             raise DataError(
-                f"source 'yahoo' needs data.start for {ticker}, which the price cache at {cache.root} does not "
-                f"hold: give --start YYYY-MM-DD (the first date to download), e.g. 2018-01-01, or import a "
-                f"file with `alphacheck data import FILE --ticker {ticker}`"
+                f"source 'yahoo' needs data.start for {ticker}, which the price cache at {cache.root} "
+                f"does not hold: give --start YYYY-MM-DD (the first date to download), e.g. 2018-01-01, "
+                f"or import a file with `alphacheck data import FILE --ticker {ticker}`"
             )
         return config.start, config.end
     covered_start, covered_end = entry.covered

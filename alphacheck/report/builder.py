@@ -138,7 +138,9 @@ def _index_page(
         sections=page_sections(run.metrics, run.predictions, run.scenario.backtest.threshold, min_days),
         plots=plots,
         tearsheets=links,
-        tearsheet_figures=tearsheet_table(run.strategy_returns(), run.metrics.get("metrics", {}), list(tearsheets)),
+        tearsheet_figures=tearsheet_table(
+            run.strategy_returns(), run.metrics.get("metrics", {}), list(tearsheets)
+        ),
         settings=_settings(run.scenario.model_dump(mode="json"), run.metrics.get("evaluated")),
     )
     return render_index(page, run.output_dir)
@@ -148,18 +150,22 @@ def _scenario_line(run: RunResult, folds) -> str:
     """The scenario in one line: what was trained on what, over which dates, how it traded."""
     scenario, walk, backtest = run.scenario, run.scenario.walkforward, run.scenario.backtest
     dates = run.predictions["date"] if len(run.predictions) else None
-    span = "no predictions" if dates is None else f"out of sample {dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}"
+    span = "no predictions" if dates is None else (
+        f"out of sample {dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}"
+    )
     n_folds = folds["fold"].nunique() if len(folds) else 0
     stubs = sorted(set(folds.loc[folds["stub"], "n"])) if len(folds) else []
     stub = f", the last one a {stubs[0]}-day stub" if len(stubs) == 1 else ""
     length = (f"one per {_PERIODS[walk.retrain_frequency]}" if walk.retrain_frequency
               else f"test {walk.test_days}")
-    made = f"in {n_folds} {walk.mode} walk-forward folds (train {walk.train_days}, {length} trading days{stub})"
+    made = (f"in {n_folds} {walk.mode} walk-forward folds (train {walk.train_days}, {length} trading days"
+            f"{stub})")
     evaluated = run.metrics.get("evaluated")
     if evaluated:  # nothing was trained: the scenario's folds did not make these predictions
         made = f"read from {evaluated['source']} (alphacheck evaluate)"
     return (
-        f"{scenario.name}: {', '.join(run.variants)} on {', '.join(run.tickers)} ({scenario.data.source} data), "
+        f"{scenario.name}: {', '.join(run.variants)} on {', '.join(run.tickers)} "
+        f"({scenario.data.source} data), "
         f"{span} {made}; filled at {backtest.execution.replace('_', ' ')}, long when P(up) > "
         f"{backtest.threshold:g}, {run.costs_bps:g} bps per side; seed {scenario.seed}."
     )
@@ -170,19 +176,22 @@ _PERIODS = {"W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 
 def _settings(scenario: dict[str, Any], evaluated: dict[str, Any] | None = None) -> dict[str, Any]:
     """The scenario's settings for the page; for ``evaluate``, the file's variants and decision instead."""
-    backtest, data, walk = scenario.get("backtest", {}), scenario.get("data", {}), scenario.get("walkforward", {})
+    backtest, data = scenario.get("backtest", {}), scenario.get("data", {})
+    walk = scenario.get("walkforward", {})
     settings = {
         "description": scenario.get("description", ""),
         "data": f"{data.get('source')}: {', '.join(data.get('tickers', []))}, "
         f"{data.get('start') or 'first bar'} to {data.get('end') or 'last bar'}",
         "variants": ", ".join(v["name"] for v in scenario.get("variants", [])),
-        "walk-forward": f"{walk.get('mode')}: train {walk.get('train_days')} / test {walk.get('test_days')} days, "
+        "walk-forward": f"{walk.get('mode')}: train {walk.get('train_days')} / "
+        f"test {walk.get('test_days')} days, "
         f"purge {walk.get('purge_days')}, embargo {walk.get('embargo_days')}, validation "
         f"{walk.get('validation_days')}, sequence length {walk.get('sequence_length')}",
         "training": ", ".join(f"{k} {v}" for k, v in scenario.get("training", {}).items()),
         "execution": f"{backtest.get('execution')}, {backtest.get('policy')}, long when P(up) > "
         f"{backtest.get('threshold')}",
-        "costs per side": f"fees {backtest.get('fees_bps')} bps + slippage {backtest.get('slippage_bps')} bps",
+        "costs per side": f"fees {backtest.get('fees_bps')} bps + "
+        f"slippage {backtest.get('slippage_bps')} bps",
         "seed": scenario.get("seed"),
     }
     if evaluated:  # nothing was trained: the scenario's variants, folds and training did not make them

@@ -29,7 +29,8 @@ _CLASSIFICATION = {
     "fp": "days called up that went down (false positives)",
     "fn": "days called down that went up (false negatives)",
     "tn": "days called down that went down (true negatives)",
-    "roc_auc": "probability that a random up day gets a higher P(up) than a random down day (0.5: no ranking)",
+    "roc_auc": "probability that a random up day gets a higher P(up) than a random down day "
+    "(0.5: no ranking)",
     "log_loss": "mean negative log-likelihood of the labels under P(up) (0.693 for a coin flip)",
     "brier": "mean squared error of P(up) against the label; a constant forecast of the up rate u scores "
     "u(1-u)",

@@ -122,7 +122,8 @@ def _section_html(section: PageSection) -> str:
     parts.append(table_html(section.headline))
     if section.full:
         figures = len(section.full[0].rows)
-        parts.append(f"<details><summary>all {figures} figures of {html.escape(section.title.lower())}</summary>")
+        title = html.escape(section.title.lower())
+        parts.append(f"<details><summary>all {figures} figures of {title}</summary>")
         parts.extend(table_html(table) for table in section.full)
         parts.append("</details>")
     return "\n".join(parts)
@@ -138,7 +139,8 @@ def _tearsheets_html(tearsheets: dict[str, Path], figures: Table | None, run_dir
     parts.append("</ul>")
     if figures is not None:
         parts.append(
-            '<p class="note">Three of the tearsheet&rsquo;s figures share a name with alphacheck&rsquo;s but not '
+            '<p class="note">Three of the tearsheet&rsquo;s figures share a name with alphacheck&rsquo;s '
+            "but not "
             "its definition: its <em>Time in Market</em> counts bars with a non-zero return (entry and exit "
             "bars included), not bars holding a position at the close; its <em>Longest DD Days</em> are "
             "calendar days (<code>max_drawdown_calendar_days</code>), not bars; its <em>Profit Factor</em> "
@@ -158,14 +160,20 @@ def _settings_html(settings: dict[str, Any]) -> str:
 def table_html(table: Table) -> str:
     """A table whose figure names link to their glossary entries; text columns left-aligned, numbers right."""
     transposed = table.columns[:1] == ["figure"]
-    text = [not all(_numeric(row[i]) or row[i] in ("", "-") for row in table.rows) for i in range(len(table.columns))]
+    text = [
+        not all(_numeric(row[i]) or row[i] in ("", "-") for row in table.rows)
+        for i in range(len(table.columns))
+    ]
     text[0] = text[0] or transposed
     head = "".join(_header(c, left) for c, left in zip(table.columns, text))
     body = "".join(
-        "<tr>" + "".join(_cell(c, left, transposed and i == 0) for i, (c, left) in enumerate(zip(row, text))) + "</tr>"
+        "<tr>"
+        + "".join(_cell(c, left, transposed and i == 0) for i, (c, left) in enumerate(zip(row, text)))
+        + "</tr>"
         for row in table.rows
     )
-    return f'<table class="{html.escape(table.key)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    key = html.escape(table.key)
+    return f'<table class="{key}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _breakable(name: str) -> str:

@@ -44,32 +44,126 @@ _TITLES = {
 #: The figures of each section's headline table (after its key columns). Virtual columns:
 #: ``accuracy_ci``/``sharpe_ci`` join an interval's ends, ``dates`` first_date..last_date.
 _HEADLINE: dict[str, tuple[str, ...]] = {
-    "metrics": ("accuracy", "accuracy_ci", "total_return", "excess_return_vs_buy_and_hold", "sharpe",
-                "sharpe_ci", "max_drawdown", "n_trades"),
-    "portfolio": ("total_return", "excess_return_vs_equal_weight", "sharpe", "sharpe_ci", "max_drawdown",
-                  "average_positions", "average_gross_exposure", "turnover", "costs_paid"),
-    "folds": ("variant", "index", "test_start", "test_end", "n_test", "epochs_run", "best_val_loss",
-              "calibration_slope", "seconds", "resumed"),
-    "per_fold": ("accuracy", "accuracy_ci", "total_return", "sharpe", "max_drawdown", "n_trades", "n_predictions"),
-    "per_year": ("accuracy", "accuracy_ci", "total_return", "sharpe", "max_drawdown", "n_trades", "n_predictions"),
-    "stress": ("dates", "accuracy", "total_return", "excess_return_vs_buy_and_hold", "sharpe", "max_drawdown",
-               "whole_window_total_return"),
-    "shocks": ("accuracy", "accuracy_change", "total_return", "total_return_change", "sharpe", "sharpe_change",
-               "max_drawdown"),
-    "matched_null": ("sharpe", "percentile", "null_sharpe_p95", "null_sharpe_mean", "p_value", "turnover",
-                     "null_turnover_mean", "draws"),
-    "portfolio_matched_null": ("sharpe", "percentile", "null_sharpe_p95", "null_sharpe_mean", "p_value",
-                               "turnover", "null_turnover_mean", "draws"),
-    "portfolio_stress": ("dates", "total_return", "excess_return_vs_equal_weight", "sharpe", "max_drawdown",
-                         "whole_window_total_return"),
+    "metrics": (
+        "accuracy",
+        "accuracy_ci",
+        "total_return",
+        "excess_return_vs_buy_and_hold",
+        "sharpe",
+        "sharpe_ci",
+        "max_drawdown",
+        "n_trades",
+    ),
+    "portfolio": (
+        "total_return",
+        "excess_return_vs_equal_weight",
+        "sharpe",
+        "sharpe_ci",
+        "max_drawdown",
+        "average_positions",
+        "average_gross_exposure",
+        "turnover",
+        "costs_paid",
+    ),
+    "folds": (
+        "variant",
+        "index",
+        "test_start",
+        "test_end",
+        "n_test",
+        "epochs_run",
+        "best_val_loss",
+        "calibration_slope",
+        "seconds",
+        "resumed",
+    ),
+    "per_fold": (
+        "accuracy",
+        "accuracy_ci",
+        "total_return",
+        "sharpe",
+        "max_drawdown",
+        "n_trades",
+        "n_predictions",
+    ),
+    "per_year": (
+        "accuracy",
+        "accuracy_ci",
+        "total_return",
+        "sharpe",
+        "max_drawdown",
+        "n_trades",
+        "n_predictions",
+    ),
+    "stress": (
+        "dates",
+        "accuracy",
+        "total_return",
+        "excess_return_vs_buy_and_hold",
+        "sharpe",
+        "max_drawdown",
+        "whole_window_total_return",
+    ),
+    "shocks": (
+        "accuracy",
+        "accuracy_change",
+        "total_return",
+        "total_return_change",
+        "sharpe",
+        "sharpe_change",
+        "max_drawdown",
+    ),
+    "matched_null": (
+        "sharpe",
+        "percentile",
+        "null_sharpe_p95",
+        "null_sharpe_mean",
+        "p_value",
+        "turnover",
+        "null_turnover_mean",
+        "draws",
+    ),
+    "portfolio_matched_null": (
+        "sharpe",
+        "percentile",
+        "null_sharpe_p95",
+        "null_sharpe_mean",
+        "p_value",
+        "turnover",
+        "null_turnover_mean",
+        "draws",
+    ),
+    "portfolio_stress": (
+        "dates",
+        "total_return",
+        "excess_return_vs_equal_weight",
+        "sharpe",
+        "max_drawdown",
+        "whole_window_total_return",
+    ),
     "portfolio_shocks": ("total_return", "total_return_change", "sharpe", "sharpe_change", "max_drawdown"),
 }
 #: Figures a headline table of a section without its own list prefers, in this order.
-_PREFERRED = ("accuracy", "total_return", "sharpe", "max_drawdown", "n_trades", "n_predictions", "value",
-              "mean", "std", "p05", "p95", "bps", "status")
-_INTERVALS = {"accuracy_ci": ("accuracy_ci_low", "accuracy_ci_high", "{:.1%}"),
-              "sharpe_ci": ("sharpe_ci_low", "sharpe_ci_high", "{:.2f}"),
-              "dates": ("first_date", "last_date", "{}")}
+_PREFERRED = (
+    "accuracy",
+    "total_return",
+    "sharpe",
+    "max_drawdown",
+    "n_trades",
+    "n_predictions",
+    "value",
+    "mean",
+    "std",
+    "p05",
+    "p95",
+    "bps",
+    "status",
+)
+_INTERVALS = {
+    "accuracy_ci": ("accuracy_ci_low", "accuracy_ci_high", "{:.1%}"),
+    "sharpe_ci": ("sharpe_ci_low", "sharpe_ci_high", "{:.2f}"),
+    "dates": ("first_date", "last_date", "{}"),
+}
 
 
 @dataclass(frozen=True)
@@ -100,8 +194,18 @@ def fold_table(folds: pd.DataFrame, min_days: float) -> Table:
     rows = []
     for r in folds.itertuples():
         note = f"stub: {r.n} days, under a quarter of a fold; not plotted" if r.n < min_days else ""
-        rows.append([r.variant, r.ticker, str(r.fold), f"{r.test_start:%Y-%m-%d}..{r.test_end:%Y-%m-%d}",
-                     str(r.n), f"{r.accuracy:.1%}", f"{r.ci_low:.1%}..{r.ci_high:.1%}", note])
+        rows.append(
+            [
+                r.variant,
+                r.ticker,
+                str(r.fold),
+                f"{r.test_start:%Y-%m-%d}..{r.test_end:%Y-%m-%d}",
+                str(r.n),
+                f"{r.accuracy:.1%}",
+                f"{r.ci_low:.1%}..{r.ci_high:.1%}",
+                note,
+            ]
+        )
     columns = ["variant", "ticker", "fold", "test_dates", "n", "accuracy", "accuracy_ci", "note"]
     return Table("fold_accuracy", "Out-of-sample accuracy per fold (Wilson 95% interval)", columns, rows)
 
@@ -120,7 +224,9 @@ def page_sections(
         if key == "metrics" or (key == "portfolio" and "metrics" not in metrics):
             folds = fold_accuracy(predictions, threshold, min_days)
             if not folds.empty:
-                sections.append(PageSection("fold_accuracy", "Accuracy per fold", fold_table(folds, min_days)))
+                sections.append(
+                    PageSection("fold_accuracy", "Accuracy per fold", fold_table(folds, min_days))
+                )
     return sections
 
 
@@ -142,14 +248,22 @@ def section_page(key: str, section: Any) -> PageSection | None:
 def transposed(key: str, frame: pd.DataFrame, names: list[str], figures: list[str]) -> list[Table]:
     """Every figure of a section, one row each, at most :data:`RECORDS_ACROSS` records across per table."""
     records = _records(frame)
-    labels = [" ".join(str(record[n]) for n in names if _present(record.get(n))) or str(i)
-              for i, record in enumerate(records)]
+    labels = [
+        " ".join(str(record[n]) for n in names if _present(record.get(n))) or str(i)
+        for i, record in enumerate(records)
+    ]
     tables = []
     for start in range(0, len(records), RECORDS_ACROSS):
-        part = records[start:start + RECORDS_ACROSS]
+        part = records[start : start + RECORDS_ACROSS]
         rows = [[name] + [format_cell(name, record.get(name)) for record in part] for name in figures]
-        tables.append(Table(f"{key}-all-{start // RECORDS_ACROSS}", "", ["figure", *labels[start:start + len(part)]],
-                            rows))
+        tables.append(
+            Table(
+                f"{key}-all-{start // RECORDS_ACROSS}",
+                "",
+                ["figure", *labels[start : start + len(part)]],
+                rows,
+            )
+        )
     return tables
 
 
@@ -178,7 +292,9 @@ def _row(record: Mapping[str, Any], names: list[str], columns: list[str]) -> lis
         if column in _INTERVALS:
             low, high, fmt = _INTERVALS[column]
             ends = record.get(low), record.get(high)
-            cells.append("-" if not all(_present(v) for v in ends) else f"{fmt.format(ends[0])}..{fmt.format(ends[1])}")
+            cells.append(
+                "-" if not all(_present(v) for v in ends) else f"{fmt.format(ends[0])}..{fmt.format(ends[1])}"
+            )
         else:
             cells.append(format_cell(column, record.get(column)))
     return cells

@@ -72,7 +72,7 @@ def equity_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], p
 
 
 def drawdown_plot(returns: dict[tuple[str, str], pd.Series], tickers: list[str], path: Path) -> Path:
-    """Drawdown from the running peak of compounded equity, one panel per ticker (styles as :func:`equity_plot`)."""
+    """Drawdown from the running peak of compounded equity, one panel per ticker (as :func:`equity_plot`)."""
     with _figure(path, len(tickers)) as axes:
         for ax, ticker in zip(axes, tickers):
             curves = {}
@@ -101,7 +101,8 @@ def coinciding(curves: dict[str, pd.Series], tolerance: float = COINCIDE_TOLERAN
     for i, later in enumerate(names):
         for earlier in names[:i]:
             a, b = curves[earlier].align(curves[later], join="inner")
-            if earlier not in hidden and len(a) and float(np.nanmax(np.abs(a.to_numpy() - b.to_numpy()))) <= tolerance:
+            gap = float(np.nanmax(np.abs(a.to_numpy() - b.to_numpy()))) if len(a) else float("inf")
+            if earlier not in hidden and gap <= tolerance:
                 hidden[later] = earlier
                 break
     return hidden
@@ -117,7 +118,9 @@ def draw_lines(ax, curves: dict[str, pd.Series]) -> list:
     hidden = coinciding(ordered)
     lines = []
     for name, series in ordered.items():
-        label = name if name not in hidden else f"{name} (coincides with {hidden[name]}, within {COINCIDE_TOLERANCE:g})"
+        label = name
+        if name in hidden:
+            label = f"{name} (coincides with {hidden[name]}, within {COINCIDE_TOLERANCE:g})"
         lines += ax.plot(series.index, series.to_numpy(), label=label, **_style(name))
     return lines
 

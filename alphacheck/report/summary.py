@@ -225,7 +225,7 @@ def _is_nested(mapping: dict[str, Any]) -> bool:
 
 
 def format_cell(column: str, value: Any) -> str:
-    """A figure as the report shows it: percentages, ratios to 2 decimals, counts as integers, ``-`` if undefined."""
+    """A figure as the report shows it: percentages, ratios to 2 decimals, integers, ``-`` if undefined."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     if isinstance(value, bool | str):

@@ -51,17 +51,28 @@ def tearsheet_table(
         series = returns.get((ticker, variant))
         if series is None:
             continue
-        rows.append([
-            f"{variant} on {ticker}",
-            format_cell("exposure", record.get("exposure")),
-            format_cell("exposure", time_in_market(series)),
-            format_cell("max_drawdown_bars", record.get("max_drawdown_bars", record.get("max_drawdown_days"))),
-            format_cell("max_drawdown_calendar_days", record.get("max_drawdown_calendar_days")),
-            format_cell("profit_factor", record.get("profit_factor")),
-            format_cell("profit_factor", daily_profit_factor(series)),
-        ])
+        rows.append(
+            [
+                f"{variant} on {ticker}",
+                format_cell("exposure", record.get("exposure")),
+                format_cell("exposure", time_in_market(series)),
+                format_cell(
+                    "max_drawdown_bars", record.get("max_drawdown_bars", record.get("max_drawdown_days"))
+                ),
+                format_cell("max_drawdown_calendar_days", record.get("max_drawdown_calendar_days")),
+                format_cell("profit_factor", record.get("profit_factor")),
+                format_cell("profit_factor", daily_profit_factor(series)),
+            ]
+        )
     if not rows:
         return None
-    columns = ["strategy", "exposure", "time_in_market", "max_drawdown_bars", "max_drawdown_calendar_days",
-               "profit_factor", "daily_profit_factor"]
+    columns = [
+        "strategy",
+        "exposure",
+        "time_in_market",
+        "max_drawdown_bars",
+        "max_drawdown_calendar_days",
+        "profit_factor",
+        "daily_profit_factor",
+    ]
     return Table("tearsheet_figures", "alphacheck's figures beside the tearsheets' namesakes", columns, rows)

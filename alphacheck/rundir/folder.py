@@ -214,12 +214,18 @@ def portfolio_tearsheet_file(folder: Path, variant: str) -> Path:
     return Path(folder) / TEARSHEETS_DIR / f"portfolio-{variant}.html"
 
 
-def write_config(folder: Path, scenario: Scenario) -> Path:
-    """Write the resolved scenario as ``config.yaml`` into ``folder`` (created)."""
+def write_config(folder: Path, scenario: Scenario, environment: Mapping[str, str] | None = None) -> Path:
+    """Write the resolved scenario as ``config.yaml`` into ``folder`` (created).
+
+    ``environment`` (variable -> "EPOCHS=2 overrides training.epochs=20") is
+    written first as comments: the settings below already hold its effect, and
+    a reader sees where they came from.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / CONFIG_FILE
-    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
+    header = "".join(f"# environment: {line}\n" for line in (environment or {}).values())
+    path.write_text(header + yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
     return path
 
 
@@ -242,6 +248,7 @@ def write_run(
     portfolio: pd.DataFrame | None = None,
     portfolio_weights: pd.DataFrame | None = None,
     signature: str | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Write a run's results into ``folder`` and return them as its :class:`RunResult`.
 
@@ -262,9 +269,11 @@ def write_run(
     signature
         The walk-forward's signature, stored in ``predictions.parquet``'s metadata
         (``attrs[SIGNATURE_ATTR]`` once read back with pandas).
+    environment
+        The settings environment variables changed, atop ``config.yaml`` (:func:`write_config`).
     """
     folder = Path(folder)
-    write_config(folder, scenario)
+    write_config(folder, scenario, environment)
     stored = predictions.copy(deep=False)
     stored.attrs = {SIGNATURE_ATTR: signature} if signature else {}
     stored.to_parquet(folder / PREDICTIONS_FILE, index=False)

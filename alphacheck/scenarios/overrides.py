@@ -43,7 +43,9 @@ from alphacheck.exceptions import ConfigError
 from alphacheck.scenarios.loader import _model_at, validate_scenario
 from alphacheck.scenarios.schema import Scenario, VariantConfig
 
-__all__ = ["ENV_FIELDS", "apply_overrides", "env_overrides", "parse_params", "tracking_uri"]
+__all__ = [
+    "ENV_FIELDS", "apply_overrides", "env_overrides", "environment_changes", "parse_params", "tracking_uri",
+]
 
 
 def _names(text: str) -> list[str]:
@@ -100,6 +102,52 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         if value is not None:
             changes[path] = value
     return changes
+
+
+def environment_changes(
+    scenario: Scenario, environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """The variables of :data:`ENV_FIELDS` that change a setting of ``scenario``, each said in one line.
+
+    ``{"EPOCHS": "EPOCHS=2 overrides training.epochs=20"}``: a variable whose
+    field ``overrides`` (the flags) also set, or whose value equals the
+    scenario's, changes nothing and is left out.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`env_overrides`, for a value that does not parse.
+    """
+    values = env_overrides(environ)
+    tree = scenario.model_dump(mode="json")
+    flags = {k for k, v in (overrides or {}).items() if v is not None}
+    changes = {}
+    for variable, (path, _) in ENV_FIELDS.items():
+        if path not in values or path in flags or not environ.get(variable, "").strip():
+            continue
+        was, now = _plain_setting(tree, path), _plain_value(values[path])
+        if was != now:
+            changes[variable] = f"{variable}={environ[variable].strip()} overrides {path}={_shown(was)}"
+    return changes
+
+
+def _plain_setting(tree: Mapping[str, Any], path: str) -> Any:
+    if path == "variants":
+        return [v["name"] for v in tree["variants"]]
+    node: Any = tree
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def _plain_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset (the default)"
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def parse_params(items: Iterable[str]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ __all__ = [
     "MlflowRecorder",
     "check_reachable",
     "default_tracking_uri",
+    "experiment_id",
     "fetch_run",
     "recent_runs",
     "require_existing_store",
@@ -118,9 +119,12 @@ class MlflowRecorder:
             if not self.fallback:
                 raise
             self.unreachable, uri = uri, LOCAL_STORE
-            log.warning("%s", exc)
+            # Said once, and without the error's advice to pass --tracking fallback: that is what happens now.
+            notice = f"tracking server {self.unreachable} unreachable; logging locally to {uri}"
             if self.on_notice:
-                self.on_notice(f"tracking server {self.unreachable} unreachable; logging locally to {uri}")
+                self.on_notice(notice)
+            else:
+                log.warning("%s", notice)
         mlflow.set_tracking_uri(uri)
         try:
             with _store_creation_lock(uri):
@@ -332,6 +336,27 @@ def recent_runs(tracking_uri: str | None = None, limit: int = 10) -> list[Logged
                   r.info.start_time or 0, dict(r.data.params), dict(r.data.metrics))
         for r in runs
     ]
+
+
+def experiment_id(tracking_uri: str, name: str) -> str:
+    """The id of the experiment ``name`` (a scenario's name) in the store.
+
+    Raises
+    ------
+    TrackingError
+        When the store holds no such experiment, naming those it holds (with "did you mean").
+    """
+    from alphacheck.exceptions import did_you_mean
+
+    client = _client(tracking_uri)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    names = [e.name for e in client.search_experiments() if e.name != "Default"]
+    raise TrackingError(
+        f"no experiment {name!r} in {tracking_uri}{did_you_mean(name, names)}; it holds "
+        f"{', '.join(names) or 'none'}: give one of them, or run the scenario first"
+    )
 
 
 def fetch_run(run_id: str, destination: Path, tracking_uri: str | None = None) -> LoggedRun:

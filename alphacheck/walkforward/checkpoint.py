@@ -5,9 +5,11 @@ fold's fitted calibrator (see :mod:`alphacheck.models.calibration`), its record
 and the trained weights (needed by a warm start of the next fold and for the model
 files). It lives under ``<cache>/folds/<key>/fold-NNNN.pt`` where the key is a
 hash of the data (every value, date and column of every ticker's dataset), the
-feature set, the walk-forward and training settings, the variant, the seed and
-the device type, and the checkpoint format (:data:`CHECKPOINT_FORMAT`): change
-any of them and nothing is reused. Format 2 added the calibrator, so a fold
+feature set, the walk-forward and training settings, the variant, the seed,
+the device type, the checkpoint format (:data:`CHECKPOINT_FORMAT`), the
+alphacheck version, alphacheck's own fold code (:func:`fold_code_fingerprint`)
+and a plugin variant's code (:func:`plugin_code_fingerprint`): change any of
+them and nothing is reused. Format 2 added the calibrator, so a fold
 saved before calibration existed is never resumed as if it were calibrated. Files are written
 atomically (temporary file, then rename), so a kill leaves either a whole
 checkpoint or none. They load with ``torch.load(weights_only=True)``; one that
@@ -18,6 +20,7 @@ trained again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alphacheck import __version__
 from alphacheck.exceptions import CheckpointWarning
 
 if TYPE_CHECKING:
@@ -40,7 +44,9 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "FoldStore",
     "cache_root",
+    "code_digest",
     "data_fingerprint",
+    "fold_code_fingerprint",
     "plugin_code_fingerprint",
     "run_key",
 ]
@@ -68,6 +74,30 @@ def data_fingerprint(datasets: dict[str, pd.DataFrame]) -> str:
     return digest.hexdigest()
 
 
+#: The packages whose code decides what a fold trains to (features and labels reach the key through
+#: the data fingerprint, which hashes the datasets they built).
+FOLD_CODE = ("models", "walkforward")
+
+
+def code_digest(root: Path, packages: tuple[str, ...] = FOLD_CODE) -> str:
+    """SHA-256 over every ``*.py`` under ``root/<package>`` for each of ``packages``, paths included."""
+    digest = hashlib.sha256()
+    for path in sorted(p for name in packages for p in (root / name).rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def fold_code_fingerprint() -> str:
+    """:func:`code_digest` of this alphacheck's ``models/`` and ``walkforward/``, read once per process.
+
+    Part of every checkpoint key: a run with edited model or training code
+    trains again instead of resuming folds the old code made.
+    """
+    return code_digest(Path(__file__).resolve().parents[1])
+
+
 def run_key(
     fingerprint: str,
     scenario: WalkForwardScenario,
@@ -75,7 +105,7 @@ def run_key(
     device: torch.device | str,
     concurrency: str | None = None,
 ) -> str:
-    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device type.
+    """Hash of what determines a variant's folds: data, features, settings, variant, seed, device, code.
 
     ``concurrency`` names how folds trained together (stacked training and its
     stack sizes); None, training fold by fold, leaves the key as it always was.
@@ -90,6 +120,8 @@ def run_key(
         "variant": _plain(variant),
         "seed": scenario.seed,
         "device": getattr(device, "type", str(device)),
+        "alphacheck": __version__,
+        "code": fold_code_fingerprint(),
     }
     code = plugin_code_fingerprint(variant)
     if code is not None:  # a plugin's variant: editing its code must not resume the old folds

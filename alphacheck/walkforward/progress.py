@@ -1,7 +1,10 @@
-"""Progress bars for the walk-forward: one per variant (folds, with ETA) and one for epochs.
+"""Progress of the walk-forward: bars on a terminal, plain lines elsewhere.
 
-Bars go to stderr through tqdm when it is installed; :class:`NullProgress`
-prints nothing (``-q``, library use, or the bare-bones GPU check).
+On a terminal, tqdm draws a bar per variant (folds, with ETA) and one for
+epochs. When stderr is a file or a pipe (a log, CI), redrawn bars would leave
+escape codes behind, so :class:`LineProgress` writes one plain line per fold
+instead. :class:`NullProgress` prints nothing (``-q``, library use, or the
+bare-bones GPU check).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["NullProgress", "TqdmProgress", "make_progress"]
+__all__ = ["LineProgress", "NullProgress", "TqdmProgress", "fold_outcome", "make_progress"]
 
 
 class NullProgress:
@@ -76,7 +79,7 @@ class TqdmProgress(NullProgress):
             self._epochs.close()
             self._epochs = None
         if self._folds is not None:
-            self._folds.set_postfix(epochs=record.get("epochs_run"), resumed=record.get("resumed", False))
+            self._folds.set_postfix_str(f"last: {fold_outcome(record)}", refresh=False)
             self._folds.update(1)
 
     def end_variant(self) -> None:
@@ -85,11 +88,41 @@ class TqdmProgress(NullProgress):
             self._folds = None
 
 
+class LineProgress(NullProgress):
+    """One plain line per fold, for a stream that is not a terminal (no bars, no escape codes)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self._stream = stream or sys.stderr
+        self._variant, self._total, self._done = "", 0, 0
+
+    def start_variant(self, variant: str, n_folds: int) -> None:
+        self._variant, self._total, self._done = variant, n_folds, 0
+
+    def end_fold(self, record: dict[str, Any]) -> None:
+        self._done += 1
+        dates = f"test {record.get('test_start')}..{record.get('test_end')}"
+        print(f"  {self._variant} fold {self._done}/{self._total}: {dates}, {fold_outcome(record)}",
+              file=self._stream, flush=True)
+
+
+def fold_outcome(record: dict[str, Any]) -> str:
+    """What became of a fold, in words: "7 epochs, 3.1 s", or "read from its checkpoint"."""
+    if record.get("resumed"):
+        return "read from its checkpoint"
+    return f"{record.get('epochs_run')} epochs, {float(record.get('seconds') or 0):.1f} s"
+
+
 def make_progress(quiet: bool = False, stream: Any = None) -> NullProgress:
-    """Bars on stderr, or nothing when ``quiet`` or tqdm is not installed."""
+    """Bars on a terminal, a line per fold on any other stream, nothing when ``quiet``.
+
+    Without tqdm installed a terminal gets the lines too.
+    """
     if quiet:
         return NullProgress()
+    stream = stream or sys.stderr
+    if not getattr(stream, "isatty", lambda: False)():
+        return LineProgress(stream)
     try:
         return TqdmProgress(stream)
     except ImportError:
-        return NullProgress()
+        return LineProgress(stream)

@@ -30,7 +30,7 @@ from alphacheck.walkforward.folds import common_calendar, feature_columns, modul
 from alphacheck.walkforward.progress import NullProgress
 from alphacheck.walkforward.splits import Fold, make_folds
 from alphacheck.walkforward.stacks import stack_plan
-from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, plan_tasks
+from alphacheck.walkforward.tasks import FoldOutcome, TaskResult, checkpoint_folder, plan_tasks
 
 if TYPE_CHECKING:
     import torch
@@ -70,6 +70,17 @@ class WalkForwardResult:
     models: dict[str, TrainedModel] = field(default_factory=dict)
     # Every (variant, fold)'s trained module with its calibrator (CalibratedModel), for the stress shocks.
     fold_models: dict[tuple[str, int], Any] = field(default_factory=dict)
+    # Per variant, the folder of its fold checkpoints (none when checkpoints are off).
+    checkpoints: dict[str, Path] = field(default_factory=dict)
+
+    def reused(self) -> dict[str, tuple[int, int]]:
+        """Per variant that resumed any fold: (folds read from checkpoints, folds in all)."""
+        counts: dict[str, list[int]] = {}
+        for record in self.folds:
+            count = counts.setdefault(str(record["variant"]), [0, 0])
+            count[0] += bool(record.get("resumed"))
+            count[1] += 1
+        return {variant: (done, total) for variant, (done, total) in counts.items() if done}
 
 
 def run_walkforward(
@@ -80,6 +91,7 @@ def run_walkforward(
     on_fold: Callable[[str, Fold, dict[str, object]], None] | None = None,
     progress: NullProgress | None = None,
     checkpoint_dir: Path | None = None,
+    fresh: bool = False,
 ) -> WalkForwardResult:
     """Train every variant on every fold and collect out-of-sample predictions.
 
@@ -101,6 +113,9 @@ def run_walkforward(
     checkpoint_dir
         Root of the fold checkpoints (default: ``<alphacheck home>/folds``);
         ignored when ``scenario.training.checkpoint`` is false.
+    fresh
+        Delete this run's fold checkpoints first, so every fold trains again
+        (and is checkpointed anew).
 
     Returns
     -------
@@ -119,6 +134,7 @@ def run_walkforward(
         for position, variant in enumerate(scenario.variants)
     }
     tasks = plan_tasks(scenario, len(folds), compute.fold_group_size, stacks)
+    checkpoints = _checkpoint_folders(tasks, datasets, scenario, device, checkpoint_dir, fresh)
     results: list[TaskResult] = []
     try:
         for result in executor.map(tasks, datasets, scenario, device, checkpoint_dir, progress):
@@ -129,7 +145,26 @@ def run_walkforward(
     finally:
         if owned:
             executor.close()
-    return _assemble(datasets, scenario, folds, results)
+    walked = _assemble(datasets, scenario, folds, results)
+    walked.checkpoints = checkpoints
+    return walked
+
+
+def _checkpoint_folders(tasks, datasets, scenario, device, checkpoint_dir, fresh) -> dict[str, Path]:
+    """Each variant's checkpoint folder; with ``fresh``, emptied first (the folds then train again)."""
+    import shutil
+
+    import torch
+
+    folders = {}
+    for task in tasks:
+        folder = checkpoint_folder(task, datasets, scenario, torch.device(device), checkpoint_dir)
+        if folder is not None:
+            folders[scenario.variants[task.variant].name] = folder
+    if fresh:
+        for folder in set(folders.values()):
+            shutil.rmtree(folder, ignore_errors=True)
+    return folders
 
 
 def _assemble(

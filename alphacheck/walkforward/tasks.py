@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from alphacheck.walkforward.settings import WalkForwardScenario
 
-__all__ = ["FoldOutcome", "FoldTask", "TaskResult", "plan_tasks", "run_task"]
+__all__ = ["FoldOutcome", "FoldTask", "TaskResult", "checkpoint_folder", "plan_tasks", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def run_task(
     """
     import torch
 
-    from alphacheck.walkforward.checkpoint import FoldStore, cache_root, data_fingerprint, run_key
+    from alphacheck.walkforward.checkpoint import FoldStore
     from alphacheck.walkforward.splits import make_folds
 
     device = torch.device(device)
@@ -151,11 +151,8 @@ def run_task(
     variant = scenario.variants[task.variant]
     calendar = fold_steps.common_calendar(datasets)
     folds = make_folds(calendar, scenario.walkforward)
-    store = None
-    if scenario.training.checkpoint:
-        root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
-        key = run_key(data_fingerprint(datasets), scenario, variant, device, task.stacked)
-        store = FoldStore(root / key)
+    folder = checkpoint_folder(task, datasets, scenario, device, checkpoint_dir)
+    store = None if folder is None else FoldStore(folder)
     if task.stacked is not None:
         return _run_stack_task(task, datasets, scenario, calendar, folds, device, store, progress)
     result, state = TaskResult(task), None
@@ -170,6 +167,23 @@ def run_task(
         )
         progress.end_fold(trained.record)
     return result
+
+
+def checkpoint_folder(
+    task: FoldTask,
+    datasets: dict[str, pd.DataFrame],
+    scenario: WalkForwardScenario,
+    device: torch.device | str,
+    checkpoint_dir: Path | None = None,
+) -> Path | None:
+    """Where a task's fold checkpoints live (``<root>/<key>``); None when checkpoints are off."""
+    from alphacheck.walkforward.checkpoint import cache_root, data_fingerprint, run_key
+
+    if not scenario.training.checkpoint:
+        return None
+    root = Path(checkpoint_dir) if checkpoint_dir else cache_root() / "folds"
+    variant = scenario.variants[task.variant]
+    return root / run_key(data_fingerprint(datasets), scenario, variant, device, task.stacked)
 
 
 def _run_stack_task(task, datasets, scenario, calendar, folds, device, store, progress) -> TaskResult:

@@ -112,7 +112,8 @@ def test_catches_a_centred_mean_of_outside_data_joined_by_date(clean_registry, o
     # causality check can see it; it knows the label, and target leakage fails it.
     (clean_registry / "outside_data.py").write_text(_OUTSIDE_DATA_FEATURE)
     report = clean_registry / "audit.json"
-    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5", "--output-file", str(report)]
+    args = ["quick", "--plugin", "outside_data", "--add-features", "outside_centred_5",
+            "--output-file", str(report)]
     result = _audit(*args, *SHORT)
     assert result.exit_code == 1, result.output
     checks = _checks(report)
@@ -226,3 +227,5 @@ def test_audit_applies_the_environment_variables_as_run_does(one_torch_thread, t
     checks = _checks(report)
     assert set(checks["shuffled_labels"]["details"]) == {"lightweight"}
     assert set(checks["too_good_to_be_true"]["details"]) == {"lightweight on NASDAQ"}
+    assert "environment: MODEL_VARIANT=lightweight overrides variants=baseline" in result.output
+    assert "environment: TICKERS=NASDAQ overrides data.tickers=SP500" in result.output

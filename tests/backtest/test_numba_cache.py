@@ -16,8 +16,9 @@ CHILD = r"""
 import json, sys
 import numpy as np, pandas as pd
 from alphacheck.backtest.engine import simulate_weights
-from alphacheck.backtest.numba_cache import enable_numba_cache
+from alphacheck.backtest.numba_cache import enable_numba_cache, kernel_message
 
+before = kernel_message()
 dates = pd.bdate_range("2021-01-04", periods=8, name="date")
 close = np.array([100.0, 101.0, 99.0, 102.0, 103.0, 101.0, 104.0, 105.0])
 prices = pd.DataFrame({"open": close * 0.999, "high": close * 1.01, "low": close * 0.99, "close": close,
@@ -42,6 +43,8 @@ report = {
     "signals_hits": sum(kernels["vectorbt.portfolio.nb.simulate_from_signals_nb"].stats.cache_hits.values()),
     "equity": sim.equity["model"].round(6).tolist(),
     "signal_returns": signals.returns().round(9).tolist(),
+    "message_before": before,
+    "message_after": kernel_message(),
 }
 print(json.dumps(report))
 """
@@ -70,7 +73,12 @@ def test_second_process_loads_the_compiled_kernels_from_the_alphacheck_cache(tmp
     for kernel in ("simulate_from_orders_nb", "simulate_from_signals_nb"):
         assert list(Path(first["folder"]).rglob(f"*{kernel}*.nbi")), f"no cache index for {kernel}"
 
+    # the progress line says which of the two the backtest is about to do
+    assert first["message_before"].startswith("compiling the backtest kernels once (numba, about 30 s")
+    assert first["message_after"] == f"loading the compiled backtest kernels from {first['folder']}"
+
     second = _child(tmp_path)
+    assert second["message_before"] == first["message_after"]
     # callers load from disk with their callees linked in, so fewer kernels get dispatched at all
     assert set(second["used"]) < set(first["used"])
     assert "vectorbt.portfolio.nb.simulate_from_signals_nb" in second["used"]
@@ -78,3 +86,21 @@ def test_second_process_loads_the_compiled_kernels_from_the_alphacheck_cache(tmp
     assert second["signals_hits"] >= 1
     assert second["equity"] == first["equity"]  # same results from the cached code
     assert second["signal_returns"] == first["signal_returns"]
+
+
+def test_the_kernel_line_tells_a_cold_cache_from_a_warm_one(tmp_path, monkeypatch):
+    from alphacheck.backtest.numba_cache import kernel_message
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ALPHACHECK_NUMBA_CACHE", raising=False)
+    assert kernel_message() == (
+        f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {tmp_path})"
+    )
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    index = tmp_path / "portfolio_0a1b" / f"nb.simulate_from_orders_nb-1352.{python}.nbi"
+    index.parent.mkdir()
+    index.touch()
+    assert kernel_message() == f"loading the compiled backtest kernels from {tmp_path}"
+    monkeypatch.setenv("ALPHACHECK_NUMBA_CACHE", "0")
+    off = "compiling the backtest kernels (numba, about 30 s: ALPHACHECK_NUMBA_CACHE=0 keeps no copy)"
+    assert kernel_message() == off

@@ -84,7 +84,8 @@ def test_compute_one_ticker_matches_the_python_api(tmp_path):
     out = tmp_path / "sp.parquet"
     result = CliRunner().invoke(
         cli,
-        ["features", "compute", "SP500", "--set", "advanced", "--start", "2017-01-01", "--output-file", str(out)],
+        ["features", "compute", "SP500", "--set", "advanced", "--start", "2017-01-01",
+         "--output-file", str(out)],
     )
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
@@ -96,7 +97,8 @@ def test_compute_one_ticker_matches_the_python_api(tmp_path):
 
 def test_compute_several_tickers_with_plugin_feature(in_plugin_dir):
     args = ["features", "compute", "SP500", "NASDAQ", "--start", "2018-01-01", "--plugin", "cli_plugin",
-            "--add-features", "up_days,atr_14", "--drop-features", "ret_lag_5", "--output-file", "f.parquet"]  # fmt: skip
+            "--add-features", "up_days,atr_14", "--drop-features", "ret_lag_5",
+            "--output-file", "f.parquet"]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(in_plugin_dir / "f.parquet")
@@ -137,7 +139,8 @@ def test_compute_from_the_real_csv_files(tmp_path, shared_yahoo_dir):
     ],
 )
 def test_compute_errors_are_one_line(tmp_path, args, message):
-    result = CliRunner().invoke(cli, ["features", "compute", *args, "--output-file", str(tmp_path / "x.parquet")])
+    output = ["--output-file", str(tmp_path / "x.parquet")]
+    result = CliRunner().invoke(cli, ["features", "compute", *args, *output])
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x.parquet").exists()
@@ -152,7 +155,8 @@ def test_compute_takes_the_same_sources_as_run(tmp_path):
 def test_update_needs_the_yahoo_source(tmp_path):
     result = CliRunner().invoke(cli, ["features", "compute", "SP500", "--update"])
     assert result.exit_code == 2
-    assert "--update downloads from Yahoo, but the data source is 'sample': add --source yahoo" in result.output
+    message = "--update downloads from Yahoo, but the data source is 'sample': add --source yahoo"
+    assert message in result.output
 
 
 def test_run_refuses_a_leaking_plugin_feature(in_plugin_dir):
@@ -199,7 +203,7 @@ def test_run_with_the_advanced_set_and_a_plugin_feature(in_plugin_dir):
         "add": ["up_days"],
         "drop": ["ret_1"],
         "windows": {"rsi_14": 10},
-        "allow_lookahead": [],  # no known leak accepted (issue 21's features.allow_lookahead)
+        "allow_lookahead": [],  # the stored config says no look-ahead was accepted
     }
     predictions = pd.read_parquet(in_plugin_dir / "out" / "predictions.parquet")
     assert len(predictions) > 0 and predictions["proba"].between(0, 1).all()

@@ -3,7 +3,8 @@
 The commands are read from the README's block (so the test and the document
 cannot drift apart) and run offline in an empty home, in a fresh working
 folder holding the real SPY.csv. ``EPOCHS=1``, the original project's
-variable, keeps training short without changing a command.
+variable, keeps training short without changing a command (and shows that
+such a variable is said, and recorded, when it changes a setting).
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from alphacheck.cli.main import cli
 from alphacheck.exceptions import StressWarning
+from alphacheck.tracking.mlflow_recorder import recent_runs
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 MARK = "<!-- walkthrough: tests/cli/test_readme_walkthrough.py runs these commands as written -->"
 
-_spec = importlib.util.spec_from_file_location("walk_browser", Path(__file__).parents[1] / "report" / "browser.py")
+_spec = importlib.util.spec_from_file_location(
+    "walk_browser", Path(__file__).parents[1] / "report" / "browser.py"
+)
 browser = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(browser)
 
@@ -68,5 +73,19 @@ def test_the_readme_walkthrough_runs_offline_as_written(shared_yahoo_dir, tmp_pa
     assert features.index[-1] == pd.Timestamp("2023-12-29")  # every date the file holds
     folder = Path(re.search(r"run folder: (\S+)", outputs[3]).group(1))
     assert folder.parent == Path("runs") and folder.name.startswith("default-")
+    # EPOCHS changed a setting: said once, first, and recorded in config.yaml and MLflow
+    notice = "environment: EPOCHS=1 overrides training.epochs=20"
+    assert outputs[3].splitlines()[0] == notice and outputs[3].count(notice) == 1
+    run_output = outputs[3]
+    steps = ["prices: SPY 2018-01-02..2023-12-29, 1509 bars (sample); building features and labels",
+             "opening the MLflow store", "training baseline walk-forward", "backtesting", "backtest kernels",
+             "writing the report", "logging the run to MLflow", "run folder:"]  # fmt: skip
+    positions = [run_output.index(step) for step in steps]
+    assert positions == sorted(positions), dict(zip(steps, positions))
+    config = (tmp_path / folder / "config.yaml").read_text()
+    assert config.startswith("# environment: EPOCHS=1 overrides training.epochs=20\n")
+    assert yaml.safe_load(config)["training"]["epochs"] == 1
+    (logged,) = recent_runs(f"sqlite:///{tmp_path / 'mlflow.db'}", 1)
+    assert logged.params["environment.EPOCHS"] == "EPOCHS=1 overrides training.epochs=20"
     report = browser.render(tmp_path / folder / "index.html")
     assert report["errors"] == [] and report["broken"] == [] and report["images"] >= 3

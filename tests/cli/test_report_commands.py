@@ -155,20 +155,20 @@ def test_ui_refuses_a_server_uri():
 
 def test_ui_starts_mlflow_from_an_empty_folder_with_absolute_store_and_artifacts(tmp_path, monkeypatch):
     # `python -m mlflow` and uvicorn put their working directory first on sys.path (issue 14, finding 1).
-    import subprocess
-
     from mlflow import MlflowClient
+
+    from alphacheck.cli import ui as ui_module
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_ARTIFACTS_DESTINATION", raising=False)
     MlflowClient("sqlite:///mlflow.db").search_experiments()  # the store ui browses, relative to the cwd
     started = []
 
-    def call(command, cwd, env):
+    def serve(command, cwd, env):
         started.append((command, Path(cwd), list(Path(cwd).iterdir()), env["PYTHONSAFEPATH"]))
         return 0
 
-    monkeypatch.setattr(subprocess, "call", call)
+    monkeypatch.setattr(ui_module, "_serve", serve)
     result = CliRunner().invoke(cli, ["ui", "--tracking-uri", "sqlite:///mlflow.db", "--port", "5055"])
     assert result.exit_code == 0, result.output
     [(command, cwd, contents, safe_path)] = started
@@ -177,3 +177,21 @@ def test_ui_starts_mlflow_from_an_empty_folder_with_absolute_store_and_artifacts
     assert option("--backend-store-uri") == f"sqlite:///{tmp_path / 'mlflow.db'}"
     assert option("--artifacts-destination") == str(tmp_path / "mlartifacts")
     assert option("--port") == "5055"
+
+
+def test_runs_list_shows_the_variants_not_the_baselines():
+    from alphacheck.cli.runs import headline_records
+    from alphacheck.tracking.mlflow_recorder import LoggedRun
+
+    metrics = {f"{s}.SPY.{m}": v for s, v in (("baseline", 0.1), ("lightweight", 0.2), ("random", 0.3),
+                                              ("always_long", 0.4), ("buy_and_hold", 0.5))
+               for m, v in (("accuracy", v), ("total_return", v), ("sharpe", v))}  # fmt: skip
+    params = {"variants": "[{'name': 'baseline', 'params': {}}, {'name': 'lightweight', 'params': {}}]"}
+    run = LoggedRun("abc", "quick", "quick-1", "FINISHED", 0, params, metrics)
+    records = headline_records(run)
+    assert [(r["variant"], r["total_return"], r["buy_and_hold_return"]) for r in records] == [
+        ("baseline", 0.1, 0.5), ("lightweight", 0.2, 0.5)
+    ]
+    # an older run without the variants param: the baselines are still left out
+    records = headline_records(LoggedRun("abc", "quick", "quick-1", "FINISHED", 0, {}, metrics))
+    assert [r["variant"] for r in records] == ["baseline", "lightweight"]

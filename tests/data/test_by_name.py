@@ -35,10 +35,14 @@ def test_an_imported_ticker_is_found_by_name_with_the_default_source():
 
 def test_a_name_neither_sampled_nor_cached_names_both_places_and_the_fixes():
     _import("SPY", "2020-01-02", "2020-03-31")
-    with pytest.raises(DataError, match=(
-        r"unknown ticker 'SPX' for source 'sample' \(did you mean 'SPY'\?\): neither the embedded sample "
-        r"\(SP500, NASDAQ\) nor the price cache at .* holds it; run `alphacheck data import FILE --ticker SPX`"
-    )):
+    with pytest.raises(
+        DataError,
+        match=(
+            r"unknown ticker 'SPX' for source 'sample' \(did you mean 'SPY'\?\): neither the embedded sample "
+            r"\(SP500, NASDAQ\) nor the price cache at .* holds it; "
+            r"run `alphacheck data import FILE --ticker SPX`"
+        ),
+    ):
         load_prices(DataConfig(tickers=["SPX"]))
 
 
@@ -60,9 +64,12 @@ def test_yahoo_fetches_recent_days_only_when_the_dates_ask_for_them(fake_yahoo):
 
 
 def test_yahoo_without_a_start_for_an_uncached_ticker_says_how_to_get_it(fake_yahoo):
-    with pytest.raises(DataError, match=(
-        r"source 'yahoo' needs data.start for QQQ, which the price cache at .* does not hold: give "
-        r"--start YYYY-MM-DD .* or import a file with `alphacheck data import FILE --ticker QQQ`"
-    )):
+    with pytest.raises(
+        DataError,
+        match=(
+            r"source 'yahoo' needs data.start for QQQ, which the price cache at .* does not hold: give "
+            r"--start YYYY-MM-DD .* or import a file with `alphacheck data import FILE --ticker QQQ`"
+        ),
+    ):
         load_prices(DataConfig(source="yahoo", tickers=["QQQ"]))
     assert fake_yahoo.calls == []

@@ -101,7 +101,8 @@ window.addEventListener('load', function () {
     innerWidth: window.innerWidth,
     details: document.querySelectorAll('details').length,
     tables: tables,
-    order: Array.prototype.map.call(document.querySelectorAll('h1, h2, p.scenario, section#verdict, img, table'),
+    order: Array.prototype.map.call(
+      document.querySelectorAll('h1, h2, p.scenario, section#verdict, img, table'),
       function (e) {
         return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
           + (e.tagName === 'IMG' ? '[' + e.getAttribute('src') + ']' : '');

@@ -1,4 +1,4 @@
-"""The report's layout rules, checked in headless Chromium at 1400 px: order, narrow tables, no sideways scroll.
+"""The report's layout rules in headless Chromium at 1400 px: order, narrow tables, no sideways scroll.
 
 The quick and default reports are the shipped scenarios' own runs (the
 session's ``quick_run`` and ``default_run``, shared with the end-to-end tests
@@ -17,7 +17,9 @@ import pytest
 from alphacheck.report.builder import build_report
 from alphacheck.report.layout import MAX_COLUMNS
 
-_spec = importlib.util.spec_from_file_location("report_browser_layout", Path(__file__).with_name("browser.py"))
+_spec = importlib.util.spec_from_file_location(
+    "report_browser_layout", Path(__file__).with_name("browser.py")
+)
 browser = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(browser)
 
@@ -27,7 +29,7 @@ WIDTH = 1400
 
 
 def assert_fits(page: Path) -> dict:
-    """Every table fits a 1400-px window with every ``<details>`` open, and the page never scrolls sideways."""
+    """Every table fits a 1400-px window, every ``<details>`` open, and the page never scrolls sideways."""
     closed = browser.layout(page, WIDTH)
     opened = browser.layout(page, WIDTH, open_details=True)
     for state in (closed, opened):
@@ -42,8 +44,14 @@ def assert_fits(page: Path) -> dict:
 
 def assert_reads_top_down(order: list[str], first_table: str = "table.metrics") -> None:
     """Scenario line, then the verdict, then equity, drawdown and accuracy plots, then the tables."""
-    marks = ["p#scenario-line.scenario", "section#verdict", "img[plots/equity.png]", "img[plots/drawdowns.png]",
-             "img[plots/fold_accuracy.png]", first_table]
+    marks = [
+        "p#scenario-line.scenario",
+        "section#verdict",
+        "img[plots/equity.png]",
+        "img[plots/drawdowns.png]",
+        "img[plots/fold_accuracy.png]",
+        first_table,
+    ]
     positions = [order.index(mark) for mark in marks]
     assert positions == sorted(positions), dict(zip(marks, positions))
 
@@ -67,8 +75,10 @@ def test_default_report_fits_and_reads_top_down(default_run):
 def test_fabricated_report_with_forty_figures_a_record_fits(run_dir):
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text())
-    metrics["verdict"] = {t: {"baseline": {"label": "inconclusive", "reasons": ["too few days"], "evidence": {}}}
-                          for t in ("SP500", "NASDAQ")}
+    metrics["verdict"] = {
+        t: {"baseline": {"label": "inconclusive", "reasons": ["too few days"], "evidence": {}}}
+        for t in ("SP500", "NASDAQ")
+    }
     # 40 figures a record, as a real run's metrics section has
     for ticker in metrics["metrics"].values():
         for record in ticker.values():

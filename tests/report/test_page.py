@@ -32,9 +32,18 @@ def _with_verdict(run_dir):
 
 def test_page_reads_top_down_scenario_verdict_plots_tables_glossary(run_dir):
     page = build_report(_with_verdict(run_dir), tearsheets=False).index.read_text()
-    marks = ['id="scenario-line"', 'id="verdict"', 'src="plots/equity.png"', 'src="plots/drawdowns.png"',
-             'src="plots/fold_accuracy.png"', 'id="tables"', '<table class="metrics"', 'src="plots/costs.png"',
-             'id="glossary"', 'id="scenario"']
+    marks = [
+        'id="scenario-line"',
+        'id="verdict"',
+        'src="plots/equity.png"',
+        'src="plots/drawdowns.png"',
+        'src="plots/fold_accuracy.png"',
+        'id="tables"',
+        '<table class="metrics"',
+        'src="plots/costs.png"',
+        'id="glossary"',
+        'id="scenario"',
+    ]
     positions = [page.index(mark) for mark in marks]
     assert positions == sorted(positions), dict(zip(marks, positions))
     line = re.search(r'<p class="scenario" id="scenario-line">(.*?)</p>', page).group(1)
@@ -90,9 +99,12 @@ def test_glossary_states_how_the_tearsheet_namesakes_differ(run_dir):
     metrics["metrics"]["SP500"]["baseline"].update(exposure=0.58, max_drawdown_bars=233, profit_factor=0.56)
     path.write_text(json.dumps(metrics))
     page = build_report(run_dir, tearsheets=False).index.read_text()
-    glossary = page[page.index('id="glossary"'):]
-    for name, theirs in (("exposure", "Time in Market"), ("max_drawdown_bars", "Longest DD Days"),
-                         ("profit_factor", "Profit Factor")):
+    glossary = page[page.index('id="glossary"') :]
+    for name, theirs in (
+        ("exposure", "Time in Market"),
+        ("max_drawdown_bars", "Longest DD Days"),
+        ("profit_factor", "Profit Factor"),
+    ):
         entry = re.search(rf'<dt id="g-{name}">.*?</dd>', glossary, flags=re.DOTALL).group(0)
         assert f"Not the tearsheet's \u201c{theirs}\u201d" in html.unescape(entry)
 
@@ -156,8 +168,16 @@ def test_curves_apart_are_not_called_coinciding():
 def _stub_predictions():
     dates = pd.bdate_range("2020-01-01", periods=256)
     rng = np.random.default_rng(6)
-    return pd.DataFrame({"date": dates, "ticker": "X", "variant": "v", "fold": np.repeat([0, 1, 2], [125, 125, 6]),
-                         "proba": rng.uniform(0, 1, 256), "label": rng.integers(0, 2, 256)})
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "ticker": "X",
+            "variant": "v",
+            "fold": np.repeat([0, 1, 2], [125, 125, 6]),
+            "proba": rng.uniform(0, 1, 256),
+            "label": rng.integers(0, 2, 256),
+        }
+    )
 
 
 def test_stub_folds_are_marked_and_left_out_of_the_plot(tmp_path, monkeypatch):

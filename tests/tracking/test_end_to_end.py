@@ -78,6 +78,13 @@ def test_runs_list_shows_the_run_with_its_headline_metrics(tiny_run, mlflow_serv
     line = next(row for row in result.output.splitlines() if " tiny " in row)
     assert f"{metrics['baseline']['accuracy']:.1%}" in line
     assert f"{metrics['buy_and_hold']['total_return']:+.1%}" in line
+    # the variants only: the baselines are yardsticks, not variants
+    rows = [row.split() for row in result.output.splitlines() if " tiny " in row]
+    assert {row[6] for row in rows} == {"baseline"}
+    listed = CliRunner().invoke(cli, ["runs", "list", "--tracking-uri", mlflow_server, "-n", "5", "--json"])
+    records = [r for r in json.loads(listed.output) if r["scenario"] == "tiny"]
+    assert {r["variant"] for r in records} == {"baseline"}
+    assert records[0]["accuracy"] == pytest.approx(metrics["baseline"]["accuracy"])
 
 
 @pytest.mark.slow

@@ -156,11 +156,13 @@ def test_an_unreachable_server_stops_with_the_fix(closed_uri):
         MlflowRecorder(closed_uri).start("x", "y")
 
 
-def test_fallback_logs_to_a_local_store_and_says_where(closed_uri, tmp_path, monkeypatch):
+def test_fallback_logs_to_a_local_store_and_says_where(closed_uri, tmp_path, monkeypatch, caplog):
     monkeypatch.chdir(tmp_path)
     notices = []
     recorder = MlflowRecorder(closed_uri, fallback=True, on_notice=notices.append)
-    recorder.start("fallback-test", "run")
+    with caplog.at_level("INFO"):
+        recorder.start("fallback-test", "run")
+    assert "--tracking fallback" not in caplog.text  # no advice to do what is being done
     recorder.log_metrics({"m": 1.0})
     recorder.end()
     assert notices == [f"tracking server {closed_uri} unreachable; logging locally to sqlite:///mlflow.db"]

@@ -178,3 +178,37 @@ def test_the_scaler_sees_only_the_fitting_rows(datasets):
     }
     mean_later, scale_later = fit_scaler(later, fold)
     assert np.array_equal(mean, mean_later) and np.array_equal(scale, scale_later)
+
+
+def test_fresh_trains_every_fold_again_and_a_rerun_counts_what_it_read(datasets, tmp_path):
+    scenario = _scenario()
+    first = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
+    key = run_key(data_fingerprint(datasets), scenario, scenario.variants[0], "cpu")
+    assert first.reused() == {} and first.checkpoints == {"lightweight": tmp_path / key}
+    again = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path)
+    assert again.reused() == {"lightweight": (len(first.folds), len(first.folds))}
+    fresh = run_walkforward(datasets, scenario, "cpu", checkpoint_dir=tmp_path, fresh=True)
+    assert not any(r["resumed"] for r in fresh.folds) and fresh.reused() == {}
+    pd.testing.assert_frame_equal(first.predictions, fresh.predictions)
+    assert FoldStore(tmp_path / key).load(0) is not None  # checkpointed anew
+
+
+def test_the_key_changes_with_the_fold_code_and_the_version(tmp_path, monkeypatch):
+    from alphacheck.walkforward import checkpoint
+
+    for package, name in (("models", "net.py"), ("walkforward", "loop.py"), ("report", "page.py")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / name).write_text("x = 1\n")
+    before = checkpoint.code_digest(tmp_path)
+    (tmp_path / "report" / "page.py").write_text("x = 2\n")  # not fold code
+    assert checkpoint.code_digest(tmp_path) == before
+    (tmp_path / "walkforward" / "loop.py").write_text("x = 2\n")  # the training loop changed
+    assert checkpoint.code_digest(tmp_path) != before
+    # both reach the key: this package's fold code and the version
+    scenario = _scenario()
+    key = run_key("data", scenario, scenario.variants[0], "cpu")
+    monkeypatch.setattr(checkpoint, "fold_code_fingerprint", lambda: "edited")
+    assert run_key("data", scenario, scenario.variants[0], "cpu") != key
+    monkeypatch.undo()
+    monkeypatch.setattr(checkpoint, "__version__", "99.0")
+    assert run_key("data", scenario, scenario.variants[0], "cpu") != key
