@@ -12,9 +12,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # torch goes in first, pinned: an open range would pull a CUDA build of several GB.
+# warm-up compiles vectorbt's numba kernels into the environment once, so no run has to.
 $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/alphacheck warm-up
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -104,6 +104,8 @@ def run(
     recorder = recorder or NullRecorder()
     output_dir = Path(output_dir or default_output_dir(scenario))
     check_target(output_dir, overwrite)  # a folder holding another run is refused before any work
+    if report:
+        _warm_up_tearsheets(scenario)
     device = resolve_device(scenario.device)
     if scenario.training.checkpoint:  # an unusable ALPHACHECK_HOME fails here, not after the first fold
         from alphacheck.paths import cache_subdir
@@ -394,3 +396,16 @@ def _portfolio(
 
     say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
     return evaluate_portfolio(walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed)
+
+
+def _warm_up_tearsheets(scenario: Scenario) -> None:
+    """Start the tearsheet workers' server now when the report will use workers (it imports meanwhile)."""
+    from alphacheck.report.tearsheet_pool import warm_up
+
+    which = scenario.report.tearsheets
+    variants = len(scenario.variants)
+    jobs = variants * max(1, len(scenario.data.tickers)) if which in ("all", "variants") else 0
+    if which == "all" and scenario.portfolio is not None:
+        jobs += variants
+    warm_up(jobs, scenario.report.workers)
+

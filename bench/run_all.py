@@ -24,9 +24,14 @@ Tables (each figure measured in this one run, ratios against a baseline of the s
    stacked (``compute.fold_concurrency: batched``), at 33 and 264 folds, for the
    base LSTM (64 x 2) and the light one (32 x 1); CPU rows always, CUDA rows with
    ``--device cuda`` (without a GPU they say so).
+7. What a run costs beyond its work (bench/run_costs.py, whole processes,
+   interleaved, medians): a warm ``run quick`` against the import floor, with
+   and without tracking; the first run against a warm one; the Python API
+   against its floor; the report stage of a 6-variant x 3-ticker run against 18
+   sequential quantstats reports.
 
 ``--only portfolio`` (or any comma-separated table names: sps, stages,
-executors, startup, portfolio, fold_concurrency) measures those tables again and keeps the others
+executors, startup, portfolio, fold_concurrency, costs) measures those tables again and keeps the others
 from bench/results.json; each table says when it was measured.
 """
 
@@ -44,7 +49,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-TABLES = ("sps", "stages", "executors", "startup", "portfolio", "fold_concurrency")
+TABLES = ("sps", "stages", "executors", "startup", "portfolio", "fold_concurrency", "costs")
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
@@ -232,6 +237,18 @@ def fold_concurrency(
     return rows
 
 
+def run_costs(repeat: int, report_repeat: int) -> dict:
+    """bench/run_costs.py (fresh processes, interleaved): its rows and the repeats behind them."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "costs.json"
+        argv = [sys.executable, str(BENCH / "run_costs.py"), "--repeat", str(repeat),
+                "--report-repeat", str(report_repeat), "--json", str(output)]  # fmt: skip
+        subprocess.run(argv, check=True, cwd=REPO)
+        measured = json.loads(output.read_text())
+    same = (measured.get("report") or {}).get("same_tearsheets")
+    return {"rows": measured["rows"], "repeat": repeat, "report_repeat": report_repeat, "same_tearsheets": same}
+
+
 def _table(rows: list[dict]) -> str:
     if not rows:
         return "(not measured)\n"
@@ -250,6 +267,7 @@ def _when(results: dict, table: str) -> str:
 def write_readme(results: dict, command: str) -> Path:
     """bench/README.md from the measurements."""
     stage = results["stages"]
+    costs = results.get("costs", {})
     stage_rows = [
         {"stage": name, "seconds": stage["seconds"][name], "peak_rss_mib": stage["peak_mib"][name]}
         for name in stage["seconds"]
@@ -318,7 +336,26 @@ time of the process and its workers: on a busy shared machine it is the figure
 to compare, the wall time (`seconds`, `speed_up`) also counts other
 processes.{_when(results, 'fold_concurrency')}
 
-{_table(results.get('fold_concurrency', []))}"""
+{_table(results.get('fold_concurrency', []))}
+## 7. What a run costs beyond its own work
+
+bench/run_costs.py: every case a fresh process, timed whole from outside (wall)
+and by its CPU time (the process and the children it waited for), the cases
+interleaved {costs.get('repeat', '?')} times (the 6x3 report rows {costs.get('report_repeat', '?')} time(s)), medians;
+`load` is the median 1-minute load average at the cases' starts (2 cores: above 2,
+other processes share them, and the wall ratios carry that noise; the CPU ratios
+less so). The floor is `python -c "import torch, vectorbt, quantstats, pandas"`
+(with `mlflow` for a tracked run; `torch, vectorbt, pandas` for the API), its own
+interpreter teardown included. `run quick` trains every time (fold checkpoints
+off) with vectorbt's kernels compiled; the first run has an empty
+`ALPHACHECK_HOME` after `alphacheck warm-up` (what `make install` runs), the
+uncompiled one an empty numba cache too. The report rows time `build_report` of
+a covid_crash_2020 run over SPY, AAPL, MSFT with the six variants (one epoch),
+against 18 `quantstats.reports.html` calls one after another in one process;
+same tearsheet files (in this process and in 2 workers, up to each SVG's date and
+random element ids): {costs.get('same_tearsheets')}.{_when(results, 'costs')}
+
+{_table(costs.get('rows', []))}"""
     path = BENCH / "README.md"
     path.write_text(text)
     return path
@@ -343,6 +380,8 @@ def main() -> None:
     parser.add_argument("--fc-folds", type=int, nargs="+", default=[33, 264])
     parser.add_argument("--fc-workers", type=int, nargs="+", default=[2, 4, 8])
     parser.add_argument("--fc-epochs", type=int, default=20)
+    parser.add_argument("--costs-repeat", type=int, default=3)
+    parser.add_argument("--costs-report-repeat", type=int, default=1)
     parser.add_argument("--only", default=None, help=f"comma-separated tables: {', '.join(TABLES)}")
     args = parser.parse_args()
     import torch
@@ -387,6 +426,8 @@ def main() -> None:
         results["fc_epochs"] = args.fc_epochs
         sizes = (args.fc_folds, args.fc_workers, args.fc_epochs)
         results["fold_concurrency"] = fold_concurrency(devices, *sizes)
+    if "costs" in tables:
+        results["costs"] = run_costs(args.costs_repeat, args.costs_report_repeat)
     command = " ".join(["python bench/run_all.py", *sys.argv[1:]])
     if args.only is None:
         results["command"] = command

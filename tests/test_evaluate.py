@@ -101,6 +101,45 @@ def test_tickers_the_scenario_names_without_predictions_are_left_out_with_a_note
     assert "tickers without predictions left out: NASDAQ" in result.metrics["evaluated"]["notes"]
 
 
+def test_a_portfolio_scenario_gets_its_books_judged_and_stressed(tmp_path):
+    """P(up) 0.9 on SP500, 0.2 on NASDAQ: the top-1 book holds SP500 throughout, as its long strategy does."""
+    prices = load_prices(load_scenario("portfolio_demo").data)
+    frame = pd.concat(
+        pd.DataFrame({"date": prices[t].loc["2015-06-01":"2015-12-31"].index, "ticker": t, "proba": p})
+        for t, p in (("SP500", 0.9), ("NASDAQ", 0.2))
+    )
+    frame["variant"] = "sure"
+    result = alphacheck.evaluate(
+        frame, "portfolio_demo", {"backtest.bootstrap_reps": 100}, output_dir=tmp_path / "books",
+        tracking=False, report=False,
+    )  # fmt: skip
+    metrics = result.metrics
+    weights = pd.read_parquet(tmp_path / "books" / "portfolio_weights.parquet")
+    held = weights[(weights["strategy"] == "sure") & (weights["weight"] != 0)]
+    assert set(held["ticker"]) == {"SP500"} and (held["weight"] == 1.0).all()
+    # The book's engine and the single-ticker backtest, two code paths, agree on the same holding.
+    assert metrics["portfolio"]["sure"]["total_return"] == pytest.approx(
+        metrics["metrics"]["SP500"]["sure"]["total_return"], rel=1e-12
+    )
+    assert "sure" in metrics["verdict"]["portfolio"]
+    assert "august_2015" in metrics["portfolio_stress"] and "portfolio_shocks" not in metrics
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--update"], "--update downloads from Yahoo, but the data source is 'sample': add --source yahoo"),
+        (["--source", "yahoo", "--update", "--end", "2020-01-01"], "--update and --end exclude each other"),
+    ],
+)
+def test_update_is_refused_where_it_cannot_download_as_for_run(tmp_path, outside_predictions, flags, message):
+    path, _ = outside_predictions
+    args = ["evaluate", str(path), "quick", *flags, "--no-tracking", "-o", str(tmp_path / "r")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_tickers_without_prices_are_one_line(tmp_path):
     path = tmp_path / "other.csv"
     pd.DataFrame({"date": ["2017-01-03"], "ticker": ["XYZ"], "proba": [0.5]}).to_csv(path, index=False)

@@ -3,7 +3,7 @@
 vectorbt 1.2 declares most kernels the engine calls with ``cache=True`` but
 not ``simulate_from_signals_nb`` (``Portfolio.from_signals``), so every new
 process compiled it again (seconds). :func:`enable_numba_cache` points
-``NUMBA_CACHE_DIR`` at ``<alphacheck home>/numba`` (instead of vectorbt's
+``NUMBA_CACHE_DIR`` at :func:`numba_cache_dir` (instead of vectorbt's
 ``__pycache__`` in site-packages, often read-only) and re-wraps the
 :data:`KERNELS` that lack caching: their ``py_func`` with
 ``numba.njit(cache=True)``, same options otherwise, replaced in every vectorbt
@@ -14,6 +14,14 @@ re-wrapping compiles nothing; a cache entry is keyed by the source file, the
 signature and the numba version, so an upgrade does not reuse stale code.
 ``ALPHACHECK_NUMBA_CACHE=0`` leaves vectorbt and numba's settings as shipped
 (the benchmarks' baseline).
+
+Compiled kernels belong to the installed vectorbt, numba and CPU, not to a
+user's data: the cache lives in the Python environment (``<sys.prefix>/var/
+alphacheck/numba``) when that is writable, so ``alphacheck warm-up`` (which
+``make install`` runs) compiles them once for every user and every
+``ALPHACHECK_HOME``; in a read-only environment it falls back to
+``<alphacheck home>/numba``. A first compilation takes seconds (about 17 s of
+CPU here); :func:`kernels_cached` tells the pipeline to say so beforehand.
 """
 
 from __future__ import annotations
@@ -22,7 +30,14 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["KERNELS", "enable_numba_cache", "kernel_message", "numba_cache_dir"]
+__all__ = [
+    "KERNELS",
+    "enable_numba_cache",
+    "environment_cache_dir",
+    "kernel_message",
+    "kernels_cached",
+    "numba_cache_dir",
+]
 
 # Entry points the engine calls that vectorbt may declare without cache=True.
 KERNELS = ("vectorbt.portfolio.nb.simulate_from_signals_nb", "vectorbt.portfolio.nb.simulate_from_orders_nb")
@@ -31,31 +46,56 @@ _STATE: dict[str, object] = {}
 
 
 def numba_cache_dir() -> Path:
-    """``$NUMBA_CACHE_DIR`` when set, else ``<alphacheck home>/numba`` (created)."""
+    """``$NUMBA_CACHE_DIR``, else :func:`environment_cache_dir` when writable, else the home's (created)."""
     explicit = os.environ.get("NUMBA_CACHE_DIR")
     if explicit:
         folder = Path(explicit)
         folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    folder = environment_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
         return folder
     from alphacheck.paths import cache_subdir
 
     return cache_subdir("numba")
 
 
+def environment_cache_dir() -> Path:
+    """``<sys.prefix>/var/alphacheck/numba``: the kernels compiled for this Python environment."""
+    return Path(sys.prefix) / "var" / "alphacheck" / "numba"
+
+
+def kernels_cached() -> bool:
+    """Whether :func:`numba_cache_dir` holds ``simulate_from_orders_nb`` compiled for this Python.
+
+    False means the backtest's first call compiles (with ``ALPHACHECK_NUMBA_CACHE=0``
+    always). Reads the folder only: nothing is imported or compiled.
+    """
+    if os.environ.get("ALPHACHECK_NUMBA_CACHE", "1").strip() == "0":
+        return False
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    return any(numba_cache_dir().glob(f"portfolio_*/nb.simulate_from_orders_nb-*.{tag}.nbi"))
+
+
 def kernel_message() -> str:
     """What the backtest's first call will do with its kernels, for the progress output.
 
-    A cold cache (no compiled ``simulate_from_orders_nb`` for this Python in
-    :func:`numba_cache_dir`) means about 30 s of compiling; a warm one, a load.
-    Reads the folder only: nothing is imported or compiled.
+    A cold cache (:func:`kernels_cached` False) means about 30 s of compiling,
+    which ``alphacheck warm-up`` does ahead; a warm one, a load.
     """
     if os.environ.get("ALPHACHECK_NUMBA_CACHE", "1").strip() == "0":
         return "compiling the backtest kernels (numba, about 30 s: ALPHACHECK_NUMBA_CACHE=0 keeps no copy)"
     folder = numba_cache_dir()
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    if any(folder.glob(f"portfolio_*/nb.simulate_from_orders_nb-*.{tag}.nbi")):
+    if kernels_cached():
         return f"loading the compiled backtest kernels from {folder}"
-    return f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {folder})"
+    return (
+        f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {folder}; "
+        "`alphacheck warm-up` does it ahead)"
+    )
 
 
 def enable_numba_cache() -> dict[str, object]:

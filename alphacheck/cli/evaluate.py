@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from alphacheck.cli.features import plugin_options
+from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
 from alphacheck.cli.run import echo_results, names
 from alphacheck.exceptions import AlphacheckError
 
@@ -40,6 +41,7 @@ __all__ = ["evaluate"]
 )
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First price date, YYYY-MM-DD (data.start).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last price date, YYYY-MM-DD (data.end).")
+@update_option
 @click.option(
     "--param",
     "params",
@@ -68,6 +70,7 @@ def evaluate(
     tickers: tuple[str, ...],
     start: dt.datetime | None,
     end: dt.datetime | None,
+    update: bool,
     params: tuple[str, ...],
     tracking_uri: str | None,
     no_tracking: bool,
@@ -107,16 +110,20 @@ def evaluate(
         from alphacheck.external import decision_convention
         from alphacheck.features import load_plugins
         from alphacheck.scenarios.overrides import parse_params
+        from alphacheck.scenarios.schema import Scenario
 
         headless_matplotlib()
         load_plugins(plugins)
         flags = {
             "data.source": source, "data.tickers": names(tickers) or None,
-            "data.start": start and start.date(), "data.end": end and end.date(),
+            "data.start": start and start.date(), "data.end": updated_end(update, end),
         }  # fmt: skip
         if add_features:
             flags["features.add"] = [n.strip() for n in add_features.split(",") if n.strip()]
         flags.update(parse_params(params))
+        if update:  # the source the prices will come from: the flags', else the scenario's, else the default
+            base = api.resolve_scenario(scenario) if scenario else Scenario(name="evaluate")
+            require_yahoo_for_update(update, flags.get("data.source") or base.data.source)
         tracking = False if no_tracking else (tracking_uri or None)
         say = None if quiet else (lambda message: click.echo(message, err=True))
         result = api.evaluate(

@@ -37,6 +37,7 @@ _COMMANDS = {
         "Compare predictions made on all prices with ones made on prices cut at a date.",
     ),
     "scenarios": ("alphacheck.cli.scenarios", "scenarios", "List, show and validate scenario files."),
+    "warm-up": ("alphacheck.cli.warmup", "warm_up", "Compile vectorbt's kernels once, ahead of the first run."),
 }
 
 

@@ -33,8 +33,10 @@ def report(run_dir: Path, no_tearsheets: bool, backtest: bool, quiet: bool, plug
     from alphacheck.cli.main import headless_matplotlib
     from alphacheck.features import load_plugins
     from alphacheck.report.builder import build_report
+    from alphacheck.report.tearsheet_pool import main_is_guarded
 
     headless_matplotlib()
+    main_is_guarded()  # the command line's main module: tearsheet workers may import it
 
     say = None if quiet else (lambda message: click.echo(message, err=True))
     try:

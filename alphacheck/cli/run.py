@@ -160,9 +160,11 @@ def run(
         from alphacheck.scenarios import load_scenario
         from alphacheck.scenarios.overrides import apply_overrides, environment_changes, parse_params
         from alphacheck.scenarios.overrides import tracking_uri as resolve_tracking_uri
+        from alphacheck.report.tearsheet_pool import main_is_guarded
         from alphacheck.walkforward.progress import make_progress
 
         headless_matplotlib()
+        main_is_guarded()  # the command line's main module: tearsheet workers may import it
         load_plugins(plugins)
         config = load_scenario(scenario)
         _refuse_unconfirmed_cluster(config, executor, ray_address)

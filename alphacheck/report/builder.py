@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphacheck.exceptions import AlphacheckError, ReportError
 from alphacheck.profiling import profiled
@@ -27,6 +27,9 @@ from alphacheck.rundir import (
     read_run,
     tearsheet_file,
 )
+
+if TYPE_CHECKING:
+    from alphacheck.report.tearsheet_pool import TearsheetJob
 
 __all__ = ["ReportFiles", "build_report", "report_stage"]
 
@@ -55,7 +58,9 @@ def build_report(
     run_dir
         A run folder (or one already read with :func:`alphacheck.rundir.read_run`).
     tearsheets
-        Also write the quantstats tearsheets (about 8 s each).
+        Also write the quantstats tearsheets the scenario's ``report.tearsheets``
+        asks for (seconds each; in worker processes when cores are free, see
+        :mod:`alphacheck.report.tearsheet_pool`).
     on_progress
         Receives one line per step.
     plots
@@ -81,25 +86,12 @@ def build_report(
     with profiled("summary"), report_stage("the tables", run.output_dir):
         tables = run_tables(run.metrics, run.predictions, threshold)
         folds, min_days = _fold_accuracy(run)
-    drawn = {}
-    if plots:
-        say("writing plots")
-        with profiled("plots"):
-            drawn = _write_plots(run, folds)
-    written = {}
-    if tearsheets:
-        say(f"writing {len(run.tickers) * len(run.variants)} tearsheet(s)")
-        with profiled("tearsheets"):
-            written = _write_tearsheets(run)
-    books = _write_portfolio(run, drawn if plots else None, tearsheets)
+    drawn, written, books = _draw_plots_and_tearsheets(run, folds, plots, tearsheets, say)
     summary = run.output_dir / SUMMARY_FILE
     verdicts = run.metrics.get("verdict") or {}
     verdict_section = verdict_markdown(verdicts) if verdicts else ""
     with profiled("summary"), report_stage("summary.md", run.output_dir):
         summary.write_text(_summary_header(run) + verdict_section + render_markdown(tables))
-    if not tearsheets:  # keep links to tearsheets written by an earlier build
-        written = {(t, v): tearsheet_file(run.output_dir, t, v) for t in run.tickers for v in run.variants
-                   if tearsheet_file(run.output_dir, t, v).is_file()}
     index = run.output_dir / INDEX_FILE
     with profiled("summary"), report_stage("index.html", run.output_dir):
         index.write_text(_index_page(run, folds, min_days, drawn, written, books))
@@ -202,22 +194,90 @@ def _settings(scenario: dict[str, Any], evaluated: dict[str, Any] | None = None)
     return settings
 
 
-def _write_portfolio(run: RunResult, plots: dict[str, Path] | None, tearsheets: bool) -> dict[str, Path]:
-    """The books' plots (added to ``plots``, unless None) and tearsheets (or those an earlier build wrote)."""
+def _draw_plots_and_tearsheets(
+    run: RunResult, folds, plots: bool, tearsheets: bool, say: Callable[[str], None]
+) -> tuple[dict[str, Path], dict[tuple[str, str], Path], dict[str, Path]]:
+    """The plots, the tearsheets of each (ticker, variant) and of each book: title or key -> path.
+
+    The tearsheets start first, in worker processes when cores are free, and
+    are collected once the plots are drawn. A tearsheet not drawn by this build
+    (``report.tearsheets``, or ``tearsheets=False``) keeps its link when an
+    earlier build wrote it.
+    """
+    from alphacheck.report.tearsheet_pool import TearsheetBatch, tearsheet_workers
+
+    which = run.scenario.report.tearsheets if tearsheets else "none"
+    jobs, books = _tearsheet_jobs(run, which), _book_jobs(run, which)
+    if jobs or books:
+        say(f"writing {len(jobs) + len(books)} tearsheet(s)")
+    every = [*jobs.values(), *books.values()]
+    pending = TearsheetBatch(every, tearsheet_workers(len(every), run.scenario.report.workers))
+    try:
+        with profiled("tearsheets"):
+            pending.start()
+        drawn = {}
+        if plots:
+            say("writing plots")
+            with profiled("plots"):
+                drawn = _write_plots(run, folds)
+                drawn.update(_portfolio_plots(run))
+        with profiled("tearsheets"):
+            paths = iter(pending.finish(lambda label: report_stage(label, run.output_dir)))
+    except BaseException:
+        pending.close()
+        raise
+    written = {key: next(paths) for key in jobs}
+    written.update({(t, v): tearsheet_file(run.output_dir, t, v) for t in run.tickers for v in run.variants
+                    if (t, v) not in written and tearsheet_file(run.output_dir, t, v).is_file()})
+    drawn_books = {variant: next(paths) for variant in books}
+    if run.portfolio is not None:
+        drawn_books.update({v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants
+                            if v not in drawn_books and portfolio_tearsheet_file(run.output_dir, v).is_file()})
+    return drawn, written, drawn_books
+
+
+def _tearsheet_jobs(run: RunResult, which: str) -> dict[tuple[str, str], TearsheetJob]:
+    """Each variant on each ticker against buy-and-hold, unless ``report.tearsheets`` is ``none``."""
+    from alphacheck.report.tearsheet_pool import TearsheetJob
+
+    if which not in ("all", "variants"):
+        return {}
+    returns = run.strategy_returns()
+    return {
+        (ticker, variant): TearsheetJob(
+            label=f"the tearsheet of {variant} on {ticker}",
+            strategy=returns[(ticker, variant)],
+            benchmark=returns[(ticker, "buy_and_hold")],
+            path=tearsheet_file(run.output_dir, ticker, variant),
+            title=f"{run.scenario.name}: {variant} on {ticker}, {run.costs_bps:g} bps per side",
+            strategy_name=f"{variant} strategy",
+            benchmark_name=f"{ticker} buy-and-hold",
+        )
+        for ticker in run.tickers
+        for variant in run.variants
+    }
+
+
+def _book_jobs(run: RunResult, which: str) -> dict[str, TearsheetJob]:
+    """Each portfolio book against equal weight, with ``report.tearsheets: all`` and a portfolio."""
+    if which != "all" or run.portfolio is None:
+        return {}
+    from alphacheck.report.portfolio import portfolio_tearsheet_jobs
+
+    title = f"{run.scenario.name}, {len(run.tickers)} tickers"
+    jobs = portfolio_tearsheet_jobs(run.portfolio, run.variants, run.output_dir, title)
+    return dict(zip(run.variants, jobs, strict=True))
+
+
+def _portfolio_plots(run: RunResult) -> dict[str, Path]:
+    """The books' plots, when the run has a portfolio."""
     if run.portfolio is None or run.portfolio_weights is None:
         return {}
-    from alphacheck.report.portfolio import write_portfolio_plots, write_portfolio_tearsheets
+    from alphacheck.report.portfolio import write_portfolio_plots
 
-    if plots is not None:
-        books, weights = run.portfolio, run.portfolio_weights
-        with profiled("plots"), report_stage("the portfolio plots", run.output_dir):
-            plots.update(write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR))
-    if tearsheets:
-        title = f"{run.scenario.name}, {len(run.tickers)} tickers"
-        with profiled("tearsheets"), report_stage("the portfolio tearsheets", run.output_dir):
-            return write_portfolio_tearsheets(run.portfolio, run.variants, run.output_dir, title)
-    existing = {v: portfolio_tearsheet_file(run.output_dir, v) for v in run.variants}
-    return {v: path for v, path in existing.items() if path.is_file()}
+    books, weights = run.portfolio, run.portfolio_weights
+    with report_stage("the portfolio plots", run.output_dir):
+        return write_portfolio_plots(books, weights, run.variants, run.output_dir / PLOTS_DIR)
 
 
 def _write_plots(run: RunResult, folds) -> dict[str, Path]:
@@ -278,26 +338,6 @@ def _reliability_plots(run: RunResult, folder: Path) -> dict[str, Path]:
         path = reliability_plot(bins, variant, folder / f"reliability-{variant}.png")
         if path is not None:
             written[f"Reliability of P(up): {variant}"] = path
-    return written
-
-
-def _write_tearsheets(run: RunResult) -> dict[tuple[str, str], Path]:
-    from alphacheck.report.tearsheet import write_tearsheet
-
-    returns = run.strategy_returns()
-    written = {}
-    for ticker in run.tickers:
-        benchmark = returns[(ticker, "buy_and_hold")]
-        for variant in run.variants:
-            with report_stage(f"the tearsheet of {variant} on {ticker}", run.output_dir):
-                written[(ticker, variant)] = write_tearsheet(
-                    returns[(ticker, variant)],
-                    benchmark,
-                    tearsheet_file(run.output_dir, ticker, variant),
-                    title=f"{run.scenario.name}: {variant} on {ticker}, {run.costs_bps:g} bps per side",
-                    strategy_name=f"{variant} strategy",
-                    benchmark_name=f"{ticker} buy-and-hold",
-                )
     return written
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,14 +17,17 @@ import pandas as pd
 from alphacheck.report.plots import _figure, _percent
 from alphacheck.rundir import portfolio_tearsheet_file
 
+if TYPE_CHECKING:
+    from alphacheck.report.tearsheet_pool import TearsheetJob
+
 __all__ = [
     "BENCHMARK_STYLES",
     "exposure_plot",
     "format_portfolio_table",
     "portfolio_equity_plot",
+    "portfolio_tearsheet_jobs",
     "weights_heatmap",
     "write_portfolio_plots",
-    "write_portfolio_tearsheets",
 ]
 
 #: How the two benchmarks are drawn beside the books.
@@ -166,21 +170,22 @@ def write_portfolio_plots(
     return written
 
 
-def write_portfolio_tearsheets(
+def portfolio_tearsheet_jobs(
     frame: pd.DataFrame, variants: list[str], run_dir: Path, title: str
-) -> dict[str, Path]:
+) -> list[TearsheetJob]:
     """One quantstats tearsheet per book in the run folder, against ``equal_weight`` on the same bars."""
-    from alphacheck.report.tearsheet import write_tearsheet
+    from alphacheck.report.tearsheet_pool import TearsheetJob
 
     net = _net(frame)
-    return {
-        variant: write_tearsheet(
-            net[variant],
-            net["equal_weight"],
-            portfolio_tearsheet_file(run_dir, variant),
+    return [
+        TearsheetJob(
+            label=f"the portfolio tearsheet of {variant}",
+            strategy=net[variant],
+            benchmark=net["equal_weight"],
+            path=portfolio_tearsheet_file(run_dir, variant),
             title=f"{title}: portfolio of {variant}",
             strategy_name=f"{variant} portfolio",
             benchmark_name="equal weight",
         )
         for variant in variants
-    }
+    ]

@@ -3,6 +3,7 @@
 from alphacheck.scenarios.loader import find_scenario, load_scenario, shipped_scenarios, validate_scenario
 from alphacheck.scenarios.overrides import apply_overrides
 from alphacheck.scenarios.portfolio import PortfolioConfig
+from alphacheck.scenarios.report import ReportConfig
 from alphacheck.scenarios.schema import (
     BacktestConfig,
     DataConfig,
@@ -18,6 +19,7 @@ __all__ = [
     "DataConfig",
     "FeatureConfig",
     "PortfolioConfig",
+    "ReportConfig",
     "Scenario",
     "TrainingConfig",
     "VariantConfig",

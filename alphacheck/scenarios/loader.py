@@ -137,6 +137,10 @@ def _explain(exc: ValidationError, source: str) -> str:
             # A model's own check: its message names the key and the value; the whole mapping would not.
             message = str(error["ctx"]["error"]) if "error" in error.get("ctx", {}) else error["msg"]
             lines.append(message if not error["loc"] else f"{where}: {message}")
+        elif error["type"] == "literal_error":  # one of a few names: say which was meant
+            choices = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+            hint = did_you_mean(str(error.get("input")), choices)
+            lines.append(f"{where} = {error.get('input')!r}: {error['msg']}{hint}")
         else:
             lines.append(f"{where} = {error.get('input')!r}: {error['msg']}")
     return f"{source}: " + "; ".join(lines)

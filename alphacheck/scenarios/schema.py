@@ -18,6 +18,7 @@ from pydantic import Field, PositiveInt, ValidationError, field_validator, model
 from alphacheck.scenarios.backtest import BacktestConfig
 from alphacheck.scenarios.frozen import FrozenModel
 from alphacheck.scenarios.portfolio import PortfolioConfig, check_universe
+from alphacheck.scenarios.report import ReportConfig
 from alphacheck.scenarios.stress import StressConfig
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ComputeConfig",
     "DataConfig",
     "FeatureConfig",
+    "ReportConfig",
     "Scenario",
     "TrainingConfig",
     "VariantConfig",
@@ -312,6 +314,7 @@ class Scenario(_Frozen):
     compute: ComputeConfig = ComputeConfig()
     # One book across the tickers (None: each ticker is backtested on its own only).
     portfolio: PortfolioConfig | None = None
+    report: ReportConfig = ReportConfig()
 
     @field_validator("variants", mode="before")
     @classmethod

@@ -5,6 +5,11 @@ With no URI, MLflow's own default store is used (it honours
 working directory). A server URI (``http://`` or ``https://``) is checked with
 one short request before anything else, because MLflow's own client retries an
 unreachable server for minutes.
+
+Params, metrics and tags are kept per run and written in one ``log_batch``
+when the run ends (and before its model is logged, which links the run's
+metrics to the model): a call per metric was a database transaction each,
+hundreds per child run, and most of the tracking's time on a sqlite store.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import math
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +103,7 @@ class MlflowRecorder:
         self.run_id: str | None = None
         self.child_run_ids: dict[str, str] = {}
         self.unreachable: str | None = None
+        self._pending: dict[str, _Batch] = {}
 
     @property
     def location(self) -> str:
@@ -140,28 +146,43 @@ class MlflowRecorder:
             ) from None
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        import mlflow
+        from mlflow.entities import Param
 
-        clean = {k: str(v)[:_MAX_PARAM_LENGTH] for k, v in params.items()}
-        mlflow.log_params(clean)
+        self._batch().params.extend(Param(k, str(v)[:_MAX_PARAM_LENGTH]) for k, v in params.items())
 
     def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        import mlflow
-
-        finite = {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(float(v))}
-        mlflow.log_metrics(finite)
+        self._add_metrics([(name, 0, value) for name, value in metrics.items()])
 
     def log_metric_steps(self, name: str, values: Sequence[tuple[int, float]]) -> None:
         """Log ``name`` once per ``(step, value)``; undefined values are skipped."""
-        import mlflow
+        self._add_metrics([(name, step, value) for step, value in values])
+
+    def _add_metrics(self, rows: list[tuple[str, int, Any]]) -> None:
         from mlflow.entities import Metric
 
-        run_id = mlflow.active_run().info.run_id
         stamp = _now_ms()
-        metrics = [Metric(name, float(v), stamp, int(step)) for step, v in values
-                   if v is not None and math.isfinite(float(v))]
-        if metrics:
-            mlflow.MlflowClient().log_batch(run_id, metrics=metrics)
+        self._batch().metrics.extend(
+            Metric(name, float(value), stamp, int(step))
+            for name, step, value in rows
+            if value is not None and math.isfinite(float(value))
+        )
+
+    def _batch(self) -> _Batch:
+        """What the active run (parent or child) has been given and not yet written."""
+        import mlflow
+
+        return self._pending.setdefault(mlflow.active_run().info.run_id, _Batch())
+
+    def _flush(self) -> None:
+        """Write the active run's params, metrics and tags in one ``log_batch`` (chunked by MLflow)."""
+        import mlflow
+
+        active = mlflow.active_run()
+        batch = self._pending.pop(active.info.run_id, None) if active is not None else None
+        if batch is not None and (batch.metrics or batch.params or batch.tags):
+            mlflow.MlflowClient().log_batch(
+                active.info.run_id, metrics=batch.metrics, params=batch.params, tags=batch.tags
+            )
 
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         import mlflow
@@ -185,9 +206,9 @@ class MlflowRecorder:
         mlflow.log_input(dataset, context="training")
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
-        import mlflow
+        from mlflow.entities import RunTag
 
-        mlflow.set_tags({k: str(v) for k, v in tags.items()})
+        self._batch().tags.extend(RunTag(k, str(v)) for k, v in tags.items())
 
     def start_child(self, run_name: str) -> None:
         import mlflow
@@ -197,6 +218,7 @@ class MlflowRecorder:
     def end_child(self, status: str = "FINISHED") -> None:
         import mlflow
 
+        self._flush()
         mlflow.end_run(status=status)
 
     def log_model(self, model: Any, input_example: Any, onnx_path: Path | None = None) -> None:
@@ -206,6 +228,7 @@ class MlflowRecorder:
         import torch
         from mlflow.models import infer_signature
 
+        self._flush()  # MLflow links the run's metrics logged so far to the model
         model.eval()
         with torch.no_grad():
             output = model(torch.as_tensor(input_example)).numpy()
@@ -229,7 +252,17 @@ class MlflowRecorder:
 
         if self.run_id is not None:
             while mlflow.active_run() is not None:  # children left open by a failure first
+                self._flush()
                 mlflow.end_run(status=status)
+
+
+@dataclass
+class _Batch:
+    """A run's params, metrics and tags not yet written."""
+
+    metrics: list = field(default_factory=list)
+    params: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
 
 
 @dataclass

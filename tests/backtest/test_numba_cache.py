@@ -51,7 +51,9 @@ print(json.dumps(report))
 
 
 def _child(tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env = dict(os.environ)
+    # A cache of its own: the environment's (the default) is filled by every run and by `make install`.
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba")
     env["ALPHACHECK_HOME"] = str(tmp_path / "home")
     env["PYTHONPATH"] = str(REPO)
     done = subprocess.run(
@@ -64,7 +66,7 @@ def _child(tmp_path: Path) -> dict:
 @pytest.mark.slow
 def test_second_process_loads_the_compiled_kernels_from_the_alphacheck_cache(tmp_path):
     first = _child(tmp_path)
-    assert first["folder"] == str(tmp_path / "home" / "numba")
+    assert first["folder"] == str(tmp_path / "numba")
     assert "vectorbt.portfolio.nb.simulate_from_orders_nb" in first["used"]
     # vectorbt 1.2 declares simulate_from_signals_nb without cache=True: re-wrapped here
     assert "vectorbt.portfolio.nb.simulate_from_signals_nb" in first["rewrapped"]
@@ -88,13 +90,43 @@ def test_second_process_loads_the_compiled_kernels_from_the_alphacheck_cache(tmp
     assert second["signal_returns"] == first["signal_returns"]
 
 
+def test_the_cache_belongs_to_the_python_environment(tmp_path, monkeypatch):
+    from alphacheck.backtest import numba_cache
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    assert numba_cache.numba_cache_dir() == tmp_path / "venv" / "var" / "alphacheck" / "numba"
+    assert not (tmp_path / "home").exists()  # a user's home is not where compiled code goes
+    assert not numba_cache.kernels_cached()
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    folder = tmp_path / "venv" / "var" / "alphacheck" / "numba"
+    index = folder / "portfolio_x" / f"nb.simulate_from_orders_nb-1.{python}.nbi"
+    index.parent.mkdir()
+    index.write_bytes(b"")
+    assert numba_cache.kernels_cached()
+
+
+def test_a_read_only_environment_falls_back_to_the_home_and_the_variable_wins(tmp_path, monkeypatch):
+    from alphacheck.backtest import numba_cache
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("ALPHACHECK_HOME", str(tmp_path / "home"))
+    (tmp_path / "file").write_text("an environment no folder can be made in")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "file"))
+    assert numba_cache.numba_cache_dir() == tmp_path / "home" / "numba"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    assert numba_cache.numba_cache_dir() == tmp_path / "mine"
+
+
 def test_the_kernel_line_tells_a_cold_cache_from_a_warm_one(tmp_path, monkeypatch):
     from alphacheck.backtest.numba_cache import kernel_message
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("ALPHACHECK_NUMBA_CACHE", raising=False)
     assert kernel_message() == (
-        f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {tmp_path})"
+        f"compiling the backtest kernels once (numba, about 30 s; later runs load them from {tmp_path}; "
+        "`alphacheck warm-up` does it ahead)"
     )
     python = f"py{sys.version_info[0]}{sys.version_info[1]}"
     index = tmp_path / "portfolio_0a1b" / f"nb.simulate_from_orders_nb-1352.{python}.nbi"

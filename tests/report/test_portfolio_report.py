@@ -142,3 +142,35 @@ def test_each_book_gets_its_own_child_run(run_with_books):
     for name in ("baseline-SP500", "baseline-NASDAQ"):
         assert not [key for key in recorder.runs[name]["steps"] if key.startswith("portfolio")]
     assert any(path.endswith("portfolio.parquet") for path in recorder.runs["parent"]["artifacts"])
+
+
+@pytest.mark.parametrize(
+    "which, drawn",
+    [
+        ("all", ["the portfolio tearsheet of baseline", "the tearsheet of baseline on NASDAQ",
+                 "the tearsheet of baseline on SP500"]),
+        ("variants", ["the tearsheet of baseline on NASDAQ", "the tearsheet of baseline on SP500"]),
+        ("none", []),
+    ],
+)
+def test_report_tearsheets_chooses_the_strategies_drawn(run_with_books, monkeypatch, which, drawn):
+    from alphacheck.report.tearsheet_pool import TearsheetJob
+    from alphacheck.scenarios import apply_overrides
+
+    folder, _ = run_with_books
+    labels = []
+
+    def draw(job, style=None):  # quantstats' seconds are not what is tested here
+        labels.append(job.label)
+        job.path.parent.mkdir(parents=True, exist_ok=True)
+        job.path.write_text(f"<html>{job.title}</html>")
+        return job.path
+
+    monkeypatch.setattr(TearsheetJob, "draw", draw)
+    run = read_run(folder)
+    run.scenario = apply_overrides(run.scenario, {"report.tearsheets": which, "report.workers": 1})
+    files = build_report(run, plots=False)
+    assert sorted(labels) == drawn
+    page = files.index.read_text()
+    assert ("tearsheets/portfolio-baseline.html" in page) is (which == "all")
+    assert ("tearsheets/SP500-baseline.html" in page) is (which != "none")
