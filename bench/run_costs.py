@@ -70,7 +70,8 @@ for ticker in run.tickers:
 print(time.perf_counter() - started)
 """
 
-# The report stage alone (build_report), with report.workers as given ("auto": unset); prints its seconds.
+# The report stage alone (build_report, every tearsheet), with report.workers as given ("auto": unset);
+# prints its seconds.
 REPORT_CHILD = """
 import sys, time
 import matplotlib
@@ -82,7 +83,7 @@ from alphacheck.scenarios import apply_overrides
 def main():
     run = read_run(sys.argv[1])
     workers = None if sys.argv[2] == "auto" else int(sys.argv[2])
-    run.scenario = apply_overrides(run.scenario, {"report.workers": workers})
+    run.scenario = apply_overrides(run.scenario, {"report.workers": workers, "report.tearsheets": "all"})
     started = time.perf_counter()
     build_report(run)
     print(time.perf_counter() - started)
