@@ -163,6 +163,32 @@ def run_cases(scratch: Path, repeat: int) -> dict[str, list[dict]]:
     return results
 
 
+def stage_profiles(scratch: Path) -> list[dict]:
+    """The warm run's stages (``--profile``), untracked and tracked: where the time beyond the floor goes."""
+    python = sys.executable
+    scenario = scratch / "quick-no-checkpoints.yaml"
+    env = base_env(scratch / "warm-home")
+    store = f"sqlite:///{scratch / 'mlflow.db'}"
+    profiles = {}
+    for name, flags in (("untracked", ["--no-tracking"]), ("tracked", ["--tracking-uri", store])):
+        folder = scratch / f"profiled-{name}"
+        timed([python, "-m", "alphacheck", "run", str(scenario), "-q", "--overwrite", "--profile", "-o",
+               str(folder), *flags], env, scratch)  # fmt: skip
+        profiles[name] = json.loads((folder / "profile.json").read_text())
+    stages = list(profiles["untracked"]["stages"])
+    table = [
+        {"stage": stage, **{f"{name}_s": round(profile["stages"][stage], 2) for name, profile in profiles.items()},
+         **{f"{name}_cpu_s": profile["cpu_stages"].get(stage, "-") for name, profile in profiles.items()}}
+        for stage in stages
+    ]
+    table.append({"stage": "total", **{f"{n}_s": p["total_seconds"] for n, p in profiles.items()},
+                  **{f"{n}_cpu_s": p["cpu_seconds"] for n, p in profiles.items()}})
+    for name, profile in profiles.items():
+        top = ", ".join(f"{k} {v:.2f}" for k, v in list(profile["imports_by_package"].items())[:6])
+        table.append({"stage": f"imports by package ({name})", f"{name}_s": top})
+    return table
+
+
 def report_cases(scratch: Path, repeat: int) -> dict:
     """A 6-variant x 3-ticker run folder, its report stage in and out of process, 18 plain quantstats reports."""
     python = sys.executable
@@ -262,14 +288,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="alphacheck-run-costs-") as folder:
         scratch = Path(folder)
         whole = run_cases(scratch, args.repeat)
+        stages = stage_profiles(scratch)
         report = report_cases(scratch, args.report_repeat) if args.report_repeat else None
     table = rows(whole, report)
-    for line in table:
+    for line in [*table, *stages]:
         print(line)
     if report is not None:
         print("same tearsheet files (in process vs 2 workers):", report["same_tearsheets"])
     if args.json:
-        args.json.write_text(json.dumps({"rows": table, "whole": whole, "report": report,
+        args.json.write_text(json.dumps({"rows": table, "whole": whole, "report": report, "stages": stages,
                                          "repeat": args.repeat, "report_repeat": args.report_repeat}, indent=2))
 
 
