@@ -30,5 +30,9 @@ def test_flags_beat_the_environment_which_beats_the_file(tmp_path, monkeypatch):
     # The file says SPY, AAPL, MSFT from 2018; TICKERS says AAPL; the flag says XBI and MSFT.
     # Offline with an empty cache, the first ticker asked for is the one refused,
     # with the start from INGESTION_START_DATE and the end from --end.
-    assert result.output.startswith("Error: XBI: 2019-01-01 to 2021-12-31"), result.output
+    # INGESTION_START_DATE changed a setting: said first, once; TICKERS did not (the flag beat it).
+    notice, error = result.output.splitlines()[:2]
+    assert notice == "environment: INGESTION_START_DATE=2019-01-01 overrides data.start=2018-01-01"
+    assert error.startswith("Error: XBI: 2019-01-01 to 2021-12-31"), result.output
+    assert "TICKERS" not in result.output
     assert "Traceback" not in result.output
