@@ -6,6 +6,8 @@ importing the package stays cheap; this module is loaded on first use.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -22,6 +24,12 @@ from alphacheck.tracking.base import NullRecorder, Recorder
 __all__ = ["evaluate", "list_scenarios", "load_run", "load_scenario", "predict", "resolve_scenario", "run"]
 
 log = logging.getLogger(__name__)
+
+# A run leaves torch, vectorbt and numba objects by the million; the interpreter's last collection at
+# exit walks them all (seconds after the caller's last line). Python does not promise to finalise
+# objects still alive at exit, so they are frozen instead and left to the operating system, as the
+# command line does (alphacheck.cli.main).
+atexit.register(gc.freeze)
 
 
 def run(

@@ -246,7 +246,8 @@ def run_costs(repeat: int, report_repeat: int) -> dict:
         subprocess.run(argv, check=True, cwd=REPO)
         measured = json.loads(output.read_text())
     same = (measured.get("report") or {}).get("same_tearsheets")
-    return {"rows": measured["rows"], "repeat": repeat, "report_repeat": report_repeat, "same_tearsheets": same}
+    return {"rows": measured["rows"], "stages": measured["stages"], "repeat": repeat,
+            "report_repeat": report_repeat, "same_tearsheets": same}
 
 
 def _table(rows: list[dict]) -> str:
@@ -256,6 +257,11 @@ def _table(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def _stage_rows(rows: list[dict]) -> list[dict]:
+    """The profiled stages, every row with the first row's columns (the imports rows fill one)."""
+    return [{key: row.get(key, "") for key in rows[0]} for row in rows] if rows else []
 
 
 def _when(results: dict, table: str) -> str:
@@ -355,7 +361,13 @@ against 18 `quantstats.reports.html` calls one after another in one process;
 same tearsheet files (in this process and in 2 workers, up to each SVG's date and
 random element ids): {costs.get('same_tearsheets')}.{_when(results, 'costs')}
 
-{_table(costs.get('rows', []))}"""
+{_table(costs.get('rows', []))}
+Where the time beyond the floor goes: the same warm run once more with
+`--profile` (profile.json; wall and CPU seconds of this process per stage,
+imports taken out of the stage that made them; tearsheets drawn by a worker
+show here as the wait for it), untracked and tracked:
+
+{_table(_stage_rows(costs.get('stages', [])))}"""
     path = BENCH / "README.md"
     path.write_text(text)
     return path

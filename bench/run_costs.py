@@ -70,7 +70,8 @@ for ticker in run.tickers:
 print(time.perf_counter() - started)
 """
 
-# The report stage alone (build_report), with report.workers as given ("auto": unset); prints its seconds.
+# The report stage alone (build_report, every tearsheet), with report.workers as given ("auto": unset);
+# prints its seconds.
 REPORT_CHILD = """
 import sys, time
 import matplotlib
@@ -82,7 +83,7 @@ from alphacheck.scenarios import apply_overrides
 def main():
     run = read_run(sys.argv[1])
     workers = None if sys.argv[2] == "auto" else int(sys.argv[2])
-    run.scenario = apply_overrides(run.scenario, {"report.workers": workers})
+    run.scenario = apply_overrides(run.scenario, {"report.workers": workers, "report.tearsheets": "all"})
     started = time.perf_counter()
     build_report(run)
     print(time.perf_counter() - started)
@@ -160,6 +161,32 @@ def run_cases(scratch: Path, repeat: int) -> dict[str, list[dict]]:
             print(f"{name} #{i + 1}: wall {row['wall']:.1f} s, cpu {row['cpu']:.1f} s, load {row['load']:.1f}",
                   flush=True)
     return results
+
+
+def stage_profiles(scratch: Path) -> list[dict]:
+    """The warm run's stages (``--profile``), untracked and tracked: where the time beyond the floor goes."""
+    python = sys.executable
+    scenario = scratch / "quick-no-checkpoints.yaml"
+    env = base_env(scratch / "warm-home")
+    store = f"sqlite:///{scratch / 'mlflow.db'}"
+    profiles = {}
+    for name, flags in (("untracked", ["--no-tracking"]), ("tracked", ["--tracking-uri", store])):
+        folder = scratch / f"profiled-{name}"
+        timed([python, "-m", "alphacheck", "run", str(scenario), "-q", "--overwrite", "--profile", "-o",
+               str(folder), *flags], env, scratch)  # fmt: skip
+        profiles[name] = json.loads((folder / "profile.json").read_text())
+    stages = list(profiles["untracked"]["stages"])
+    table = [
+        {"stage": stage, **{f"{name}_s": round(profile["stages"][stage], 2) for name, profile in profiles.items()},
+         **{f"{name}_cpu_s": profile["cpu_stages"].get(stage, "-") for name, profile in profiles.items()}}
+        for stage in stages
+    ]
+    table.append({"stage": "total", **{f"{n}_s": p["total_seconds"] for n, p in profiles.items()},
+                  **{f"{n}_cpu_s": p["cpu_seconds"] for n, p in profiles.items()}})
+    for name, profile in profiles.items():
+        top = ", ".join(f"{k} {v:.2f}" for k, v in list(profile["imports_by_package"].items())[:6])
+        table.append({"stage": f"imports by package ({name})", f"{name}_s": top})
+    return table
 
 
 def report_cases(scratch: Path, repeat: int) -> dict:
@@ -261,14 +288,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="alphacheck-run-costs-") as folder:
         scratch = Path(folder)
         whole = run_cases(scratch, args.repeat)
+        stages = stage_profiles(scratch)
         report = report_cases(scratch, args.report_repeat) if args.report_repeat else None
     table = rows(whole, report)
-    for line in table:
+    for line in [*table, *stages]:
         print(line)
     if report is not None:
         print("same tearsheet files (in process vs 2 workers):", report["same_tearsheets"])
     if args.json:
-        args.json.write_text(json.dumps({"rows": table, "whole": whole, "report": report,
+        args.json.write_text(json.dumps({"rows": table, "whole": whole, "report": report, "stages": stages,
                                          "repeat": args.repeat, "report_repeat": args.report_repeat}, indent=2))
 
 

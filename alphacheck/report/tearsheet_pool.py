@@ -30,6 +30,7 @@ import contextlib
 import math
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -122,18 +123,36 @@ def warm_up(jobs: int, configured: int | None = None) -> bool:
     if tearsheet_workers(jobs, configured) == 0:
         return False
     _context()
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
     return True
 
 
+_server_lock = threading.Lock()
+
+
 def _context() -> Any:
-    """The ``forkserver`` context, its server preloading quantstats and matplotlib."""
+    """The ``forkserver`` context, its server running and preloaded with quantstats and matplotlib.
+
+    The server is started as ``python -c``, which puts the working directory
+    first on ``sys.path`` (Python 3.11's server ignores the ``sys.path`` it is
+    handed), so a ``numpy.py`` lying there would be imported by the preload.
+    It is started with ``PYTHONSAFEPATH`` set, which leaves the working
+    directory out; this process's environment is restored at once.
+    """
     import multiprocessing
+    from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
+    with _server_lock:
+        before = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            forkserver.ensure_running()
+        finally:
+            if before is None:
+                del os.environ["PYTHONSAFEPATH"]
+            else:
+                os.environ["PYTHONSAFEPATH"] = before
     return context
 
 

@@ -85,6 +85,46 @@ def test_run_audit_and_report_import_nothing_from_the_working_directory(trapped)
         assert sprung_traps(trapped) == [], args
 
 
+_TEARSHEETS_IN_WORKERS = r"""
+import contextlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alphacheck.report.tearsheet_pool import TearsheetBatch, TearsheetJob
+
+if __name__ == "__main__":
+    days = pd.bdate_range("2020-01-01", periods=260)
+    noise = np.random.default_rng(0).normal(0.0003, 0.01, size=(2, len(days)))
+    strategy, benchmark = (pd.Series(row, index=days) for row in noise)
+    out = Path(sys.argv[1])
+    jobs = [
+        TearsheetJob(f"tearsheet {i}", strategy, benchmark, out / f"t{i}.html", "t", "model", "buy and hold")
+        for i in range(2)
+    ]
+    for path in TearsheetBatch(jobs, workers=2).start().finish(lambda label: contextlib.nullcontext()):
+        print(path.name, path.stat().st_size)
+"""
+
+
+def test_tearsheet_workers_import_nothing_from_the_working_directory(trapped, tmp_path):
+    # The workers fork from a server started as `python -c`, which puts the working directory first on
+    # sys.path (the server ignores the sys.path it is handed): found by CI, where cores were free for workers.
+    program = tmp_path / "program" / "draw.py"
+    program.parent.mkdir()
+    program.write_text(_TEARSHEETS_IN_WORKERS)
+    done = subprocess.run(
+        [sys.executable, str(program), str(tmp_path)], cwd=trapped, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line.split()[0] for line in done.stdout.splitlines()] == ["t0.html", "t1.html"]
+    assert all(int(line.split()[1]) > 10_000 for line in done.stdout.splitlines())
+    assert sprung_traps(trapped) == []
+
+
 def _two_variant_run(folder: Path) -> Path:
     """A hand-made run folder with the variants baseline and enhanced (what compare reads)."""
     import pandas as pd
