@@ -91,6 +91,7 @@ class Profile:
         self.argv = list(sys.argv if argv is None else argv)
         self.clock, self.cpu_clock = clock, cpu_clock
         self.seconds = dict.fromkeys(STAGES, 0.0)
+        self.startup_known = True
         self.cpu_seconds = dict.fromkeys(STAGES, 0.0)
         self.thread = threading.get_ident()
         self._stack: list[str] = []
@@ -113,7 +114,10 @@ class Profile:
         global _active
         if _active is not None:
             raise RuntimeError("a profile is already being recorded in this process")
-        self.seconds["startup"] = process_age() if startup else 0.0
+        age = process_age() if startup else 0.0
+        #: False where the process's start time could not be read: its ``startup`` stage is unknown.
+        self.startup_known = age is not None
+        self.seconds["startup"] = age or 0.0
         self._started = self.clock()
         self._mark = (self._started, self.cpu_clock())
         self._stack = ["setup"]
@@ -181,7 +185,11 @@ class Profile:
         total = end - self._started + self.seconds["startup"]
         return {
             "argv": self.argv,
-            "stages": {name: round(self.seconds[name], 3) for name in STAGES},
+            # startup is null where the process's age could not be read (then not in the total either).
+            "stages": {
+                name: round(self.seconds[name], 3) if name != "startup" or self.startup_known else None
+                for name in STAGES
+            },
             "cpu_stages": {name: round(self.cpu_seconds[name], 3) for name in STAGES if name != "startup"},
             # The outermost imports by top-level package (what the run imported first, and what it cost).
             "imports_by_package": {
@@ -206,6 +214,9 @@ class Profile:
         total = data["total_seconds"] or 1.0
         lines = [f"{'stage':<11} {'wall s':>7} {'share':>6} {'cpu s':>7}"]
         for name, seconds in data["stages"].items():
+            if seconds is None:
+                lines.append(f"{name:<11} {'unknown':>7}")
+                continue
             cpu = data["cpu_stages"].get(name)
             shown = f"{cpu:7.2f}" if cpu is not None else "      -"
             lines.append(f"{name:<11} {seconds:7.2f} {seconds / total:6.1%} {shown}")
@@ -213,11 +224,11 @@ class Profile:
         return "\n".join(lines)
 
 
-def process_age() -> float:
-    """Seconds since this process started (Linux ``/proc``; 0.0 where it cannot be read)."""
+def process_age() -> float | None:
+    """Seconds since this process started (Linux ``/proc``); None where that cannot be read."""
     try:
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time after boot, in ticks
         return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
     except (OSError, ValueError, IndexError, AttributeError):
-        return 0.0
+        return None

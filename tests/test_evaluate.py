@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import alphacheck
 from alphacheck.cli.main import cli
 from alphacheck.data import load_prices
-from alphacheck.scenarios import load_scenario
+from alphacheck.scenarios import load_scenario, shipped_scenarios
 
 
 @pytest.fixture
@@ -219,3 +219,16 @@ def test_the_report_says_where_the_probabilities_came_from(tmp_path, outside_pre
     assert "<dt>variants</dt><dd>notebook_model</dd>" in page
     assert f"out of sample 2017-01-03..2018-06-29 read from {path} (alphacheck evaluate); filled at" in page
     assert "walk-forward folds" not in page
+
+
+def test_add_features_adds_to_the_scenarios_features_as_run_does(tmp_path, outside_predictions):
+    path, _ = outside_predictions
+    scenario = tmp_path / "with_extra.yaml"
+    scenario.write_text(shipped_scenarios()["quick"].read_text() + "features: {add: [up_days]}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["evaluate", str(path), str(scenario), "--add-features", "atr_14", "--no-tracking", "--no-report",
+              "-q", "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert alphacheck.load_run(out).scenario.features.add == ["up_days", "atr_14"]

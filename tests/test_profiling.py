@@ -158,3 +158,36 @@ def test_a_profiled_run_folder_can_be_overwritten(tmp_path) -> None:
     (tmp_path / "config.yaml").write_text("name: quick\n")
     (tmp_path / PROFILE_FILE).write_text("{}")
     assert check_target(tmp_path, overwrite=True) is True  # profile.json is a run's own file, not a foreign one
+
+
+def test_a_process_age_that_cannot_be_read_is_unknown_not_zero(clock, monkeypatch) -> None:
+    # Without /proc (macOS, some containers) the command line's startup cannot be measured: 0.0 would
+    # claim it cost nothing.
+    def unreadable(self, *args, **kwargs):
+        raise FileNotFoundError("/proc/self/stat")
+
+    monkeypatch.setattr(profiling.Path, "read_text", unreadable)
+    assert profiling.process_age() is None
+    profile = Profile(["alphacheck", "run"], clock=clock.wall, cpu_clock=clock.cpu).start(startup=True)
+    clock.tick(2)
+    profile.stop()
+    data = profile.as_dict()
+    assert data["stages"]["startup"] is None
+    assert data["total_seconds"] == 2 == sum(v for v in data["stages"].values() if v is not None)
+    assert profile.format().splitlines()[1].split() == ["startup", "unknown"]
+
+
+def test_a_readable_process_age_is_the_time_since_the_process_started() -> None:
+    import subprocess
+
+    # A fresh process asked at once is younger than one that slept first, and both are under a minute old.
+    code = (
+        "import sys, time; time.sleep(float(sys.argv[1]))\n"
+        "from alphacheck.profiling import process_age; print(process_age())"
+    )
+    ages = [
+        float(subprocess.run([sys.executable, "-c", code, pause], capture_output=True, text=True, check=True,
+                             timeout=60).stdout)
+        for pause in ("0", "1.5")
+    ]  # fmt: skip
+    assert 0 <= ages[0] < ages[1] < 60 and ages[1] - ages[0] >= 1.0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from alphacheck.cli.features import plugin_options
+from alphacheck.cli.features import plugin_options, split_names
 from alphacheck.cli.options import require_yahoo_for_update, update_option, updated_end
 from alphacheck.cli.run import echo_results, names
 from alphacheck.exceptions import AlphacheckError
@@ -118,11 +118,11 @@ def evaluate(
             "data.source": source, "data.tickers": names(tickers) or None,
             "data.start": start and start.date(), "data.end": updated_end(update, end),
         }  # fmt: skip
-        if add_features:
-            flags["features.add"] = [n.strip() for n in add_features.split(",") if n.strip()]
+        base = api.resolve_scenario(scenario) if scenario else Scenario(name="evaluate")
+        if add_features:  # added to the scenario's, as for run and audit
+            flags["features.add"] = [*base.features.add, *split_names(add_features)]
         flags.update(parse_params(params))
         if update:  # the source the prices will come from: the flags', else the scenario's, else the default
-            base = api.resolve_scenario(scenario) if scenario else Scenario(name="evaluate")
             require_yahoo_for_update(update, flags.get("data.source") or base.data.source)
         tracking = False if no_tracking else (tracking_uri or None)
         say = None if quiet else (lambda message: click.echo(message, err=True))

@@ -2,7 +2,9 @@
 
 With no URI, MLflow's own default store is used (it honours
 ``MLFLOW_TRACKING_URI``; otherwise a ``sqlite:///mlflow.db`` database in the
-working directory). A server URI (``http://`` or ``https://``) is checked with
+working directory). A new experiment of a ``sqlite:///`` store keeps its
+artifacts in ``mlruns/`` beside the database file, wherever the run starts
+from. A server URI (``http://`` or ``https://``) is checked with
 one short request before anything else, because MLflow's own client retries an
 unreachable server for minutes.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -134,6 +137,7 @@ class MlflowRecorder:
         mlflow.set_tracking_uri(uri)
         try:
             with _store_creation_lock(uri):
+                _create_experiment_beside_store(uri, experiment)
                 mlflow.set_experiment(experiment)
                 self.run_id = mlflow.start_run(run_name=run_name).info.run_id
         except TrackingError:
@@ -323,6 +327,34 @@ def _missing_local_store(uri: str) -> Path | None:
     return None
 
 
+def _create_experiment_beside_store(uri: str, experiment: str) -> None:
+    """Create a new experiment of a ``sqlite:///`` store with its artifacts beside the database.
+
+    MLflow would put them in ``./mlruns`` of whatever folder the first run
+    happened to start from (a notebook's, a home folder), away from the store
+    that names them: in ``mlruns/<experiment>`` next to the database file
+    instead. Existing experiments keep the location they were created with.
+    Called under :func:`_store_creation_lock`.
+    """
+    path = _sqlite_path(uri)
+    if path is None:
+        return
+    import mlflow
+
+    if mlflow.get_experiment_by_name(experiment) is not None:
+        return
+    folder = re.sub(r"[^A-Za-z0-9._-]+", "_", experiment).strip("._") or "experiment"
+    mlflow.create_experiment(experiment, artifact_location=(path.resolve().parent / "mlruns" / folder).as_uri())
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` store; None for other stores and in-memory sqlite."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    return None if str(path) in ("", ":memory:") else path
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -337,8 +369,8 @@ def _store_creation_lock(uri: str) -> Iterator[None]:
     database file itself (created empty if missing, which sqlite takes as a
     new database), so no extra file is left; sqlite's own locks are separate.
     """
-    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0]) if uri.startswith("sqlite:///") else None
-    if path is None or fcntl is None or str(path) in ("", ":memory:"):
+    path = _sqlite_path(uri)
+    if path is None or fcntl is None:
         yield
         return
     try:

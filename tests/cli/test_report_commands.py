@@ -161,7 +161,9 @@ def test_ui_starts_mlflow_from_an_empty_folder_with_absolute_store_and_artifacts
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_ARTIFACTS_DESTINATION", raising=False)
-    MlflowClient("sqlite:///mlflow.db").search_experiments()  # the store ui browses, relative to the cwd
+    # The store ui browses (relative to the cwd below), made under its absolute URI: MLflow caches a store per
+    # URI, so an earlier test's relative sqlite:///mlflow.db would keep pointing at that test's folder.
+    MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").search_experiments()
     started = []
 
     def serve(command, cwd, env):

@@ -51,16 +51,20 @@ def test_asks_for_unadjusted_prices_with_an_inclusive_end():
 
 
 @pytest.mark.parametrize(
-    ("raised", "expected"),
+    ("raised", "expected", "said"),
     [
-        (yf_errors.YFTzMissingError("XYZ"), yahoo.TickerNotFound),
-        (yf_errors.YFRateLimitError(), ConnectionError),
-        (yf_errors.YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"), ConnectionError),
+        (yf_errors.YFTzMissingError("XYZ"), yahoo.TickerNotFound, r"XYZ: possibly delisted"),
+        (yf_errors.YFRateLimitError(), ConnectionError, r"Rate limited"),
+        (
+            yf_errors.YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"),
+            ConnectionError,
+            "CURRENTLY DOWN",
+        ),
     ],
 )
-def test_errors_are_translated(raised, expected):
+def test_errors_are_translated(raised, expected, said):
     FakeTicker.behaviour = raised
-    with pytest.raises(expected):
+    with pytest.raises(expected, match=said):
         REAL_DOWNLOAD("XYZ", dt.date(2020, 1, 2), dt.date(2020, 1, 31))
 
 
@@ -75,5 +79,5 @@ def test_network_errors_pass_through_as_os_errors():
     from curl_cffi.requests.exceptions import ConnectionError as CurlConnectionError
 
     FakeTicker.behaviour = CurlConnectionError("could not resolve host")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="could not resolve host"):
         REAL_DOWNLOAD("SPY", dt.date(2020, 1, 2), dt.date(2020, 1, 31))

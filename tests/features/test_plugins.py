@@ -130,7 +130,7 @@ def test_loading_plugins_never_changes_sys_path(clean_registry, plugin_module):
     assert sys.path == before
     assert get_feature("range_ratio").name == "range_ratio"
     # Only the named module came from the working directory; its neighbours are not importable.
-    with pytest.raises(ModuleNotFoundError):
+    with pytest.raises(ModuleNotFoundError, match="No module named 'sibling'"):
         __import__("sibling")
 
 

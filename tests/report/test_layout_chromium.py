@@ -94,5 +94,5 @@ def test_the_check_fails_on_a_table_forty_columns_wide(tmp_path):
     page.write_text(f"<!DOCTYPE html><html><head></head><body><table><tr>{cells}</tr></table></body></html>")
     state = browser.layout(page, WIDTH)
     assert state["scrollWidth"] > state["viewport"]
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"'scrollWidth': \d+"):
         assert_fits(page)

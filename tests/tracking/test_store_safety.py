@@ -91,3 +91,29 @@ def test_two_runs_starting_at_once_on_a_new_sqlite_store_both_succeed(tmp_path):
     assert sorted(out.strip() for out, _ in outcomes) == ["started first", "started second"]
     result = CliRunner().invoke(cli, ["runs", "list", "--tracking-uri", uri])
     assert result.exit_code == 0
+
+
+def test_a_new_experiment_keeps_its_artifacts_beside_its_sqlite_store(empty_folder):
+    # A run started from a notebook's folder, logging to a store on a shared folder: MLflow alone would
+    # leave the artifacts in ./mlruns of the notebook's folder, where the store's other users never look.
+    from mlflow import MlflowClient
+
+    from alphacheck.tracking.mlflow_recorder import MlflowRecorder
+
+    store = empty_folder / "shared" / "mlflow.db"
+    notebook = empty_folder / "notebook"
+    notebook.mkdir()
+    os.chdir(notebook)  # empty_folder's monkeypatch restores the working directory
+    artifact = empty_folder / "metrics.json"
+    artifact.write_text('{"sharpe": 0.5}')
+    uri = f"sqlite:///{store}"
+    MlflowClient(uri).create_experiment("older", artifact_location=(empty_folder / "older").as_uri())
+    for experiment, folder in [("sp500 / quick", store.parent / "mlruns" / "sp500_quick"),
+                               ("older", empty_folder / "older")]:  # fmt: skip
+        recorder = MlflowRecorder(uri)
+        recorder.start(experiment, "run")
+        recorder.log_artifact(artifact)
+        recorder.end()
+        logged = folder / recorder.run_id / "artifacts" / "metrics.json"
+        assert logged.read_text() == '{"sharpe": 0.5}', sorted(empty_folder.rglob("metrics.json"))
+    assert list(notebook.iterdir()) == []
