@@ -1,7 +1,8 @@
 """One run, end to end: ``run(scenario) -> RunResult``; the CLI and ``alphacheck.run`` call it.
 
-Stages: prices -> features and labels -> walk-forward predictions -> backtest
-and metrics -> report (plots, tearsheets) -> tracking. Every output lands in
+Stages: prices -> features and labels -> walk-forward predictions -> backtest,
+verdicts and stress (:mod:`alphacheck.judging`) -> report (plots, tearsheets)
+-> tracking. Every output lands in
 one run folder. Two halves: :func:`train` (the walk-forward) and
 :func:`report_run` (everything after training), which ``alphacheck evaluate``
 calls on a file of predictions, so both commands share one path.
@@ -13,7 +14,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
-    from alphacheck.backtest.evaluate import Evaluation
-    from alphacheck.backtest.portfolio_evaluate import PortfolioEvaluation
     from alphacheck.walkforward import WalkForwardResult
     from alphacheck.walkforward.progress import NullProgress
 
@@ -263,49 +261,19 @@ def report_run(
     environment
         The settings environment variables changed (:func:`run`), atop ``config.yaml`` and in MLflow.
     """
-    from alphacheck.backtest import evaluate
-    from alphacheck.backtest.numba_cache import kernel_message
-    from alphacheck.backtest.reliability import reliability_section
+    from alphacheck.judging import assess
     from alphacheck.report.builder import build_report
     from alphacheck.rundir import write_run
-    from alphacheck.stress import stress_sections
     from alphacheck.tracking.record import record_run
 
     environment = dict(environment or {})
-    say(f"  {kernel_message()}")
-    with profiled("backtest"):
-        evaluation = evaluate(walk.predictions, prices, scenario.backtest, seed=scenario.seed)
-        book = _portfolio(scenario, prices, walk, say)
-    with profiled("verdict"):
-        verdicts = _verdict_sections(
-            scenario, prices, walk.predictions, evaluation, say, book, run_wide=signature is not None
-        )
-    metrics = {
-        "scenario": scenario.name,
-        "seed": scenario.seed,
-        "device": device,
-        "periods_per_year": 252,
-        "costs_bps_per_side": scenario.backtest.fees_bps + scenario.backtest.slippage_bps,
-        **({"evaluated": evaluated} if evaluated is not None else {}),
-        **verdicts,
-        "metrics": evaluation.metrics,
-        "folds": walk.folds,
-        "baselines": evaluation.baselines,
-        "significance": evaluation.significance,
-        "cost_sweep": evaluation.cost_sweep,
-        "per_fold": evaluation.per_fold,
-        "per_year": evaluation.per_year,
-    }
-    with profiled("backtest"):
-        # Calibrated P(up) (and the model's own) against the realised up rate, in bins.
-        metrics["reliability"] = reliability_section(walk.predictions)
-    if book is not None:
-        metrics.update(book.sections())
-    with profiled("stress"):
-        metrics.update(stress_sections(scenario, prices, datasets, walk, say, shocks=bool(walk.fold_models)))
+    assessed = assess(
+        scenario, prices, walk, say, datasets=datasets, device=device, signature=signature, evaluated=evaluated
+    )
+    book = assessed.book
     with profiled("write"):
         run = write_run(
-            staging.work, scenario, walk.predictions, evaluation.frame, metrics, walk.models,
+            staging.work, scenario, walk.predictions, assessed.evaluation.frame, assessed.metrics, walk.models,
             portfolio=None if book is None else book.frame,
             portfolio_weights=None if book is None else book.weights,
             signature=signature, environment=environment,
@@ -335,67 +303,6 @@ def _span(prices: dict[str, pd.DataFrame]) -> str:
     bars = max(len(frame) for frame in prices.values())
     named = ", ".join(prices) if len(prices) <= 8 else f"{len(prices)} tickers"
     return f"{named} {first:%Y-%m-%d}..{last:%Y-%m-%d}, {bars} bars"
-
-
-def _verdict_sections(
-    scenario: Scenario,
-    prices: dict[str, pd.DataFrame],
-    predictions: pd.DataFrame,
-    evaluation: Evaluation,
-    say: Callable[[str], None],
-    book: PortfolioEvaluation | None = None,
-    run_wide: bool = True,
-) -> dict[str, Any]:
-    """``verdict`` per ticker and variant, the ``trials`` counted, each ``matched_null`` and the ``audit``.
-
-    The audit is the part that needs no training; its run-wide checks and
-    each strategy's too-good-to-be-true check go into that strategy's verdict.
-    A portfolio's books are judged with the rest (under ``verdict.portfolio``,
-    against ``equal_weight``) and counted as trials, so every reported
-    strategy's PSR/DSR is deflated by the same trials. Without ``run_wide``
-    (predictions the scenario's walk-forward did not make) only the checks on
-    the predictions themselves run.
-    """
-    from alphacheck.audit.per_strategy import strategy_findings
-    from alphacheck.backtest.evidence import judge_run
-
-    say("judging: audit without training, matched nulls, verdicts")
-    sharpes = {key: float(evaluation.metrics[key[0]][key[1]]["sharpe"]) for key in evaluation.records}
-    books = {v: float(book.metrics[v]["sharpe"]) for v in book.records} if book is not None else None
-    report, findings = strategy_findings(scenario, prices, predictions, sharpes, books, run_wide=run_wide)
-    records = dict(evaluation.records)
-    if book is not None:
-        records.update({("portfolio", variant): record for variant, record in book.records.items()})
-    records = {key: replace(record, audit=findings[key]) for key, record in records.items()}
-    backtest = scenario.backtest
-    trials, verdicts = judge_run(
-        records, backtest.trials, backtest.fees_bps + backtest.slippage_bps, backtest.bootstrap_reps, scenario.seed
-    )
-    if book is not None:  # more trials than evaluate counted: deflate every strategy by all of them
-        from alphacheck.backtest.trials import deflated_sharpe
-
-        for (ticker, variant), record in records.items():
-            figures = book.metrics if ticker == "portfolio" else evaluation.metrics[ticker]
-            figures[variant].update(deflated_sharpe(record.returns, trials))
-        book.significance["trials"] = trials.as_dict()
-    return {
-        "verdict": {t: {v: verdict.as_dict() for v, verdict in by.items()} for t, by in verdicts.items()},
-        "trials": trials.as_dict(),
-        "matched_null": evaluation.matched_null,
-        "audit": {c.name: {"verdict": c.verdict, "summary": c.summary} for c in report.checks},
-    }
-
-
-def _portfolio(
-    scenario: Scenario, prices: dict[str, pd.DataFrame], walk: WalkForwardResult, say: Callable[[str], None]
-) -> PortfolioEvaluation | None:
-    """The books across the tickers; ``None`` without a portfolio block."""
-    if scenario.portfolio is None:
-        return None
-    from alphacheck.backtest.portfolio_evaluate import evaluate_portfolio
-
-    say(f"portfolio: one book per variant across {len(prices)} tickers, against equal_weight")
-    return evaluate_portfolio(walk.predictions, prices, scenario.backtest, scenario.portfolio, seed=scenario.seed)
 
 
 def _warm_up_tearsheets(scenario: Scenario) -> None:
