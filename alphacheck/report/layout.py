@@ -41,6 +41,9 @@ _TITLES = {
     "stress": "Stress windows",
     "shocks": "Shocks",
 }
+#: The matched null's headline figures, for the tickers' strategies and the books alike.
+_NULL = ("sharpe", "percentile", "null_sharpe_p95", "null_sharpe_mean", "p_value", "turnover",
+         "null_turnover_mean", "draws")
 #: The figures of each section's headline table (after its key columns). Virtual columns:
 #: ``accuracy_ci``/``sharpe_ci`` join an interval's ends, ``dates`` first_date..last_date.
 _HEADLINE: dict[str, tuple[str, ...]] = {
@@ -113,26 +116,8 @@ _HEADLINE: dict[str, tuple[str, ...]] = {
         "sharpe_change",
         "max_drawdown",
     ),
-    "matched_null": (
-        "sharpe",
-        "percentile",
-        "null_sharpe_p95",
-        "null_sharpe_mean",
-        "p_value",
-        "turnover",
-        "null_turnover_mean",
-        "draws",
-    ),
-    "portfolio_matched_null": (
-        "sharpe",
-        "percentile",
-        "null_sharpe_p95",
-        "null_sharpe_mean",
-        "p_value",
-        "turnover",
-        "null_turnover_mean",
-        "draws",
-    ),
+    "matched_null": _NULL,
+    "portfolio_matched_null": _NULL,
     "portfolio_stress": (
         "dates",
         "total_return",

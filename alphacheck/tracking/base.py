@@ -37,6 +37,9 @@ class Recorder(Protocol):
     def log_model(self, model: Any, input_example: Any, onnx_path: Path | None = None) -> None:
         """Log a torch module as a model with its signature and input example, and its ONNX file."""
 
+    def log_dataset(self, name: str, digest: str, source: Mapping[str, str]) -> None:
+        """Record the prices the run read as its input: a name, their fingerprint, where they came from."""
+
     @property
     def location(self) -> str:
         """Where the run can be found, for the user."""
@@ -75,6 +78,9 @@ class NullRecorder:
         pass
 
     def log_model(self, model: Any, input_example: Any, onnx_path: Path | None = None) -> None:
+        pass
+
+    def log_dataset(self, name: str, digest: str, source: Mapping[str, str]) -> None:
         pass
 
 

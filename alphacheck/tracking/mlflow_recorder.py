@@ -124,7 +124,7 @@ class MlflowRecorder:
         uri = self.tracking_uri or default_tracking_uri()
         try:
             check_reachable(uri)
-        except TrackingError as exc:
+        except TrackingError:
             if not self.fallback:
                 raise
             self.unreachable, uri = uri, LOCAL_STORE
@@ -195,6 +195,19 @@ class MlflowRecorder:
             mlflow.log_artifacts(str(path), artifact_path)
         else:
             mlflow.log_artifact(str(path), artifact_path)
+
+    def log_dataset(self, name: str, digest: str, source: Mapping[str, str]) -> None:
+        """The prices as the run's input (the UI's Dataset column): metadata only, no rows uploaded.
+
+        MLflow keeps at most 36 characters of a digest: the first 36 of the
+        SHA-256 fingerprint (the whole one is the ``data.fingerprint`` param).
+        """
+        import mlflow
+        from mlflow.data.code_dataset_source import CodeDatasetSource
+        from mlflow.data.meta_dataset import MetaDataset
+
+        dataset = MetaDataset(CodeDatasetSource(dict(source)), name=name[:500], digest=digest[:36])
+        mlflow.log_input(dataset, context="training")
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         from mlflow.entities import RunTag

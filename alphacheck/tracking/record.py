@@ -41,7 +41,7 @@ from alphacheck.rundir import (
 from alphacheck.tracking.base import Recorder, flatten
 from alphacheck.tracking.provenance import git_commit, library_versions, prices_fingerprint
 
-__all__ = ["record_run", "run_params"]
+__all__ = ["record_run", "run_dataset", "run_params"]
 
 _ARTIFACTS = (
     CONFIG_FILE,
@@ -75,6 +75,17 @@ def run_params(run: RunResult, prices: dict[str, pd.DataFrame], device: str) -> 
     return params
 
 
+def run_dataset(run: RunResult, prices: dict[str, pd.DataFrame]) -> tuple[str, str, dict[str, str]]:
+    """The prices as the run's input: a name, their fingerprint and where they came from."""
+    data = run.scenario.data
+    first = min(frame.index[0] for frame in prices.values())
+    last = max(frame.index[-1] for frame in prices.values())
+    name = f"{data.source}: {', '.join(prices)} {first:%Y-%m-%d}..{last:%Y-%m-%d}"
+    source = {"source": data.source, "tickers": ",".join(prices), "first": f"{first:%Y-%m-%d}",
+              "last": f"{last:%Y-%m-%d}"}
+    return name, prices_fingerprint(prices), source
+
+
 def record_run(recorder: Recorder, run: RunResult, prices: dict[str, pd.DataFrame], device: str) -> None:
     """Log params, metrics and artifacts of a run folder to an already started recorder.
 
@@ -95,6 +106,8 @@ def record_run(recorder: Recorder, run: RunResult, prices: dict[str, pd.DataFram
 
         recorder.set_tags({"alphacheck.verdict_summary": verdict_summary(run.metrics["verdict"])})
     recorder.log_params(run_params(run, prices, device))
+    if prices:
+        recorder.log_dataset(*run_dataset(run, prices))
     recorder.log_metrics(
         {
             f"{strategy}.{ticker}.{name}": value

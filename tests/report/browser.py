@@ -65,22 +65,28 @@ def chromium() -> str:
 
 def render(page: Path, timeout_s: float = 120) -> dict:
     """Load ``page`` in headless Chromium; return the collector's report."""
+    return _run_probe(page, _COLLECTOR, "__alphacheck_check", [], timeout_s)
+
+
+def _run_probe(page: Path, script: str, marker: str, flags: list[str], timeout_s: float) -> dict:
+    """Inject ``script`` into a copy of ``page`` beside it; return the JSON left in ``<pre id=marker>``."""
     text = page.read_text(encoding="utf-8")
     head = re.search(r"<head[^>]*>", text, flags=re.IGNORECASE)
     at = head.end() if head else 0
-    probe = page.with_name(f"__check__{page.name}")
-    probe.write_text(text[:at] + _COLLECTOR + text[at:], encoding="utf-8")
+    probe = page.with_name(f"{marker}__{page.name}")
+    probe.write_text(text[:at] + script + text[at:], encoding="utf-8")
     profile = tempfile.mkdtemp(prefix="alphacheck-chromium-")
     try:
         done = subprocess.run(
-            [chromium(), *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", probe.resolve().as_uri()],
+            [chromium(), *_FLAGS, *flags, f"--user-data-dir={profile}", "--dump-dom",
+             probe.resolve().as_uri()],
             capture_output=True, text=True, timeout=timeout_s, check=False,
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
         probe.unlink()
-    found = re.search(r'<pre id="__alphacheck_check">(.*?)</pre>', done.stdout, flags=re.DOTALL)
-    assert found, f"chromium printed no check report (exit {done.returncode}): {done.stderr[-2000:]}"
+    found = re.search(rf'<pre id="{marker}">(.*?)</pre>', done.stdout, flags=re.DOTALL)
+    assert found, f"chromium printed no {marker} report (exit {done.returncode}): {done.stderr[-2000:]}"
     return json.loads(html.unescape(found.group(1)))
 
 
@@ -126,22 +132,5 @@ def layout(page: Path, width: int = 1400, open_details: bool = False, timeout_s:
     first row) and whether it sits in a ``<details>`` (``folded``); ``order``
     lists the headings, scenario line, verdict, images and tables top down.
     """
-    text = page.read_text(encoding="utf-8")
-    head = re.search(r"<head[^>]*>", text, flags=re.IGNORECASE)
-    at = head.end() if head else 0
-    probe = page.with_name(f"__layout__{page.name}")
     script = _LAYOUT % {"open": "true" if open_details else "false"}
-    probe.write_text(text[:at] + script + text[at:], encoding="utf-8")
-    profile = tempfile.mkdtemp(prefix="alphacheck-chromium-")
-    try:
-        done = subprocess.run(
-            [chromium(), *_FLAGS, f"--window-size={width},1000", f"--user-data-dir={profile}", "--dump-dom",
-             probe.resolve().as_uri()],
-            capture_output=True, text=True, timeout=timeout_s, check=False,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-        probe.unlink()
-    found = re.search(r'<pre id="__alphacheck_layout">(.*?)</pre>', done.stdout, flags=re.DOTALL)
-    assert found, f"chromium printed no layout report (exit {done.returncode}): {done.stderr[-2000:]}"
-    return json.loads(html.unescape(found.group(1)))
+    return _run_probe(page, script, "__alphacheck_layout", [f"--window-size={width},1000"], timeout_s)

@@ -57,6 +57,10 @@ def test_run_logs_a_parent_and_a_child_and_writes_the_report(tiny_run, mlflow_se
     experiment = client.get_experiment_by_name("tiny")
     parents = client.search_runs([experiment.experiment_id], "tags.`alphacheck.role` = 'parent'")
     assert len(parents) == 1 and parents[0].info.run_name == "run"
+    # the UI's Dataset column: the prices, named, with their fingerprint as the digest
+    (used,) = client.get_run(parents[0].info.run_id).inputs.dataset_inputs
+    assert used.dataset.digest == parents[0].data.params["data.fingerprint"][:36]
+    assert used.dataset.name.startswith("sample: SP500 ") and used.dataset.source_type == "code"
     children = client.search_runs([experiment.experiment_id], f"tags.mlflow.parentRunId = '{parents[0].info.run_id}'")
     assert [c.info.run_name for c in children] == ["baseline"]
     import json

@@ -63,6 +63,9 @@ class TaggingRecorder:
     def log_metric_steps(self, name, values) -> None:
         pass
 
+    def log_dataset(self, name, digest, source) -> None:
+        pass
+
 
 def test_each_child_is_tagged_with_its_verdict(run_dir):
     import json
@@ -87,3 +90,18 @@ def test_each_child_is_tagged_with_its_verdict(run_dir):
     assert recorder.metrics["baseline-SP500"]["verdict.sharpe"] == -0.17
     assert recorder.metrics["baseline-SP500"]["verdict.null_draws"] == 200
     assert "verdict.deflated_kind" not in recorder.metrics["baseline-SP500"]
+
+
+def test_the_prices_are_the_runs_input_named_and_fingerprinted(run_dir):
+    from alphacheck.rundir import read_run
+    from alphacheck.tracking.provenance import prices_fingerprint
+    from alphacheck.tracking.record import run_dataset
+    from tests.conftest import synthetic_prices
+
+    prices = {"SP500": synthetic_prices(30, seed=1, start="2018-01-02"),
+              "NASDAQ": synthetic_prices(40, seed=2, start="2017-12-01")}  # fmt: skip
+    name, digest, source = run_dataset(read_run(run_dir), prices)
+    assert name == "sample: SP500, NASDAQ 2017-12-01..2018-02-12"
+    assert digest == prices_fingerprint(prices)
+    assert source == {"source": "sample", "tickers": "SP500,NASDAQ", "first": "2017-12-01",
+                      "last": "2018-02-12"}
