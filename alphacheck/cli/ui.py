@@ -46,7 +46,8 @@ def ui(scenario: str | None, tracking_uri: str | None, port: int) -> None:
             f"--tracking-uri {tracking_uri!r} is a server, which has its own UI: open it in a browser"
         )
     from alphacheck.exceptions import AlphacheckError
-    from alphacheck.tracking.mlflow_recorder import default_tracking_uri, require_existing_store
+    from alphacheck.tracking.mlflow_recorder import default_tracking_uri
+    from alphacheck.tracking.stores import require_existing_store
 
     store = tracking_uri or default_tracking_uri()
     try:

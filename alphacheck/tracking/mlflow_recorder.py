@@ -4,9 +4,8 @@ With no URI, MLflow's own default store is used (it honours
 ``MLFLOW_TRACKING_URI``; otherwise a ``sqlite:///mlflow.db`` database in the
 working directory). A new experiment of a ``sqlite:///`` store keeps its
 artifacts in ``mlruns/`` beside the database file, wherever the run starts
-from. A server URI (``http://`` or ``https://``) is checked with
-one short request before anything else, because MLflow's own client retries an
-unreachable server for minutes.
+from. A server URI is checked before anything else, and a missing local store
+is never created by reading it (:mod:`alphacheck.tracking.stores`).
 
 Params, metrics and tags are kept per run and written in one ``log_batch``
 when the run ends (and before its model is logged, which links the run's
@@ -16,41 +15,35 @@ hundreds per child run, and most of the tracking's time on a sqlite store.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import re
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alphacheck.exceptions import TrackingError
-
-try:
-    import fcntl
-except ImportError:  # Windows: store creation is not serialised
-    fcntl = None
+from alphacheck.tracking.stores import (
+    LOCAL_STORE,
+    check_reachable,
+    require_existing_store,
+    sqlite_path,
+    store_creation_lock,
+)
 
 __all__ = [
-    "LOCAL_STORE",
     "LoggedRun",
     "MlflowRecorder",
-    "check_reachable",
     "default_tracking_uri",
     "experiment_id",
     "fetch_run",
     "recent_runs",
-    "require_existing_store",
 ]
 
 log = logging.getLogger(__name__)
 
 _MAX_PARAM_LENGTH = 6000
-#: Where ``--tracking fallback`` logs when the server cannot be reached.
-LOCAL_STORE = "sqlite:///mlflow.db"
 
 
 def default_tracking_uri() -> str:
@@ -58,29 +51,6 @@ def default_tracking_uri() -> str:
     import mlflow
 
     return mlflow.get_tracking_uri()
-
-
-def check_reachable(uri: str, timeout_s: float = 5.0) -> None:
-    """Raise :class:`TrackingError` when an ``http(s)://`` tracking server does not answer.
-
-    Other URIs (a database, a folder) are local and not checked here.
-    """
-    if not uri.startswith(("http://", "https://")):
-        return
-    try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout_s) as response:
-            if response.status == 200:
-                return
-            reason = f"HTTP {response.status}"
-    except urllib.error.HTTPError as exc:
-        reason = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        reason = str(getattr(exc, "reason", exc))
-    raise TrackingError(
-        f"MLflow tracking server {uri!r} cannot be reached ({reason}); start it, fix "
-        "--tracking-uri / MLFLOW_TRACKING_URI, or pass --tracking fallback to log locally "
-        "or --no-tracking"
-    )
 
 
 class MlflowRecorder:
@@ -136,7 +106,7 @@ class MlflowRecorder:
                 log.warning("%s", notice)
         mlflow.set_tracking_uri(uri)
         try:
-            with _store_creation_lock(uri):
+            with store_creation_lock(uri):
                 _create_experiment_beside_store(uri, experiment)
                 mlflow.set_experiment(experiment)
                 self.run_id = mlflow.start_run(run_name=run_name).info.run_id
@@ -298,35 +268,6 @@ def _client(tracking_uri: str | None):
         ) from None
 
 
-def require_existing_store(uri: str) -> None:
-    """Raise :class:`TrackingError` when ``uri`` names a local store that does not exist.
-
-    Commands that only read (``runs list``, ``reproduce``, ``ui``) must not
-    create an empty ``mlflow.db`` where they are run.
-    """
-    missing = _missing_local_store(uri)
-    if missing is not None:
-        raise TrackingError(
-            f"no MLflow store at {missing} ({uri}): nothing was logged there; give the store "
-            "`alphacheck run` logged to with --tracking-uri or MLFLOW_TRACKING_URI (or run from the folder "
-            "holding its mlflow.db)"
-        )
-
-
-def _missing_local_store(uri: str) -> Path | None:
-    """The path of a ``sqlite:///`` or ``file:`` store (or a bare folder) that does not exist, else None."""
-    if uri.startswith("sqlite:///"):
-        path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
-        return None if str(path) in ("", ":memory:") or path.is_file() else path
-    if uri.startswith("file:"):
-        path = Path(uri.removeprefix("file://").removeprefix("file:"))
-        return None if path.is_dir() else path
-    if "://" not in uri:
-        path = Path(uri)
-        return None if path.is_dir() else path
-    return None
-
-
 def _create_experiment_beside_store(uri: str, experiment: str) -> None:
     """Create a new experiment of a ``sqlite:///`` store with its artifacts beside the database.
 
@@ -334,9 +275,9 @@ def _create_experiment_beside_store(uri: str, experiment: str) -> None:
     happened to start from (a notebook's, a home folder), away from the store
     that names them: in ``mlruns/<experiment>`` next to the database file
     instead. Existing experiments keep the location they were created with.
-    Called under :func:`_store_creation_lock`.
+    Called under :func:`~alphacheck.tracking.stores.store_creation_lock`.
     """
-    path = _sqlite_path(uri)
+    path = sqlite_path(uri)
     if path is None:
         return
     import mlflow
@@ -347,49 +288,9 @@ def _create_experiment_beside_store(uri: str, experiment: str) -> None:
     mlflow.create_experiment(experiment, artifact_location=(path.resolve().parent / "mlruns" / folder).as_uri())
 
 
-def _sqlite_path(uri: str) -> Path | None:
-    """The database file of a ``sqlite:///`` store; None for other stores and in-memory sqlite."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
-    return None if str(path) in ("", ":memory:") else path
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-@contextlib.contextmanager
-def _store_creation_lock(uri: str) -> Iterator[None]:
-    """Serialise the creation of a local sqlite store between processes.
-
-    Two runs started at once on a new ``sqlite:///`` store both create its
-    tables; the second then fails. The lock is an advisory ``flock`` on the
-    database file itself (created empty if missing, which sqlite takes as a
-    new database), so no extra file is left; sqlite's own locks are separate.
-    """
-    path = _sqlite_path(uri)
-    if path is None or fcntl is None:
-        yield
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "ab")  # noqa: SIM115  (held for the block)
-    except OSError as exc:
-        reason = "a part of its path is a file" if isinstance(exc, FileExistsError | NotADirectoryError) else (
-            exc.strerror or str(exc)
-        )
-        raise TrackingError(
-            f"cannot create the MLflow store {path} ({reason}); choose a writable place with "
-            "--tracking-uri, or pass --no-tracking"
-        ) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def recent_runs(tracking_uri: str | None = None, limit: int = 10) -> list[LoggedRun]:
