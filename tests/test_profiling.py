@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -178,8 +179,6 @@ def test_a_process_age_that_cannot_be_read_is_unknown_not_zero(clock, monkeypatc
 
 
 def test_a_readable_process_age_is_the_time_since_the_process_started() -> None:
-    import subprocess
-
     # A fresh process asked at once is younger than one that slept first, and both are under a minute old.
     code = (
         "import sys, time; time.sleep(float(sys.argv[1]))\n"

@@ -44,6 +44,8 @@ _TITLES = {
 #: The matched null's headline figures, for the tickers' strategies and the books alike.
 _NULL = ("sharpe", "percentile", "null_sharpe_p95", "null_sharpe_mean", "p_value", "turnover",
          "null_turnover_mean", "draws")
+#: The headline figures of a slice of the out-of-sample period, per fold and per calendar year alike.
+_PERIOD = ("accuracy", "accuracy_ci", "total_return", "sharpe", "max_drawdown", "n_trades", "n_predictions")
 #: The figures of each section's headline table (after its key columns). Virtual columns:
 #: ``accuracy_ci``/``sharpe_ci`` join an interval's ends, ``dates`` first_date..last_date.
 _HEADLINE: dict[str, tuple[str, ...]] = {
@@ -80,24 +82,8 @@ _HEADLINE: dict[str, tuple[str, ...]] = {
         "seconds",
         "resumed",
     ),
-    "per_fold": (
-        "accuracy",
-        "accuracy_ci",
-        "total_return",
-        "sharpe",
-        "max_drawdown",
-        "n_trades",
-        "n_predictions",
-    ),
-    "per_year": (
-        "accuracy",
-        "accuracy_ci",
-        "total_return",
-        "sharpe",
-        "max_drawdown",
-        "n_trades",
-        "n_predictions",
-    ),
+    "per_fold": _PERIOD,
+    "per_year": _PERIOD,
     "stress": (
         "dates",
         "accuracy",

@@ -93,7 +93,7 @@ def test_two_runs_starting_at_once_on_a_new_sqlite_store_both_succeed(tmp_path):
     assert result.exit_code == 0
 
 
-def test_a_new_experiment_keeps_its_artifacts_beside_its_sqlite_store(empty_folder):
+def test_a_new_experiment_keeps_its_artifacts_beside_its_sqlite_store(empty_folder, monkeypatch):
     # A run started from a notebook's folder, logging to a store on a shared folder: MLflow alone would
     # leave the artifacts in ./mlruns of the notebook's folder, where the store's other users never look.
     from mlflow import MlflowClient
@@ -103,7 +103,7 @@ def test_a_new_experiment_keeps_its_artifacts_beside_its_sqlite_store(empty_fold
     store = empty_folder / "shared" / "mlflow.db"
     notebook = empty_folder / "notebook"
     notebook.mkdir()
-    os.chdir(notebook)  # empty_folder's monkeypatch restores the working directory
+    monkeypatch.chdir(notebook)
     artifact = empty_folder / "metrics.json"
     artifact.write_text('{"sharpe": 0.5}')
     uri = f"sqlite:///{store}"
